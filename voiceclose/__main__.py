@@ -1,0 +1,5 @@
+import sys
+
+from voiceclose.cli import main
+
+sys.exit(main())
