@@ -1,0 +1,133 @@
+"""Speech to words with timestamps, on the local Whisper model, crediting only heard speech."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voiceclose.audio import SAMPLE_RATE, Audio
+from voiceclose.models import LoadedModel
+from voiceclose.speech import SpeechRegion, detect_speech, speech_fraction, speech_heard
+
+EDGE_PAD_S = 0.4  # audio kept before the first and after the last speech region, seconds
+MIN_WORD_SPEECH = 0.25  # a word needs this share of its span inside detected speech to count
+# A segment Whisper invents (a "Thank you." squeezed into the last frames of speech) shows itself
+# in Whisper's own numbers: words too short to be spoken, at low probability, in a decode that
+# thought there was no speech. The anomaly score is the one openai-whisper uses for
+# hallucination_silence_threshold.
+ANOMALY_MIN_PROBABILITY = 0.15  # a word below this probability is suspicious
+ANOMALY_MIN_DURATION_S = 0.133  # a word shorter than this is suspicious (in proportion)
+ANOMALY_SCORE = 3.0  # a segment scoring this much (or one point per word) is invented
+NO_SPEECH_PROB = 0.6  # with a low average log-probability, Whisper thought it heard nothing
+NO_SPEECH_LOGPROB = -0.7
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # greedy first; sampling only when decoding fails
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # as Whisper wrote it, punctuation attached
+    start_s: float | None  # seconds from the start of the file; None for typed transcripts
+    end_s: float | None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    words: tuple[Word, ...]
+    speech_heard: bool
+    speech_regions: tuple[SpeechRegion, ...] = ()
+    dropped_words: tuple[Word, ...] = field(default=())  # heard by Whisper, not in the audio
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def speech_s(self) -> float:
+        return sum(r.duration_s for r in self.speech_regions)
+
+
+def transcript_from_text(text: str) -> Transcript:
+    """A typed transcript: the same words, without times."""
+    words = tuple(Word(t, None, None) for t in re.findall(r"\S+", text))
+    return Transcript(words=words, speech_heard=bool(words))
+
+
+def transcribe(audio: Audio, model: LoadedModel) -> Transcript:
+    """Transcribe the speech in ``audio``; times are seconds from the start of the file."""
+    regions = detect_speech(audio.samples)
+    shifted = tuple(
+        SpeechRegion(r.start_s + audio.offset_s, r.end_s + audio.offset_s) for r in regions
+    )
+    if not speech_heard(regions):
+        return Transcript(words=(), speech_heard=False, speech_regions=shifted)
+    # Leading and trailing silence is where Whisper invents words; leave it out.
+    first = max(0, int((regions[0].start_s - EDGE_PAD_S) * SAMPLE_RATE))
+    last = min(len(audio.samples), int((regions[-1].end_s + EDGE_PAD_S) * SAMPLE_RATE))
+    clip_offset = audio.offset_s + first / SAMPLE_RATE
+    heard, invented = _whisper_words(model, audio.samples[first:last], clip_offset)
+    kept, dropped = [], list(invented)
+    for word in heard:
+        share = speech_fraction(list(shifted), word.start_s, word.end_s)
+        (kept if share >= MIN_WORD_SPEECH else dropped).append(word)
+    return Transcript(
+        words=tuple(kept),
+        speech_heard=bool(kept),
+        speech_regions=shifted,
+        dropped_words=tuple(dropped),
+    )
+
+
+def _word_anomaly(word: dict) -> float:
+    score = 0.0
+    if word.get("probability", 0.0) < ANOMALY_MIN_PROBABILITY:
+        score += 1.0
+    duration = word["end"] - word["start"]
+    if duration < ANOMALY_MIN_DURATION_S:
+        score += (ANOMALY_MIN_DURATION_S - duration) * 15
+    return score
+
+
+def _invented(segment: dict) -> bool:
+    """True for a segment that Whisper's own numbers say nobody spoke."""
+    words = [w for w in segment.get("words", []) if w["word"].strip()]
+    if not words:
+        return False
+    if (
+        segment.get("no_speech_prob", 0.0) > NO_SPEECH_PROB
+        and segment.get("avg_logprob", 0.0) < NO_SPEECH_LOGPROB
+    ):
+        return True
+    score = sum(_word_anomaly(w) for w in words)
+    return score >= ANOMALY_SCORE or score + 0.01 >= len(words)
+
+
+def _whisper_words(
+    model: LoadedModel, samples: np.ndarray, offset_s: float
+) -> tuple[list[Word], list[Word]]:
+    """Words Whisper heard, and words of segments it invented (see ``_invented``)."""
+    import torch
+
+    with torch.inference_mode():
+        result = model.whisper.transcribe(
+            samples,
+            language="en",
+            task="transcribe",
+            fp16=False,
+            temperature=TEMPERATURES,
+            word_timestamps=True,
+            # Conditioning on earlier text spreads one hallucination into the next window.
+            condition_on_previous_text=False,
+            verbose=None,
+        )
+    words, invented = [], []
+    for segment in result["segments"]:
+        target = invented if _invented(segment) else words
+        for w in segment.get("words", []):
+            text = w["word"].strip()
+            if text:
+                target.append(
+                    Word(text, round(w["start"] + offset_s, 2), round(w["end"] + offset_s, 2))
+                )
+    return words, invented
