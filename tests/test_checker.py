@@ -1,0 +1,157 @@
+"""What counts as each part of a close, and what only looks like it (../shared/DOMAIN.md)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voiceclose.checker import ELEMENTS, check
+from voiceclose.speech import SpeechRegion
+from voiceclose.text import MAX_SENTENCE_TOKENS, sentences
+from voiceclose.transcribe import Word, transcript_from_text
+
+
+def found(text: str) -> dict[str, bool]:
+    result = check(transcript_from_text(text).words)
+    return {name: e.found for name, e in result.elements.items()}
+
+
+CASES = [
+    # interest: wanting the job, not curiosity about a topic, not doubtful
+    ("I'd honestly love to be part of your design team.", "interest", True),
+    ("This is the job I've been hoping to find for years.", "interest", True),
+    ("I'm thrilled about this opportunity.", "interest", True),
+    ("I'm interested in how your team plans its sprints.", "interest", False),
+    ("In my free time my interests include chess and cycling.", "interest", False),
+    ("I'm not sure I'm that interested any more.", "interest", False),
+    ("I'd like to know more about the parking.", "interest", False),
+    # fit: own experience tied to what they need
+    (
+        "You mentioned the clinic needs someone for wound care, and I've spent six years on a surgical ward doing exactly that.",
+        "fit",
+        True,
+    ),
+    (
+        "I ran payroll for three hundred staff at my last company, which is what you said the new finance hub needs.",
+        "fit",
+        True,
+    ),
+    ("I'd be brilliant at this job.", "fit", False),
+    ("I keep fit by swimming most mornings.", "fit", False),
+    ("I've managed teams for ten years.", "fit", False),  # no tie to their needs
+    ("You said you need SAP experience, but honestly I haven't used SAP before.", "fit", False),
+    # reservations: put to the interviewer, about hiring the candidate
+    ("Do you have any reservations about hiring me?", "reservations", True),
+    ("Is there anything about my CV that makes you hesitate?", "reservations", True),
+    ("If anything about my background gives you pause, I'd like to hear it.", "reservations", True),
+    ("What would make you pick someone else over me?", "reservations", True),
+    ("I have no reservations about relocating.", "reservations", False),
+    ("My only concern is the travel.", "reservations", False),
+    ("Are there any other questions for me?", "reservations", False),
+    ("Is there any concern about the budget for next year?", "reservations", False),
+    # thanks: gratitude to the interviewer
+    ("Thanks so much for having me in today.", "thanks", True),
+    ("I really appreciate you taking the time.", "thanks", True),
+    ("Cheers for the chat.", "thanks", True),
+    ("Thanks to my team we cut costs by a fifth.", "thanks", False),
+    ("I'll send you a thank-you note tonight.", "thanks", False),
+    ("I'd appreciate it if you could send the contract.", "thanks", False),
+    ("My kids always say thank you to the bus driver.", "thanks", False),
+]
+
+
+@pytest.mark.parametrize("text, element, expected", CASES)
+def test_what_counts(text, element, expected):
+    assert found(text)[element] is expected
+
+
+def test_a_complete_close_finds_all_four_with_evidence():
+    text = (
+        "Thank you for seeing me today. I really want this role. You said the warehouse needs "
+        "better pick accuracy, and I cut mispicks by a third at my last site. Is there anything "
+        "that gives you doubts about hiring me?"
+    )
+    result = check(transcript_from_text(text).words)
+    assert result.missed == []
+    assert result.elements["reservations"].evidence.startswith("Is there anything")
+    assert all(result.elements[e].score >= 85 for e in ELEMENTS)
+
+
+def test_evidence_has_the_times_the_words_were_said():
+    said = ["Thank", "you", "for", "the", "interview", "today."]
+    words = [Word(w, 1.0 + i * 0.4, 1.3 + i * 0.4) for i, w in enumerate(said)]
+    result = check(words)
+    thanks = result.elements["thanks"]
+    assert thanks.found and thanks.start_s == 1.0 and thanks.end_s == pytest.approx(3.3)
+
+
+def test_no_credit_for_words_over_no_speech():
+    words = [Word(w, 10.0 + i * 0.3, 10.2 + i * 0.3) for i, w in enumerate(["Thank", "you."])]
+    heard_elsewhere = [SpeechRegion(0.0, 9.0)]
+    result = check(words, speech_regions=heard_elsewhere)
+    assert not result.elements["thanks"].found
+    assert any("no speech" in c.reason for c in result.candidates)
+
+
+def test_extras_fillers_next_steps_and_overconfidence():
+    text = "Um, so, you know, I, uh, really want this job. What are the next steps? So when do I start?"
+    extras = check(transcript_from_text(text).words).extras
+    assert extras.fillers >= 3 and extras.filler_words["um/uh"] == 2
+    assert extras.next_steps and extras.overconfident
+    assert "when do I start" in extras.overconfident_line
+    assert not check(
+        transcript_from_text("I'll wait to hear from your recruiter.").words
+    ).extras.next_steps
+
+
+def test_scenario_needs_count_as_what_the_employer_needs():
+    text = "I have spent four years on night shifts in a busy emergency department."
+    assert not check(transcript_from_text(text).words).elements["fit"].found
+    needs = ["emergency department", "night shifts"]
+    assert check(transcript_from_text(text).words, extra_needs=needs).elements["fit"].found
+
+
+# --- arbitrary text: never crashes, and work stays bounded however long the input ---------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=3000))
+def test_arbitrary_text_never_crashes(text):
+    result = check(transcript_from_text(text).words)
+    assert set(result.elements) == set(ELEMENTS)
+    for element in result.elements.values():
+        assert 0.0 <= element.score <= 100.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "thank",
+                "you",
+                "not",
+                "concerns",
+                "me?",
+                "I",
+                "want",
+                "this",
+                "job,",
+                "um",
+                "the",
+                ".",
+                "fit",
+            ]
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.integers(min_value=50, max_value=150),
+)
+def test_long_input_is_matched_in_bounded_pieces(phrase, repeats):
+    words = phrase * repeats
+    # Matching cost grows with the number of pieces, not with their length squared: no piece is
+    # longer than MAX_SENTENCE_TOKENS, whatever the punctuation (or lack of it).
+    assert all(len(s.tokens) <= MAX_SENTENCE_TOKENS for s in sentences(words))
+    check(transcript_from_text(" ".join(words)).words)

@@ -1,0 +1,211 @@
+"""Transcript words to normalised tokens, grouped into sentences, each token tied to its word.
+
+Matching runs on these tokens: lower case, contractions spelled out ("I'd" -> "i would",
+"don't" -> "do not"), hyphenated words split, hesitation sounds ("um", "uh") taken out, and
+punctuation that ends a clause or a sentence kept as a token of its own ("," "." "?" "!").
+Every token remembers the index of the transcript word it came from, so a match can be traced
+back to the words (and times) the speaker actually said.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MAX_SENTENCE_TOKENS = 60  # run-on sentences are cut into pieces this long, so matching stays fast
+SENTENCE_OVERLAP = 12  # tokens shared by consecutive pieces of a cut sentence
+
+HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "hmm", "mm", "eh"})
+_ENDS = {".": ".", "!": "!", "?": "?", "…": "."}
+_CLAUSE_MARKS = {",": ",", ";": ",", ":": ",", "—": ",", "–": ","}
+_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e", "approx"})
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+
+_IRREGULAR = {
+    "can't": "can not",
+    "cannot": "can not",
+    "won't": "will not",
+    "shan't": "shall not",
+    "ain't": "is not",
+    "i'm": "i am",
+    "let's": "let us",
+    "y'all": "you all",
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+    "kinda": "kind of",
+    "sorta": "sort of",
+    "dunno": "do not know",
+    "thankyou": "thank you",
+    # apostrophes dropped, as unpunctuated transcripts write them
+    "im": "i am",
+    "ive": "i have",
+    "youre": "you are",
+    "youve": "you have",
+    "youll": "you will",
+    "youd": "you would",
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "isnt": "is not",
+    "arent": "are not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "cant": "can not",
+    "wont": "will not",
+    "wouldnt": "would not",
+    "couldnt": "could not",
+    "shouldnt": "should not",
+    "havent": "have not",
+    "hasnt": "has not",
+    "hadnt": "had not",
+    "thats": "that is",
+    "theres": "there is",
+    "whats": "what is",
+    "theyre": "they are",
+    "weve": "we have",
+    "itd": "it would",
+    "ye": "you",
+    "ye're": "you are",
+    "yous": "you",
+    "youse": "you",
+    "id": "i would",
+}
+# Discourse fillers that carry nothing the checker needs, taken out before matching.
+DISCOURSE = (
+    ("to", "be", "honest"),
+    ("to", "be", "fair"),
+    ("to", "be", "frank"),
+    ("if", "i", "am", "honest"),
+    ("if", "i", "am", "being", "honest"),
+    ("truth", "be", "told"),
+)
+_S_IS = frozenset(
+    {
+        "it",
+        "that",
+        "there",
+        "what",
+        "here",
+        "who",
+        "he",
+        "she",
+        "where",
+        "how",
+        "when",
+        "this",
+        "everything",
+        "something",
+        "nothing",
+        "everyone",
+        "someone",
+    }
+)
+_SUFFIXES = (
+    ("n't", " not"),
+    ("'re", " are"),
+    ("'ve", " have"),
+    ("'ll", " will"),
+    ("'d", " would"),
+    ("'m", " am"),
+)
+_WORD_CHARS = re.compile(r"[a-z0-9']+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    tokens: tuple[str, ...]
+    word_index: tuple[int, ...]  # for each token, the transcript word it came from
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+def expand(word: str) -> list[str]:
+    """One lower-cased word (no punctuation) as the tokens matching runs on."""
+    word = word.strip("'")
+    if not word:
+        return []
+    if word in _IRREGULAR:
+        return _IRREGULAR[word].split()
+    if word.endswith("'s"):
+        stem = word[:-2]
+        return [stem, "is"] if stem in _S_IS else [stem]
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            stem = word[: -len(suffix)]
+            if suffix == "n't" and stem in {"ca", "wo"}:
+                stem = {"ca": "can", "wo": "will"}[stem]
+            return [stem, *replacement.split()]
+    return [word.replace("'", "")]
+
+
+def sentences(words: Sequence[str]) -> list[Sentence]:
+    """Split transcript words into sentences of normalised tokens."""
+    out: list[Sentence] = []
+    tokens: list[str] = []
+    index: list[int] = []
+
+    def close(mark: str | None) -> None:
+        _drop_discourse(tokens, index)
+        if any(t not in _CLAUSE_MARKS.values() for t in tokens):
+            if mark:
+                tokens.append(mark)
+                index.append(index[-1])
+            out.extend(_cut(tokens, index))
+        tokens.clear()
+        index.clear()
+
+    for i, raw in enumerate(words):
+        word = raw.lower().translate(_APOSTROPHES)
+        for piece in re.split(r"(?<=[a-z0-9])[-/](?=[a-z0-9])", word):
+            core = _WORD_CHARS.findall(piece)
+            for part in core:
+                for token in expand(part):
+                    if token not in HESITATIONS:
+                        tokens.append(token)
+                        index.append(i)
+        trailing = word.rstrip("\"')]}”")
+        last = trailing[-1:] if trailing else ""
+        if last in _ENDS and not _is_abbreviation(trailing):
+            close(_ENDS[last])
+        elif last in _CLAUSE_MARKS and tokens and tokens[-1] != ",":
+            tokens.append(",")
+            index.append(i)
+    close(None)
+    return out
+
+
+def _drop_discourse(tokens: list[str], index: list[int]) -> None:
+    i = 0
+    while i < len(tokens):
+        for phrase in DISCOURSE:
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
+                del tokens[i : i + len(phrase)]
+                del index[i : i + len(phrase)]
+                break
+        else:
+            i += 1
+
+
+def _is_abbreviation(word: str) -> bool:
+    return word.endswith(".") and word[:-1].strip(".\"'(") in _ABBREVIATIONS
+
+
+def _cut(tokens: list[str], index: list[int]) -> list[Sentence]:
+    if len(tokens) <= MAX_SENTENCE_TOKENS:
+        return [Sentence(tuple(tokens), tuple(index))]
+    step = MAX_SENTENCE_TOKENS - SENTENCE_OVERLAP
+    return [
+        Sentence(
+            tuple(tokens[s : s + MAX_SENTENCE_TOKENS]), tuple(index[s : s + MAX_SENTENCE_TOKENS])
+        )
+        for s in range(0, len(tokens) - SENTENCE_OVERLAP, step)
+    ]
+
+
+def hesitation_count(words: Sequence[str]) -> int:
+    """Hesitation sounds ("um", "uh") among the transcript words."""
+    return sum(1 for w in words if w.lower().strip(".,!?;:\"'") in HESITATIONS)
