@@ -1,0 +1,251 @@
+"""Inputs to results: find the recordings or transcripts, decode, transcribe, check.
+
+Each input becomes a ``Report`` (it was checked) or a ``Failure`` (one line saying why not); one
+bad input never stops the others. The Whisper model is loaded once, on the first audio input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from voiceclose.audio import AUDIO_SUFFIXES, load_audio
+from voiceclose.checker import ELEMENTS, Candidate, CheckResult, ElementResult, Extras, check
+from voiceclose.errors import InputError
+from voiceclose.feedback import Feedback, clock, feedback_for
+from voiceclose.models import DEFAULT_MODEL, LoadedModel, load_model
+from voiceclose.transcribe import Transcript, transcribe, transcript_from_text
+
+DEFAULT_LAST_MINUTES = 3.0  # longer recordings are checked on their final minutes
+TEXT_SUFFIXES = {".txt", ".text"}
+MAX_TEXT_BYTES = 1_000_000  # a transcript of a close is a few hundred words; 1 MB is not one
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of a long recording that was checked."""
+
+    start_s: float
+    end_s: float
+    file_duration_s: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """One input that was checked. ``dataclasses.asdict`` of this is the JSON output."""
+
+    source: str
+    kind: Literal["audio", "text"]
+    duration_s: float | None
+    transcript: str
+    model: str | None
+    elements: dict[str, ElementResult]
+    missed: list[str]
+    extras: Extras
+    feedback: Feedback
+    window: Window | None = None
+    notes: list[str] = field(default_factory=list)
+    words: list[dict] = field(default_factory=list)  # each word with its times, for review
+    candidates: list[Candidate] = field(default_factory=list)  # every passage considered
+    ok: bool = True
+
+    @property
+    def complete(self) -> bool:
+        return not self.missed
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One input that could not be checked, and why, in one line."""
+
+    source: str
+    error: str
+    ok: bool = False
+
+
+Result = Report | Failure
+
+
+@dataclass(frozen=True)
+class Options:
+    model: str = DEFAULT_MODEL
+    last_minutes: float = DEFAULT_LAST_MINUTES  # 0 checks the whole recording
+    text: bool = False  # inputs are transcripts, not audio
+    extra_needs: tuple[str, ...] = ()  # patterns for what this job needs (a practice scenario)
+    scenario: object | None = None  # the practice scenario, for tips that name the interviewer
+
+
+@dataclass(frozen=True)
+class Item:
+    """One input to check: a file, or standard input."""
+
+    source: str  # as the user gave it (or as found under a directory they gave)
+    path: Path | None  # None for standard input
+
+
+def discover(paths: Sequence[str], text: bool = False) -> Iterator[Item | Failure]:
+    """Expand the paths given into inputs; directories are searched recursively, sorted."""
+    suffixes = TEXT_SUFFIXES if text else AUDIO_SUFFIXES
+    for given in paths:
+        if given == STDIN and text:
+            yield Item(STDIN, None)
+            continue
+        path = Path(given)
+        try:
+            is_dir = path.is_dir()
+            exists = is_dir or path.exists()
+        except PermissionError:
+            yield Failure(given, "permission denied: the file cannot be read")
+            continue
+        if not exists:
+            yield Failure(given, "no such file or directory")
+        elif is_dir:
+            found = list(_walk(path, suffixes))
+            if not found:
+                what = "transcripts (.txt)" if text else "audio files"
+                yield Failure(given, f"no {what} found in this directory")
+            for child in found:
+                yield Item(str(child), child)
+        else:
+            yield Item(given, path)
+
+
+def _walk(root: Path, suffixes: set[str]) -> Iterator[Path]:
+    def on_error(error: OSError) -> None:
+        raise InputError(error.filename or str(root), "cannot be read (permission denied?)")
+
+    found = []
+    try:
+        for folder, dirs, files in os.walk(root, onerror=on_error):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found.extend(
+                Path(folder) / f
+                for f in files
+                if not f.startswith(".") and Path(f).suffix.lower() in suffixes
+            )
+    except InputError:
+        pass  # an unreadable sub-folder: report what could be read
+    yield from sorted(found, key=lambda p: p.as_posix())
+
+
+class Checker:
+    """Checks inputs one by one, loading the model once, on the first audio input."""
+
+    def __init__(self, options: Options | None = None):
+        self.options = options or Options()
+        self._model: LoadedModel | None = None
+
+    @property
+    def model(self) -> LoadedModel:
+        if self._model is None:
+            self._model = load_model(self.options.model)
+        return self._model
+
+    def run(self, item: Item | Failure) -> Result:
+        """Check one input; a problem with it becomes a Failure, never an exception."""
+        if isinstance(item, Failure):
+            return item
+        try:
+            if self.options.text:
+                return self._check_text(item)
+            return self.check_audio_file(item.source, item.path)
+        except InputError as e:
+            return Failure(item.source, e.problem)
+
+    def check_audio_file(self, source: str, path: Path) -> Report:
+        last_s = self.options.last_minutes * 60 if self.options.last_minutes > 0 else None
+        audio = load_audio(path, last_s=last_s)
+        transcript = transcribe(audio, self.model)
+        window = None
+        notes = list(audio.notes)
+        if audio.offset_s > 0:
+            window = Window(audio.offset_s, audio.file_duration_s, audio.file_duration_s)
+            notes.append(
+                f"checked the final {clock(audio.duration_s)} of a "
+                f"{clock(audio.file_duration_s)} recording (--last changes how much)"
+            )
+        if not transcript.speech_heard:
+            notes.append("no speech heard")
+        elif transcript.dropped_words:
+            notes.append(
+                f"left out {len(transcript.dropped_words)} word(s) Whisper heard where the audio "
+                "holds no speech"
+            )
+        return self._report(source, "audio", transcript, audio.file_duration_s, window, notes)
+
+    def _check_text(self, item: Item) -> Report:
+        text = _read_text(item)
+        return self._report(item.source, "text", transcript_from_text(text), None, None, [])
+
+    def _report(self, source, kind, transcript: Transcript, duration_s, window, notes) -> Report:
+        result = check(
+            transcript.words,
+            extra_needs=self.options.extra_needs,
+            speech_regions=transcript.speech_regions if kind == "audio" else None,
+        )
+        if kind == "audio" and not transcript.speech_heard:
+            result = _nothing_heard(result)
+        return Report(
+            source=source,
+            kind=kind,
+            duration_s=round(duration_s, 2) if duration_s is not None else None,
+            transcript=transcript.text,
+            model=self.model.name if kind == "audio" else None,
+            elements=result.elements,
+            missed=result.missed,
+            extras=result.extras,
+            feedback=feedback_for(result, self.options.scenario, _speech_span(transcript)),
+            window=window,
+            notes=notes,
+            words=[
+                {"text": w.text, "start_s": w.start_s, "end_s": w.end_s} for w in transcript.words
+            ],
+            candidates=list(result.candidates),
+        )
+
+
+def _speech_span(transcript: Transcript) -> float | None:
+    timed = [w for w in transcript.words if w.start_s is not None and w.end_s is not None]
+    return timed[-1].end_s - timed[0].start_s if timed else None
+
+
+def _nothing_heard(result: CheckResult) -> CheckResult:
+    """No speech: nothing is credited, whatever Whisper may have written."""
+    empty = ElementResult(False, 0.0, None, None, None)
+    return CheckResult({e: empty for e in ELEMENTS}, result.extras, ())
+
+
+def _read_text(item: Item) -> str:
+    if item.path is None:
+        data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1)
+    else:
+        if item.path.is_dir():
+            raise InputError(item.source, "is a directory, not a transcript")
+        try:
+            if item.path.stat().st_size > MAX_TEXT_BYTES:
+                raise InputError(
+                    item.source,
+                    f"the transcript is over {MAX_TEXT_BYTES // 1_000_000} MB; a close is a few "
+                    "hundred words",
+                )
+            data = item.path.read_bytes()
+        except PermissionError as e:
+            raise InputError(item.source, "permission denied: the file cannot be read") from e
+        except OSError as e:
+            raise InputError(item.source, f"cannot be read ({e.strerror or e})") from e
+    if len(data) > MAX_TEXT_BYTES:
+        raise InputError(item.source, f"the transcript is over {MAX_TEXT_BYTES // 1_000_000} MB")
+    if b"\x00" in data[:4096]:
+        raise InputError(item.source, "not a text file (use it without --text if it is audio)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(item.source, "not UTF-8 text") from e
+    if not text.strip():
+        raise InputError(item.source, "the transcript is empty")
+    return text
