@@ -393,10 +393,18 @@ def _reservations(ctx: _Context):
     not_about = rules.get("reservations", "not_about_candidate")
 
     def about_the_candidate(span: _Span) -> bool:
-        # near the concern, and not "my" in "my worry is the restructure" (the candidate's own
-        # concern) nor "me" in "can I ask" or "tell me"
+        # Near the concern, inside the question when it opens with "is there"/"are you" (in a
+        # run-on transcript the sentence before is not part of it), and not "my" in "my worry is
+        # the restructure" (the candidate's own concern) nor "me" in "can I ask" or "tell me".
+        openers_before = [
+            m.start
+            for m in ctx.matches(openers, span.sentence)
+            if m.start <= span.start and span.start - m.end <= QUESTION_WINDOW
+        ]
+        question_start = max(openers_before, default=0)
         return any(
             abs(m.start - span.start) <= ABOUT_WINDOW
+            and m.start >= question_start
             and not ctx.overlapping(own, _span(m))
             and not ctx.overlapping(not_about, _span(m))
             for m in ctx.matches(about_candidate, span.sentence)

@@ -71,6 +71,12 @@ _IRREGULAR = {
     "yous": "you",
     "youse": "you",
     "id": "i would",
+    "owt": "anything",
+    "nowt": "nothing",
+    "summat": "something",
+    "dis": "this",
+    "dat": "that",
+    "mi": "i",
 }
 # Discourse fillers that carry nothing the checker needs, taken out before matching.
 DISCOURSE = (
