@@ -16,7 +16,7 @@ from voiceclose.patterns import Match, PreparedSentence, find, prepare
 from voiceclose.rules import PatternList, Rules, load_rules
 from voiceclose.speech import SpeechRegion, speech_fraction
 from voiceclose.text import hesitation_count, sentences
-from voiceclose.transcribe import Word
+from voiceclose.transcribe import MIN_WORD_SPEECH, Word
 
 ELEMENTS = ("interest", "fit", "reservations", "thanks")
 NEGATION_WINDOW = 5  # tokens before a cue in which "not"/"never" cancels it
@@ -24,7 +24,7 @@ QUESTION_WINDOW = 12  # tokens before a concern in which "is there"/"do you" mak
 DOUBT_WINDOW = 10  # tokens from a fit cue within which self-doubt cancels it
 OPEN_TAIL_MAX = 4  # words that may follow a concern left open ("any concerns on your side?")
 ABOUT_WINDOW = 15  # tokens from a concern within which "me", "my CV" make it about the candidate
-MIN_EVIDENCE_SPEECH = 0.5  # share of the words of a cue that must lie in detected speech
+MIN_EVIDENCE_SPEECH = MIN_WORD_SPEECH  # share of a cue's span that must lie in detected speech
 EVIDENCE_MAX_TOKENS = 30  # longer sentences are quoted by the clauses around the cue
 MIN_WPM_SPAN_S = 5.0  # shorter speech is too little to give a pace
 _QUESTION_OPENERS = frozenset(
@@ -355,7 +355,7 @@ def _fit(ctx: _Context, extra_needs: PatternList | None):
         for e in ctx.matches(experience, n):
             span = _span(e)
             partner = None
-            for other in (n, n + 1, n - 1):
+            for other in (n, n + 1, n - 1, n + 2):
                 if 0 <= other < count and (pool := partners(e, other)):
                     partner = min(pool, key=lambda m: abs(m.start - e.start))
                     break
