@@ -1,0 +1,149 @@
+"""The evaluation command: the text figures on the three corpora held as lower bounds, the audio
+path on the dev corpus through synthetic voices and the real model, and real human speech that is
+not a close."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from voiceclose import speak
+from voiceclose.evaluate import (
+    AUDIO_VOICES,
+    CACHE_FOLDER,
+    format_errors,
+    format_table,
+    main,
+    read_corpus,
+    rendering_for,
+    score_audio,
+    score_text,
+)
+from voiceclose.paths import cache_dir
+from voiceclose.pipeline import Checker
+
+from .conftest import DATA, SHARED, require_path, require_tool
+
+DEV = SHARED / "corpus" / "dev.jsonl"
+CORPORA = {
+    "dev": DEV,
+    "heldout": DATA / "heldout.jsonl",
+    "blind2": DATA / "blind2.jsonl",
+    "blind3": DATA / "blind3.jsonl",
+}
+MIN_TEXT_MACRO_F1 = 0.95
+MIN_TEXT_ELEMENT_F1 = 0.90
+MIN_AUDIO_MACRO_F1 = 0.90
+# Read-aloud English from Debian's pocketsphinx-testdata: a novel and playing cards, no close.
+HUMAN_SPEECH = Path("/usr/share/pocketsphinx/test/data")
+READ_ALOUD = (
+    "librivox/sense_and_sensibility_01_austen_64kb-0870.wav",
+    "librivox/sense_and_sensibility_01_austen_64kb-0890.wav",
+    "librivox/sense_and_sensibility_01_austen_64kb-0920.wav",
+    "cards/005.wav",
+)
+
+
+def corpus(name: str):
+    path = CORPORA[name]
+    require_path(path, "the shared corpus sits beside the repository, in ../shared/corpus")
+    return read_corpus(path)
+
+
+@pytest.mark.parametrize("name", sorted(CORPORA))
+def test_text_figures_hold(name):
+    scores = score_text(corpus(name))
+    table = format_table(name, scores) + "\n" + format_errors(scores)
+    assert scores.macro_f1 >= MIN_TEXT_MACRO_F1, table
+    for element, tally in scores.tallies.items():
+        assert tally.f1 >= MIN_TEXT_ELEMENT_F1, f"{element}\n{table}"
+
+
+def test_audio_renderings_mix_voices_paces_and_noise():
+    plans = [rendering_for(i) for i in range(50)]
+    assert plans == [rendering_for(i) for i in range(50)], "fixed by the item's place"
+    assert len({voice for voice, _ in plans}) >= 3
+    assert {voice.engine for voice, _ in plans} == {"espeak-ng", "flite", "festival"}
+    speeds = [fx.speed for _, fx in plans if fx.speed is not None]
+    assert 0.2 <= len(speeds) / len(plans) <= 0.6 and min(speeds) < 1 < max(speeds)
+    assert 0.2 <= sum(fx.noise is not None for _, fx in plans) / len(plans) <= 0.5
+
+
+def test_a_missing_tool_names_its_debian_package(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(speak.SpeakError, match="apt-get install .*festvox-us-slt-hts") as e:
+        speak.require_tools(speak.tools_for(AUDIO_VOICES))
+    assert "\n" not in str(e.value)
+    with pytest.raises(speak.SpeakError, match="apt-get install flite$"):
+        speak.run(["flite", "-voice", "kal", "-t", "hello"], "speaking")
+
+
+@pytest.fixture(scope="module")
+def dev_audio(shared_cache, tmp_path_factory):
+    """The dev corpus spoken and checked through the real model, once for the module; the
+    renderings are cached in the session's shared cache."""
+    for tool in speak.tools_for(AUDIO_VOICES):
+        require_tool(tool)
+    items = corpus("dev")
+    home = tmp_path_factory.mktemp("home")
+    (home / "cache").symlink_to(shared_cache, target_is_directory=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VOICECLOSE_HOME", str(home))
+        scores, run = score_audio(items, Checker())
+    return items, scores, run
+
+
+def test_audio_figures_on_dev(dev_audio):
+    items, scores, run = dev_audio
+    assert len(run.voices) >= 3 and run.speed_changed and run.noisy
+    report = format_table("audio", scores) + "\n" + format_errors(scores, score_text(items))
+    assert scores.macro_f1 >= MIN_AUDIO_MACRO_F1, report
+
+
+def test_audio_reruns_come_from_the_cache(dev_audio, monkeypatch):
+    items, _, _ = dev_audio
+
+    def no_tools(cmd, what):
+        raise AssertionError(f"rendered again: {what}")
+
+    monkeypatch.setattr(speak, "run", no_tools)
+    for i, item in enumerate(items):
+        voice, effects = rendering_for(i)
+        path, made = speak.render_cached(item.text, voice, effects, cache_dir() / CACHE_FOLDER)
+        assert not made and path.stat().st_size > 0
+
+
+def test_evaluate_command_prints_text_and_audio_tables(dev_audio, tmp_path, capsys):
+    """The first closes of dev (their renderings cached), one with a label turned wrong so that
+    both paths list it as an error."""
+    items = dev_audio[0][:3]
+    lines = [{"id": it.id, "text": it.text, "labels": dict(it.labels)} for it in items]
+    lines[0]["labels"]["reservations"] = not lines[0]["labels"]["reservations"]
+    path = tmp_path / "three.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    capsys.readouterr()
+    assert main([str(path), "--audio", "--show-errors"]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0]
+    assert "text (3 closes)" in header and "audio (3 closes)" in header
+    macro = next(line for line in out.splitlines() if line.startswith("macro-F1"))
+    assert len(macro.split()) == 4, "a macro-F1 for each path on the one line"
+    assert "audio: 3 closes in 3 voices" in out and "Whisper tiny.en" in out
+    assert "wrong on the text:" in out and "wrong on the audio:" in out
+    assert f"{items[0].id} reservations:" in out.split("wrong on the audio:")[1]
+    assert "    heard: " in out
+
+
+def test_human_speech_that_is_not_a_close_gets_no_credit(cli):
+    require_path(HUMAN_SPEECH, "Debian package pocketsphinx-testdata")
+    paths = [HUMAN_SPEECH / name for name in READ_ALOUD]
+    run = cli("check", *paths, "--json")
+    assert run.code == 1, run.err
+    reports = run.json()
+    assert len(reports) == len(paths)
+    for report in reports:
+        assert report["ok"] and report["extras"]["speech_heard"] is True, report
+        found = [name for name, e in report["elements"].items() if e["found"]]
+        assert not found, (report["source"], found, report["transcript"])
