@@ -20,3 +20,11 @@ class ModelUnavailable(VoicecloseError):
 
 class UsageError(VoicecloseError):
     """The command line asks for something that cannot work."""
+
+
+class DeviceError(VoicecloseError):
+    """The microphone cannot be used: none, not found, gone, or PortAudio missing."""
+
+
+class ScenarioError(VoicecloseError):
+    """A practice scenario is unknown or its file is malformed."""

@@ -73,7 +73,7 @@ def feedback_for(
 def _names(scenario: Any | None) -> dict[str, str]:
     if scenario is None:
         return {}
-    needs = list(scenario.needs)
+    needs = [need.what for need in scenario.needs]
     return {
         "interviewer": scenario.interviewer,
         "role": scenario.role,

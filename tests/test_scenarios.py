@@ -1,0 +1,69 @@
+"""Practice scenarios: enough of them, well formed, and used by the checker and the tips."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from voiceclose import scenarios
+from voiceclose.checker import check
+from voiceclose.errors import ScenarioError, UsageError
+from voiceclose.feedback import feedback_for
+from voiceclose.transcribe import transcript_from_text
+
+
+def test_at_least_ten_scenarios_across_fields_and_seniorities():
+    found = scenarios.available()
+    assert len(found) >= 10
+    assert len({s.field for s in found}) >= 8 and len({s.seniority for s in found}) >= 5
+    for s in found:
+        assert s.role and s.organisation and s.interviewer and s.moment
+        assert 2 <= len(s.needs) <= 3 and all(n.what and n.listen_for for n in s.needs)
+
+
+def test_every_scenario_compiles_into_checker_patterns():
+    for s in scenarios.available():
+        check(
+            transcript_from_text("I ran the night shift for four years.").words,
+            extra_needs=s.need_patterns,
+        )
+
+
+def test_fit_looks_for_this_scenarios_needs():
+    nurse = scenarios.find("emergency-nurse")
+    said = transcript_from_text(
+        "I have spent five years running triage in a busy department."
+    ).words
+    assert not check(said).elements["fit"].found
+    assert check(said, extra_needs=nurse.need_patterns).elements["fit"].found
+
+
+def test_tips_use_the_interviewer_and_the_role():
+    chef = scenarios.find("head-chef")
+    result = check(
+        transcript_from_text("Thanks for the trial shift.").words, extra_needs=chef.need_patterns
+    )
+    tips = feedback_for(result, chef).tips
+    assert {t.element for t in tips} == {"interest", "fit", "reservations"}
+    text = " ".join(t.tip + " " + t.example for t in tips)
+    assert "Marco" in text and "head chef" in text and "food costs" in text
+
+
+def test_one_is_chosen_when_none_is_given():
+    assert scenarios.choose(random.Random(1)).name in {s.name for s in scenarios.available()}
+
+
+def test_unknown_and_malformed_scenarios(tmp_path, cli):
+    with pytest.raises(UsageError, match="there are"):
+        scenarios.find("astronaut")
+    (tmp_path / "broken.toml").write_text('role = "x"\n')
+    with pytest.raises(ScenarioError, match="missing"):
+        scenarios.available(tmp_path)
+    assert cli("practice", "--prompt", "astronaut").code == 2
+
+
+def test_prompts_lists_them(cli):
+    run = cli("prompts")
+    assert run.code == 0 and len(run.lines) >= 10 and "emergency-nurse" in run.out
+    assert all("role" in row and "needs" in row for row in cli("prompts", "--json").json())
