@@ -68,3 +68,28 @@ def speech_fraction(regions: list[SpeechRegion], start_s: float, end_s: float) -
         return float(any(r.start_s <= start_s <= r.end_s for r in regions))
     covered = sum(max(0.0, min(end_s, r.end_s) - max(start_s, r.start_s)) for r in regions)
     return min(1.0, covered / (end_s - start_s))
+
+
+class SpeechFollower:
+    """Follows speech live, block by block, for a recording in progress (16 kHz input)."""
+
+    FRAME = 512  # samples Silero takes at 16 kHz (32 ms)
+
+    def __init__(self):
+        import torch
+
+        self._torch = torch
+        self._model = _vad_model()
+        self._model.reset_states()
+        self._pending = np.zeros(0, dtype=np.float32)
+
+    def feed(self, samples: np.ndarray) -> float:
+        """Speech probability (0-1) of the latest audio; the highest over ``samples``."""
+        self._pending = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])
+        best = 0.0
+        with self._torch.inference_mode():
+            while len(self._pending) >= self.FRAME:
+                frame, self._pending = self._pending[: self.FRAME], self._pending[self.FRAME :]
+                prob = float(self._model(self._torch.from_numpy(frame.copy()), SAMPLE_RATE).item())
+                best = max(best, prob)
+        return best

@@ -1,0 +1,83 @@
+"""Recording logic that needs no device: file names, the sample rate, live warnings."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from voiceclose import devices
+from voiceclose.errors import DeviceError
+from voiceclose.recorder import SAMPLE_RATE, _SpeechTracker, new_recording_path, pick_rate
+
+
+def test_recording_names_never_reuse_a_file(tmp_path):
+    when = datetime(2026, 11, 22, 9, 30, 5)
+    first = new_recording_path(tmp_path, "head-chef", when)
+    first.write_bytes(b"the first attempt")
+    second = new_recording_path(tmp_path, "head-chef", when)
+    third = new_recording_path(tmp_path, "head chef/../x", when)
+    assert first.name == "2026-11-22_09-30-05_head-chef.wav"
+    assert second.name == "2026-11-22_09-30-05_head-chef-2.wav"
+    assert "/" not in third.name.replace(str(tmp_path), "") and third.parent == tmp_path
+    assert first.read_bytes() == b"the first attempt"
+
+
+def test_sixteen_kilohertz_when_possible_else_the_device_rate():
+    assert pick_rate(lambda rate: None, 48000.0) == SAMPLE_RATE
+
+    def only_44k(rate):
+        if rate != 44100:
+            raise ValueError("Invalid sample rate")
+
+    assert pick_rate(only_44k, 44100.0) == 44100
+
+
+def blocks(signal: np.ndarray, rate: int = SAMPLE_RATE, block_s: float = 0.1):
+    step = int(rate * block_s)
+    for i in range(0, len(signal) - step + 1, step):
+        yield (i + step) / rate, signal[i : i + step].reshape(-1, 1)
+
+
+def last_level(tracker, signal, rate=SAMPLE_RATE):
+    level = None
+    for elapsed, block in blocks(signal, rate):
+        level = tracker.feed(block, elapsed)
+    return level
+
+
+def test_warns_about_silence_and_clipping():
+    silent = last_level(_SpeechTracker(SAMPLE_RATE), np.zeros(3 * SAMPLE_RATE, np.float32))
+    assert "no sound" in silent.warning
+    t = np.arange(2 * SAMPLE_RATE) / SAMPLE_RATE
+    loud = np.clip(3 * np.sin(2 * np.pi * 200 * t), -1, 1).astype(np.float32)
+    assert "clipping" in last_level(_SpeechTracker(SAMPLE_RATE), loud).warning
+
+
+def test_tracks_speech_at_another_rate(manifest):
+    import soundfile as sf
+    import soxr
+
+    from .conftest import SAMPLES
+
+    speech, rate = sf.read(SAMPLES / "complete_close_slt.flac", dtype="float32")
+    at_48k = soxr.resample(speech[: 8 * rate], rate, 48000).astype(np.float32)
+    tracker = _SpeechTracker(48000)
+    last_level(tracker, at_48k, 48000)
+    assert tracker.heard
+
+
+def test_portaudio_missing_is_one_line_saying_what_to_install(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_portaudio(name, *args, **kwargs):
+        if name == "sounddevice":
+            raise OSError("PortAudio library not found")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_portaudio)
+    with pytest.raises(DeviceError) as e:
+        devices.sounddevice()
+    assert "libportaudio2" in str(e.value) and "\n" not in str(e.value)
