@@ -9,24 +9,29 @@ cd "$(dirname "$0")/.."
 want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
+# What voiceclose itself needs from Debian: PortAudio, for recording from the microphone.
+RUN_DEBS=(libportaudio2)
+
 # Debian packages the tests drive for real: speech synthesis for test audio, PulseAudio as a
 # microphone, ffmpeg for m4a/webm, and human speech that is not a close.
 TEST_DEBS=(espeak-ng flite festival festvox-us-slt-hts sox ffmpeg
            pulseaudio pulseaudio-utils libasound2-plugins libportaudio2
            pocketsphinx-testdata)
 
-if (( want_test )); then
+wanted=("${RUN_DEBS[@]}")
+(( want_test )) && wanted+=("${TEST_DEBS[@]}")
+if command -v dpkg-query >/dev/null; then
     missing=()
-    for pkg in "${TEST_DEBS[@]}"; do
+    for pkg in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if (( ${#missing[@]} )); then
         if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
             echo "setup: installing Debian packages: ${missing[*]}" >&2
             apt-get update -qq
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
         else
-            echo "setup: not root, so not installing: ${missing[*]} (the tests that need them will skip)" >&2
+            echo "setup: not root, so not installing: ${missing[*]} (install them for recording and the tests that need them)" >&2
         fi
     fi
 fi

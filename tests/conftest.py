@@ -72,8 +72,36 @@ def manifest() -> list[dict]:
         return tomllib.load(f)["sample"]
 
 
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory):
+    """A running private PulseAudio server (see tests/pulse.py); restarted if a test stopped it."""
+    from .pulse import PulseServer, require_pulse
+
+    require_pulse()
+    server = PulseServer(tmp_path_factory.mktemp("pulse-runtime"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mic(pulse):
+    """The session's PulseAudio server, running."""
+    if not pulse.running():
+        pulse.start()
+    return pulse
+
+
 def require_tool(name: str) -> None:
     if shutil.which(name) is None:
         if os.environ.get("CI"):
             pytest.fail(f"{name} is missing in CI; scripts/setup.sh --test should install it")
         pytest.skip(f"{name} is not installed")
+
+
+def require_path(path: Path, what: str) -> None:
+    """Like require_tool, for a file or folder the test reads: ``what`` says where it comes from."""
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing in CI ({what})")
+        pytest.skip(f"{path} is not there ({what})")

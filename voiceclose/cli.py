@@ -7,8 +7,11 @@ Exit status: 0 every input checked and complete; 1 every input checked, somethin
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from voiceclose import __version__
 
@@ -40,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("voiceclose: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (voiceclose ... | head)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_COMPLETE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,7 +97,68 @@ def _parser() -> argparse.ArgumentParser:
         help="show every passage considered for each part, and why it was or wasn't credited",
     )
     check.set_defaults(handler=_check)
+
+    practice = commands.add_parser(
+        "practice",
+        help="read a scenario, speak your close into the microphone, and see what it missed",
+        description="Shows a practice scenario, records your close from the microphone (saved "
+        "to disk as you speak), then checks it. With a terminal, press Enter to start and to "
+        "stop; without one, recording starts at once and stops after a pause or the time limit.",
+    )
+    practice.add_argument(
+        "--prompt",
+        metavar="NAME",
+        help="the scenario to practise (voiceclose prompts lists them); default: one is chosen",
+    )
+    practice.add_argument(
+        "--device",
+        metavar="NUMBER|NAME",
+        help="microphone to use (voiceclose devices lists them); default: the system's",
+    )
+    practice.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="folder for the recording (default: recordings/ in the voiceclose data folder)",
+    )
+    practice.add_argument(
+        "--max-seconds",
+        type=_seconds,
+        default=180.0,
+        metavar="S",
+        help="stop recording after S seconds (default 180)",
+    )
+    practice.add_argument(
+        "--stop-after-silence",
+        type=_seconds,
+        metavar="S",
+        help="stop after S seconds of silence once you have spoken "
+        "(default: off at a terminal, 4 otherwise)",
+    )
+    practice.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    practice.add_argument(
+        "--model", default="tiny.en", metavar="NAME|PATH", help="Whisper model (as for check)"
+    )
+    practice.set_defaults(handler=_practice)
+
+    prompts = commands.add_parser("prompts", help="list the practice scenarios")
+    prompts.add_argument("--json", action="store_true", help="one JSON object per scenario")
+    prompts.set_defaults(handler=_prompts)
+
+    devices = commands.add_parser("devices", help="list the microphones (input devices)")
+    devices.add_argument("--json", action="store_true", help="one JSON object per device")
+    devices.set_defaults(handler=_devices)
     return parser
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("seconds must be more than 0")
+    return seconds
 
 
 def _minutes(value: str) -> float:
@@ -141,3 +210,183 @@ def exit_status(results) -> int:
     if any(r.missed for r in results):
         return EXIT_MISSED
     return EXIT_COMPLETE
+
+
+def _prompts(args: argparse.Namespace) -> int:
+    import json
+
+    from voiceclose import scenarios
+
+    for s in scenarios.available():
+        if args.json:
+            row = {
+                "name": s.name,
+                "field": s.field,
+                "seniority": s.seniority,
+                "role": s.role,
+                "organisation": s.organisation,
+                "interviewer": s.interviewer,
+                "needs": [n.what for n in s.needs],
+            }
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(f"{s.name:<24} {s.field} ({s.seniority}): {s.role}, {s.organisation}")
+    return EXIT_COMPLETE
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """PortAudio, ALSA and PulseAudio write their own diagnostics straight to file descriptor 2;
+    keep those out of voiceclose's one-line messages, which still reach the terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    ours = sys.stderr
+    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, errors="replace")
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr.close()
+        os.dup2(saved, 2)
+        os.close(saved)
+        sys.stderr = ours
+
+
+def _devices(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from voiceclose.devices import input_devices
+
+    with _native_stderr_silenced():
+        found = input_devices()
+    if not found and not args.json:
+        print("voiceclose: no microphones found", file=sys.stderr)
+        return EXIT_FAILED
+    for d in found:
+        if args.json:
+            print(json.dumps(dataclasses.asdict(d), ensure_ascii=False))
+        else:
+            mark = "*" if d.is_default else " "
+            print(
+                f"{mark} {d.index:>3}  {d.name}  "
+                f"({d.channels} ch, {d.default_rate:g} Hz, {d.host_api})"
+            )
+    return EXIT_COMPLETE
+
+
+def _practice(args: argparse.Namespace) -> int:
+    import threading
+
+    from voiceclose import scenarios
+    from voiceclose.paths import recordings_dir
+    from voiceclose.practice import STOPPED, practise
+    from voiceclose.recorder import Recorder, RecordOptions
+    from voiceclose.writers import WRITERS
+
+    scenario = scenarios.find(args.prompt) if args.prompt else scenarios.choose()
+    at_terminal = sys.stdin.isatty()
+    show = sys.stderr if args.json else sys.stdout
+    print(_scenario_text(scenario), file=show, flush=True)
+    silence = args.stop_after_silence
+    if silence is None and not at_terminal:
+        silence = 4.0  # no Enter key to wait for: never record forever
+    options = RecordOptions(
+        out_dir=args.out or recordings_dir(),
+        label=scenario.name,
+        device=args.device,
+        max_seconds=args.max_seconds,
+        stop_after_silence_s=silence,
+    )
+    recorder = Recorder(options)
+    if at_terminal:
+        # the prompt goes to the terminal even when the report is redirected
+        print(
+            "Press Enter when you are ready to speak, and Enter again to stop. ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+        sys.stdin.readline()
+        threading.Thread(
+            target=lambda: (sys.stdin.readline(), recorder.stop("enter")), daemon=True
+        ).start()
+    meter = _Meter(scenario.suggested_seconds, args.max_seconds) if sys.stderr.isatty() else None
+
+    def started(path, device, rate):
+        print(
+            f"Recording to {path} from {device.name!r}{' (Enter stops)' if at_terminal else ''}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def stopped(recording):
+        if meter:
+            meter.clear()
+        print(
+            f"{STOPPED.get(recording.stopped_by, recording.stopped_by).capitalize()} "
+            f"({recording.seconds:.1f} s). Checking...",
+            file=sys.stderr,
+            flush=True,
+        )
+        if recording.problem:
+            print(f"voiceclose: {recording.problem}", file=sys.stderr, flush=True)
+
+    try:
+        with _native_stderr_silenced():
+            done = practise(
+                scenario,
+                options,
+                args.model,
+                recorder=recorder,
+                on_level=meter.show if meter else None,
+                on_start=started,
+                on_stopped=stopped,
+            )
+    except KeyboardInterrupt:
+        print("voiceclose: interrupted while checking; the recording is saved", file=sys.stderr)
+        return 130
+    writer = WRITERS["json" if args.json else "text"]()
+    _emit(writer, done.result, args.json)
+    if done.recording.problem or not done.result.ok:
+        return EXIT_FAILED
+    return exit_status([done.result])
+
+
+def _scenario_text(s) -> str:
+    needs = "; ".join(n.what for n in s.needs)
+    return (
+        f"Scenario: {s.role} at {s.organisation} ({s.field}, {s.seniority.lower()})\n"
+        f"What the role needs most: {needs}\n"
+        f"{s.moment}\n"
+        f"Close the interview: about {round(s.suggested_seconds)} seconds."
+    )
+
+
+class _Meter:
+    """A one-line level meter and timer on the terminal."""
+
+    WIDTH = 24
+
+    def __init__(self, suggested_s: float, max_s: float):
+        self.suggested_s, self.max_s = suggested_s, max_s
+
+    def show(self, level) -> None:
+        filled = max(0, min(self.WIDTH, int((level.level_dbfs + 60) / 60 * self.WIDTH)))
+        bar = "█" * filled + "·" * (self.WIDTH - filled)
+        elapsed = f"{int(level.elapsed_s) // 60}:{int(level.elapsed_s) % 60:02d}"
+        target = f"{int(self.suggested_s) // 60}:{int(self.suggested_s) % 60:02d}"
+        over = "  (past the suggested length)" if level.elapsed_s > self.suggested_s else ""
+        note = f"  {level.warning}" if level.warning else over
+        print(
+            f"\r\033[K● {elapsed} / {target}  [{bar}] {level.level_dbfs:6.1f} dB{note}",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def clear(self) -> None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)

@@ -18,6 +18,7 @@ from voiceclose.checker import ELEMENTS, Candidate, CheckResult, ElementResult, 
 from voiceclose.errors import InputError
 from voiceclose.feedback import Feedback, clock, feedback_for
 from voiceclose.models import DEFAULT_MODEL, LoadedModel, load_model
+from voiceclose.scenarios import Scenario, sidecar_scenario
 from voiceclose.transcribe import Transcript, transcribe, transcript_from_text
 
 DEFAULT_LAST_MINUTES = 3.0  # longer recordings are checked on their final minutes
@@ -50,6 +51,8 @@ class Report:
     feedback: Feedback
     window: Window | None = None
     notes: list[str] = field(default_factory=list)
+    recording: str | None = None  # the file practice recorded to
+    prompt: str | None = None  # the practice scenario the close was checked against
     words: list[dict] = field(default_factory=list)  # each word with its times, for review
     candidates: list[Candidate] = field(default_factory=list)  # every passage considered
     ok: bool = True
@@ -76,8 +79,7 @@ class Options:
     model: str = DEFAULT_MODEL
     last_minutes: float = DEFAULT_LAST_MINUTES  # 0 checks the whole recording
     text: bool = False  # inputs are transcripts, not audio
-    extra_needs: tuple[str, ...] = ()  # patterns for what this job needs (a practice scenario)
-    scenario: object | None = None  # the practice scenario, for tips that name the interviewer
+    scenario: Scenario | None = None  # check against this practice scenario's needs
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ class Checker:
                 f"checked the final {clock(audio.duration_s)} of a "
                 f"{clock(audio.file_duration_s)} recording (--last changes how much)"
             )
+        scenario = self.options.scenario or sidecar_scenario(path, notes)
         if not transcript.speech_heard:
             notes.append("no speech heard")
         elif transcript.dropped_words:
@@ -176,16 +179,21 @@ class Checker:
                 f"left out {len(transcript.dropped_words)} word(s) Whisper heard where the audio "
                 "holds no speech"
             )
-        return self._report(source, "audio", transcript, audio.file_duration_s, window, notes)
+        return self._report(
+            source, "audio", transcript, audio.file_duration_s, window, notes, scenario
+        )
 
     def _check_text(self, item: Item) -> Report:
         text = _read_text(item)
-        return self._report(item.source, "text", transcript_from_text(text), None, None, [])
+        transcript = transcript_from_text(text)
+        return self._report(item.source, "text", transcript, None, None, [], self.options.scenario)
 
-    def _report(self, source, kind, transcript: Transcript, duration_s, window, notes) -> Report:
+    def _report(
+        self, source, kind, transcript: Transcript, duration_s, window, notes, scenario
+    ) -> Report:
         result = check(
             transcript.words,
-            extra_needs=self.options.extra_needs,
+            extra_needs=scenario.need_patterns if scenario else (),
             speech_regions=transcript.speech_regions if kind == "audio" else None,
         )
         if kind == "audio" and not transcript.speech_heard:
@@ -199,13 +207,14 @@ class Checker:
             elements=result.elements,
             missed=result.missed,
             extras=result.extras,
-            feedback=feedback_for(result, self.options.scenario, _speech_span(transcript)),
+            feedback=feedback_for(result, scenario, _speech_span(transcript)),
             window=window,
             notes=notes,
             words=[
                 {"text": w.text, "start_s": w.start_s, "end_s": w.end_s} for w in transcript.words
             ],
             candidates=list(result.candidates),
+            prompt=scenario.name if scenario else None,
         )
 
 

@@ -33,6 +33,9 @@ def as_json(result: Result, explain: bool = False) -> dict:
     if not explain:
         for key in _DETAIL_KEYS:
             data.pop(key)
+    for key in ("recording", "prompt"):  # only for practice recordings
+        if data.get(key) is None:
+            data.pop(key, None)
     ordered.update(data)
     return ordered
 
