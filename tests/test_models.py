@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from voiceclose import models
+from voiceclose.acceleration import LAYOUT
 from voiceclose.audio import load_audio
 from voiceclose.errors import ModelUnavailable
 from voiceclose.paths import cache_dir
@@ -35,23 +36,36 @@ def private_cache(tmp_path, monkeypatch, fresh_models):
     return home / "cache" / "models"
 
 
+def caches(folder) -> tuple[list, list]:
+    """The converted checkpoints and the int8 states in a model cache folder."""
+    files = sorted(folder.glob("tiny.en-*.pt"))
+    int8 = [f for f in files if f"-{LAYOUT}-" in f.name]
+    return [f for f in files if f not in int8], int8
+
+
 def test_default_model_is_converted_once_and_cached(private_cache):
     model = models.load_model()
     assert model.name == "tiny.en" and model.english_only
-    cached = list(private_cache.glob("tiny.en-*.pt"))
-    assert len(cached) == 1 and cached[0].with_name(cached[0].name + ".sha256").is_file()
+    converted, int8 = caches(private_cache)
+    assert len(converted) == 1 and len(int8) == 1
+    assert all(f.with_name(f.name + ".sha256").is_file() for f in converted + int8)
     # alignment heads come from the bundled config.json, not the default guess
     assert model.whisper.alignment_heads.to_dense().sum().item() == 8
-    stamp = cached[0].stat().st_mtime_ns
+    stamps = [f.stat().st_mtime_ns for f in converted + int8]
     models._loaded.clear()
-    models.load_model()
-    assert cached[0].stat().st_mtime_ns == stamp  # reused, not rebuilt
+    again = models.load_model()
+    assert [f.stat().st_mtime_ns for f in converted + int8] == stamps  # reused, not rebuilt
+    assert again.whisper.alignment_heads.to_dense().sum().item() == 8
 
 
+@pytest.mark.parametrize("which", ["converted", "int8"])
 @pytest.mark.parametrize("damage", ["truncate", "flip", "no_checksum"])
-def test_corrupt_or_partial_cache_is_rebuilt_not_used(private_cache, damage):
+def test_corrupt_or_partial_cache_is_rebuilt_not_used(private_cache, which, damage):
     models.load_model()
-    cached = next(private_cache.glob("tiny.en-*.pt"))
+    converted, int8 = caches(private_cache)
+    cached = converted[0] if which == "converted" else int8[0]
+    if which == "converted":
+        int8[0].unlink()  # so that the converted checkpoint is what gets read
     good = cached.read_bytes()
     if damage == "truncate":
         cached.write_bytes(good[: len(good) // 2])
@@ -61,8 +75,17 @@ def test_corrupt_or_partial_cache_is_rebuilt_not_used(private_cache, damage):
         cached.with_name(cached.name + ".sha256").unlink()
     models._loaded.clear()
     model = models.load_model()
-    assert cached.read_bytes() == good
+    assert models._read_verified(cached) is not None  # rebuilt, and sound again
+    if which == "converted":
+        assert cached.read_bytes() == good
     assert model.whisper.dims.n_text_layer == 4
+
+
+def test_full_precision_on_request(fresh_models, monkeypatch, manifest):
+    monkeypatch.setenv(models.FULL_PRECISION_ENV, "1")
+    model = models.load_model()
+    assert not getattr(model.whisper, "voiceclose_int8", False)
+    assert transcribe(load_audio(_speech_sample(manifest)), model).speech_heard
 
 
 def test_weights_failing_their_checksum_are_refused(private_cache, monkeypatch):
@@ -103,7 +126,7 @@ def test_standard_model_without_network_says_where_to_put_it(fresh_models, tmp_p
 
 def test_checkpoint_path_and_ct2_path_both_load(fresh_models, manifest):
     models.load_model()
-    checkpoint = next((cache_dir() / "models").glob("tiny.en-*.pt"))
+    [checkpoint], _ = caches(cache_dir() / "models")
     by_checkpoint = models.load_model(str(checkpoint))
     assert by_checkpoint.name == str(checkpoint)
     ct2_file = models._package_file(*models.BUNDLED["tiny.en"].parts[0], models.BUNDLED["tiny.en"])

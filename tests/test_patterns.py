@@ -10,12 +10,12 @@ VOCAB = {"adv": ["really", "very much", ","], "num": ["re:\\d+", "two", "three"]
 
 def spans(pattern: str, text: str, vocab=VOCAB) -> list[str]:
     compiler = Compiler(vocab)
-    rx = compiler.compile(pattern)
+    compiled = compiler.compile(pattern)
     lexicon = Lexicon(compiler.words)
     out = []
     for n, s in enumerate(sentences(text.split())):
         prepared = prepare(s, lexicon)
-        out += [" ".join(s.tokens[m.start : m.end]) for m in find(rx, pattern, prepared, n)]
+        out += [" ".join(s.tokens[m.start : m.end]) for m in find(compiled, prepared, n)]
     return out
 
 
@@ -65,3 +65,30 @@ def test_misheard_long_words_are_read_as_pattern_words():
 def test_malformed_patterns_are_reported(bad):
     with pytest.raises(PatternError):
         Compiler(VOCAB).compile(bad)
+
+
+def test_a_bad_raw_expression_is_reported_when_compiled():
+    pattern = Compiler({"odd": ["re:(unclosed"]}).compile("{odd} word")
+    with pytest.raises(PatternError, match="odd"):
+        pattern.regex  # noqa: B018
+
+
+def test_required_words_let_sentences_be_skipped():
+    compiler = Compiler(VOCAB)
+    assert compiler.compile("i {adv}* want this|that").required == (
+        frozenset({"i"}),
+        frozenset({"want"}),
+        frozenset({"this", "that"}),
+    )
+    assert compiler.compile("(thank you|cheers) mate").required == (
+        frozenset({"thank", "cheers"}),
+        frozenset({"mate"}),
+    )
+    assert compiler.compile("really? ~2 $").required == ()
+    assert spans("for {num} years", "for 5 months") == []
+
+
+def test_the_phrase_data_compiles():
+    from voiceclose.rules import load_rules
+
+    assert load_rules().validate() > 500

@@ -159,9 +159,7 @@ class _Context:
         key = (id(patterns), sentence)
         if key not in self._cache:
             prepared = self.sentences[sentence]
-            self._cache[key] = [
-                m for text, rx in patterns for m in find(rx, text, prepared, sentence)
-            ]
+            self._cache[key] = [m for p in patterns for m in find(p, prepared, sentence)]
         return self._cache[key]
 
     def any_match(self, patterns: PatternList, sentence: int) -> Match | None:

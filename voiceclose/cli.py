@@ -172,11 +172,13 @@ def _minutes(value: str) -> float:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from voiceclose.pipeline import Checker, Options, discover
+    from voiceclose.pipeline import Checker, Item, Options, discover
     from voiceclose.writers import WRITERS
 
     items = list(discover(args.paths, text=args.text))
     checker = Checker(Options(model=args.model, last_minutes=args.last, text=args.text))
+    if any(isinstance(item, Item) for item in items):
+        checker.prefetch()
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
     results = []
     show_progress = sys.stderr.isatty() and len(items) > 1

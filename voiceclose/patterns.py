@@ -48,6 +48,30 @@ class Match:
     score: float  # 0-100
 
 
+class CompiledPattern:
+    """A pattern's regular expression, compiled on first use, and the words it cannot match
+    without: a sentence holding none of ``required`` is skipped without running (or compiling)
+    the expression. Compiling all of the phrase data up front costs about a second."""
+
+    def __init__(self, source: str, regex: str, required: tuple[frozenset[str], ...]):
+        self.source = source
+        self._regex = regex
+        self.required = required  # a match holds at least one word of every one of these sets
+        self._compiled: re.Pattern | None = None
+
+    @property
+    def regex(self) -> re.Pattern:
+        if self._compiled is None:
+            try:
+                self._compiled = re.compile(self._regex)
+            except re.error as e:
+                raise PatternError(f"pattern {self.source!r}: {e}") from e
+        return self._compiled
+
+    def could_match(self, tokens: frozenset[str]) -> bool:
+        return all(not words.isdisjoint(tokens) for words in self.required)
+
+
 class Compiler:
     """Turns patterns into regular expressions, expanding vocabulary."""
 
@@ -55,13 +79,53 @@ class Compiler:
         self.vocabulary = vocabulary
         self.words: set[str] = set()  # every literal token, for fuzzy correction
         self._slots: dict[str, str] = {}
+        self._slot_required: dict[str, frozenset[str] | None] = {}
 
-    def compile(self, pattern: str) -> re.Pattern:
-        try:
-            body = self._sequence(pattern, depth=0)
-            return re.compile(r"(?<= )" + body)
-        except re.error as e:
-            raise PatternError(f"pattern {pattern!r}: {e}") from e
+    def compile(self, pattern: str) -> CompiledPattern:
+        """Expand ``pattern``; its regular expression is checked now and compiled when needed."""
+        body = r"(?<= )" + self._sequence(pattern, depth=0)
+        required = tuple(
+            words
+            for item in _split_items(pattern)
+            if (words := self._item_required(item, depth=0)) is not None
+        )
+        return CompiledPattern(pattern, body, required)
+
+    # --- words a match cannot do without ------------------------------------------------------
+
+    def _required(self, text: str, depth: int) -> frozenset[str] | None:
+        """The smallest set of words one of which every match must contain (None: no such set)."""
+        best = None
+        for item in _split_items(text):
+            words = self._item_required(item, depth)
+            if words is not None and (best is None or len(words) < len(best)):
+                best = words
+        return best
+
+    def _item_required(self, item: str, depth: int) -> frozenset[str] | None:
+        if item == "$" or item[0] in "~!<" or (item[-1] in "?*" and len(item) > 1):
+            return None  # matches without any word
+        if item.startswith("(") and item.endswith(")"):
+            return _union(self._required(alt, depth + 1) for alt in _split_group(item[1:-1]))
+        sets = []
+        for piece in item.split("|"):
+            if piece == "$":
+                return None
+            if piece.startswith("{") and piece.endswith("}"):
+                sets.append(self._slot_words(piece[1:-1], depth))
+            else:
+                sets.append(frozenset([piece]))
+        return _union(sets)
+
+    def _slot_words(self, name: str, depth: int) -> frozenset[str] | None:
+        if name not in self._slot_required:
+            if depth > MAX_NESTING or name not in self.vocabulary:
+                return None
+            self._slot_required[name] = _union(
+                None if phrase.startswith("re:") else self._required(phrase, depth + 1)
+                for phrase in self.vocabulary[name]
+            )
+        return self._slot_required[name]
 
     def _sequence(self, text: str, depth: int) -> str:
         items = _split_items(text)
@@ -86,7 +150,10 @@ class Compiler:
         if item.startswith("(") and item.endswith(")"):
             body = "|".join(self._sequence(alt, depth + 1) for alt in _split_group(item[1:-1]))
             return f"(?:{body}){quantifier}"
-        return f"(?:{self._alternatives(item, depth)}){quantifier}"
+        body = self._alternatives(item, depth)
+        if not quantifier and "|" not in item and not item.startswith("{") and item != "$":
+            return body  # a plain word needs no group (smaller expressions compile faster)
+        return f"(?:{body}){quantifier}"
 
     def _alternatives(self, item: str, depth: int) -> str:
         return "|".join(self._alternative(piece, item, depth) for piece in item.split("|"))
@@ -124,6 +191,15 @@ class Compiler:
         compiled = "(?:" + "|".join(parts) + ")"
         self._slots[name] = compiled
         return compiled
+
+
+def _union(sets) -> frozenset[str] | None:
+    out: set[str] = set()
+    for s in sets:
+        if s is None:
+            return None
+        out |= s
+    return frozenset(out)
 
 
 def _split_items(text: str) -> list[str]:
@@ -201,6 +277,7 @@ class PreparedSentence:
 
     sentence: Sentence
     text: str  # " tok tok tok " (each token between single spaces)
+    tokens: frozenset[str]  # the canonical tokens, for patterns' required words
     token_at: tuple[int, ...]  # character offset -> token number
     similarity: tuple[float, ...]  # per token, how alike heard and canonical are
 
@@ -216,16 +293,18 @@ def prepare(sentence: Sentence, lexicon: Lexicon) -> PreparedSentence:
         canon.append(word)
         sims.append(sim)
         token_at.extend([n] * (len(word) + 1))
-    return PreparedSentence(sentence, " " + " ".join(canon) + " ", tuple(token_at), tuple(sims))
+    return PreparedSentence(
+        sentence, " " + " ".join(canon) + " ", frozenset(canon), tuple(token_at), tuple(sims)
+    )
 
 
-def find(
-    regex: re.Pattern, pattern: str, prepared: PreparedSentence, sentence_no: int
-) -> Iterator[Match]:
+def find(pattern: CompiledPattern, prepared: PreparedSentence, sentence_no: int) -> Iterator[Match]:
     """Every non-overlapping match of one compiled pattern in one sentence."""
-    for m in regex.finditer(prepared.text):
+    if not pattern.could_match(prepared.tokens):
+        return
+    for m in pattern.regex.finditer(prepared.text):
         if m.end() <= m.start():
             continue
         start = prepared.token_at[m.start()]
         end = prepared.token_at[m.end() - 1] + 1
-        yield Match(pattern, sentence_no, start, end, prepared.span_score(start, end))
+        yield Match(pattern.source, sentence_no, start, end, prepared.span_score(start, end))

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from voiceclose import transcript_cache
 from voiceclose.audio import AUDIO_SUFFIXES, load_audio
 from voiceclose.checker import ELEMENTS, Candidate, CheckResult, ElementResult, Extras, check
 from voiceclose.errors import InputError
 from voiceclose.feedback import Feedback, clock, feedback_for
-from voiceclose.models import DEFAULT_MODEL, LoadedModel, load_model
+from voiceclose.models import DEFAULT_MODEL, LoadedModel, ModelLoader
+from voiceclose.rules import warm_up
 from voiceclose.scenarios import Scenario, sidecar_scenario
 from voiceclose.transcribe import Transcript, transcribe, transcript_from_text
 
@@ -140,13 +142,22 @@ class Checker:
 
     def __init__(self, options: Options | None = None):
         self.options = options or Options()
-        self._model: LoadedModel | None = None
+        self._loader = ModelLoader(self.options.model)
+
+    def prefetch(self, all_rules: bool = False) -> None:
+        """Start loading the model and compiling the rules in the background (``all_rules``:
+        every rule, not only those a transcript turns out to need)."""
+        if not self.options.text:
+            self._loader.start()
+        warm_up(all_rules)
 
     @property
     def model(self) -> LoadedModel:
-        if self._model is None:
-            self._model = load_model(self.options.model)
-        return self._model
+        return self._loader.get()
+
+    def get_model(self) -> LoadedModel:
+        """The model, waiting for it if it is still loading (for work in other threads)."""
+        return self._loader.get()
 
     def run(self, item: Item | Failure) -> Result:
         """Check one input; a problem with it becomes a Failure, never an exception."""
@@ -159,10 +170,21 @@ class Checker:
         except InputError as e:
             return Failure(item.source, e.problem)
 
-    def check_audio_file(self, source: str, path: Path) -> Report:
+    def check_audio_file(
+        self, source: str, path: Path, transcript: Transcript | None = None
+    ) -> Report:
+        """Check a recording; ``transcript``, when given, is what was heard while it was made
+        (it is remembered for this audio, so checking the file again gives the same words)."""
         last_s = self.options.last_minutes * 60 if self.options.last_minutes > 0 else None
         audio = load_audio(path, last_s=last_s)
-        transcript = transcribe(audio, self.model)
+        cache_key = transcript_cache.key(audio, self.options.model)
+        if transcript is None:
+            transcript = transcript_cache.load(cache_key)
+            if transcript is None:
+                transcript = transcribe(audio, self._loader.get)
+                transcript_cache.save(cache_key, transcript)
+        else:
+            transcript_cache.save(cache_key, transcript)
         window = None
         notes = list(audio.notes)
         if audio.offset_s > 0:
@@ -203,7 +225,7 @@ class Checker:
             kind=kind,
             duration_s=round(duration_s, 2) if duration_s is not None else None,
             transcript=transcript.text,
-            model=self.model.name if kind == "audio" else None,
+            model=self.options.model if kind == "audio" else None,
             elements=result.elements,
             missed=result.missed,
             extras=result.extras,

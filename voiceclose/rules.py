@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import importlib.util
-import re
+import threading
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from voiceclose.paths import data_file
-from voiceclose.patterns import Compiler, Lexicon, PatternError
+from voiceclose.patterns import CompiledPattern, Compiler, Lexicon, PatternError
 
 PHRASES_FILE = "phrases.toml"
 # Whisper ships GPT-2's vocabulary; its whole-word tokens are a list of ~25,000 English words.
@@ -20,9 +20,9 @@ _WORDS_FILE = ("whisper", "assets/gpt2.tiktoken")
 
 @dataclass(frozen=True)
 class PatternList:
-    """Named, compiled patterns; the source text is kept to explain matches."""
+    """Compiled patterns; each keeps its source text, to explain matches."""
 
-    patterns: tuple[tuple[str, re.Pattern], ...]
+    patterns: tuple[CompiledPattern, ...]
 
     def __iter__(self):
         return iter(self.patterns)
@@ -50,7 +50,18 @@ class Rules:
     def compile_extra(self, patterns: list[str]) -> PatternList:
         """Patterns from elsewhere (a practice scenario's needs), with the same vocabulary."""
         compiler = Compiler(self._vocabulary)
-        return PatternList(tuple((p, compiler.compile(p)) for p in patterns))
+        return PatternList(tuple(compiler.compile(p) for p in patterns))
+
+    def validate(self) -> int:
+        """Compile every expression now (normally each waits until a sentence might match it);
+        raises PatternError naming the first bad one. Returns how many there are."""
+        count = 0
+        for lists in self.lists.values():
+            for patterns in lists.values():
+                for pattern in patterns:
+                    pattern.regex  # noqa: B018 - compiles
+                    count += 1
+        return count
 
     @property
     def _vocabulary(self) -> dict[str, list[str]]:
@@ -63,9 +74,28 @@ def _load_toml(path: Path) -> dict:
         return tomllib.load(f)
 
 
+_compiling = threading.Lock()  # one compilation at a time: a background warm-up and a check
+
+
 def load_rules(path: Path | None = None) -> Rules:
-    """Compile the phrase data; raises PatternError naming the bad entry."""
-    return _compile(path or data_file(PHRASES_FILE))
+    """Compile the phrase data (once per process); raises PatternError naming the bad entry."""
+    with _compiling:
+        return _compile(path or data_file(PHRASES_FILE))
+
+
+def warm_up(all_rules: bool = False) -> threading.Thread:
+    """Read the rules in the background while audio is decoded and transcribed. Each expression
+    is otherwise compiled when a transcript first needs it; ``all_rules`` compiles them all now
+    (half a second of work, worth it while someone is still speaking)."""
+
+    def work() -> None:
+        rules = load_rules()
+        if all_rules:
+            rules.validate()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread
 
 
 @lru_cache(maxsize=4)
@@ -83,7 +113,7 @@ def _compile(path: Path) -> Rules:
                 flags.setdefault(section, {})[name] = value
             elif isinstance(value, list):
                 try:
-                    compiled = tuple((p, compiler.compile(p)) for p in value)
+                    compiled = tuple(compiler.compile(p) for p in value)
                 except PatternError as e:
                     raise PatternError(f"{path.name} [{section}] {name}: {e}") from e
                 lists.setdefault(section, {})[name] = PatternList(compiled)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,8 +61,12 @@ def transcript_from_text(text: str) -> Transcript:
     return Transcript(words=words, speech_heard=bool(words))
 
 
-def transcribe(audio: Audio, model: LoadedModel) -> Transcript:
-    """Transcribe the speech in ``audio``; times are seconds from the start of the file."""
+def transcribe(audio: Audio, model: LoadedModel | Callable[[], LoadedModel]) -> Transcript:
+    """Transcribe the speech in ``audio``; times are seconds from the start of the file.
+
+    ``model`` may be a function that returns it, called only once there is speech to transcribe,
+    so that a model loading in the background overlaps speech detection.
+    """
     regions = detect_speech(audio.samples)
     shifted = tuple(
         SpeechRegion(r.start_s + audio.offset_s, r.end_s + audio.offset_s) for r in regions
@@ -72,6 +77,8 @@ def transcribe(audio: Audio, model: LoadedModel) -> Transcript:
     first = max(0, int((regions[0].start_s - EDGE_PAD_S) * SAMPLE_RATE))
     last = min(len(audio.samples), int((regions[-1].end_s + EDGE_PAD_S) * SAMPLE_RATE))
     clip_offset = audio.offset_s + first / SAMPLE_RATE
+    if callable(model):
+        model = model()
     heard, invented = _whisper_words(model, audio.samples[first:last], clip_offset)
     kept, dropped = [], list(invented)
     for word in heard:
