@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from voiceclose.errors import InputError
+from voiceclose.live import LiveTranscriber
 from voiceclose.pipeline import Checker, Failure, Options, Report, Result
 from voiceclose.recorder import Level, Recorder, Recording, RecordOptions
 from voiceclose.scenarios import Scenario, sidecar_path
@@ -47,15 +46,18 @@ def practise(
     The model loads in the background while the person speaks, so the report follows quickly.
     """
     checker = Checker(Options(model=model, last_minutes=0, scenario=scenario))
-    loading = threading.Thread(target=_warm_up, args=(checker,), daemon=True)
-    loading.start()
+    checker.prefetch(all_rules=True)
+    live = LiveTranscriber(checker.get_model)
     recorder = recorder or Recorder(record)
-    recording = recorder.run(on_level=on_level, on_start=on_start)
+    recording = recorder.run(on_level=on_level, on_start=on_start, on_audio=live.feed)
     if on_stopped:
         on_stopped(recording)
-    loading.join()
     try:
-        report = checker.check_audio_file(str(recording.path), recording.path)
+        heard = live.finish()
+    except Exception:  # noqa: BLE001 - transcribing the saved file instead gives the same report
+        heard = None
+    try:
+        report = checker.check_audio_file(str(recording.path), recording.path, heard)
     except InputError as e:
         return PracticeResult(recording, Failure(str(recording.path), e.problem), None)
     report = dataclasses.replace(
@@ -64,12 +66,6 @@ def practise(
         notes=[*_recording_notes(recording), *report.notes],
     )
     return PracticeResult(recording, report, _save(report, recording.path))
-
-
-def _warm_up(checker: Checker) -> None:
-    # the same error, if any, surfaces again when the check runs
-    with contextlib.suppress(Exception):
-        checker.model  # noqa: B018 - loads and caches the model
 
 
 def _recording_notes(recording: Recording) -> list[str]:

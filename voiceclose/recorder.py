@@ -129,8 +129,12 @@ class Recorder:
         self,
         on_level: Callable[[Level], None] | None = None,
         on_start: Callable[[Path, InputDevice, int], None] | None = None,
+        on_audio: Callable[[np.ndarray, bool], None] | None = None,
     ) -> Recording:
-        """Record until stopped. Ctrl-C stops it too when called from the main thread."""
+        """Record until stopped. Ctrl-C stops it too when called from the main thread.
+
+        ``on_audio`` receives every block once it is on disk: 16 kHz mono, and whether it held
+        speech (for transcribing while the person speaks)."""
         sd = sounddevice()
         device = resolve(self.options.device)
         rate = pick_rate(
@@ -156,17 +160,28 @@ class Recorder:
                 raise DeviceError(f"the microphone {device.name!r} cannot be opened ({e})") from e
             if on_start:
                 on_start(path, device, rate)
+            written = 0
+
+            def accept(block: np.ndarray) -> tuple[str | None, float]:
+                """Write one block, then track and pass it on; a write problem, and the time."""
+                nonlocal written
+                if problem := self._write(writer, block, path):
+                    return problem, written / rate
+                written += len(block)
+                level = tracker.feed(block, written / rate)
+                if on_level:
+                    on_level(level)
+                if on_audio:
+                    on_audio(tracker.last_16k, level.speaking)
+                return None, written / rate
+
             try:
-                written, problem = self._capture(capture, writer, tracker, rate, path, on_level)
+                problem = self._capture(capture, writer, tracker, accept)
             finally:
                 stream.abort(ignore_errors=True)
                 stream.close(ignore_errors=True)
-            if not problem:  # blocks captured before the stop reached PortAudio
-                while not capture.blocks.empty():
-                    block = capture.blocks.get_nowait()
-                    if self._write(writer, block, path):
-                        break
-                    written += len(block)
+            while not problem and not capture.blocks.empty():  # captured before the stop
+                problem, _ = accept(capture.blocks.get_nowait())
         return Recording(
             path=path,
             seconds=written / rate,
@@ -178,8 +193,7 @@ class Recorder:
             problem=problem,
         )
 
-    def _capture(self, capture, writer, tracker, rate, path, on_level) -> tuple[int, str | None]:
-        written = 0
+    def _capture(self, capture, writer, tracker, accept) -> str | None:
         last_sync = time.monotonic()
         while not self._stop.is_set():
             try:
@@ -187,18 +201,14 @@ class Recorder:
             except queue.Empty:
                 if time.monotonic() - capture.last_block > DEVICE_TIMEOUT_S:
                     self.stop("device")
-                    return written, (
+                    return (
                         "the microphone stopped sending audio (unplugged or switched off?); "
                         "what was recorded is kept"
                     )
                 continue
-            if problem := self._write(writer, block, path):
-                return written, problem
-            written += len(block)
-            elapsed = written / rate
-            level = tracker.feed(block, elapsed)
-            if on_level:
-                on_level(level)
+            problem, elapsed = accept(block)
+            if problem:
+                return problem
             if time.monotonic() - last_sync >= SYNC_EVERY_S:
                 writer.flush()  # libsndfile's sf_write_sync: fsync
                 last_sync = time.monotonic()
@@ -207,7 +217,7 @@ class Recorder:
                 self.stop("max-seconds")
             elif quiet_for and tracker.heard and tracker.silent_for(elapsed) >= quiet_for:
                 self.stop("silence")
-        return written, None
+        return None
 
     def _write(self, writer, block: np.ndarray, path: Path) -> str | None:
         try:
@@ -277,6 +287,7 @@ class _SpeechTracker:
         peak = float(np.abs(mono).max()) if mono.size else 0.0
         level = float(20 * np.log10(max(peak, 1e-6)))
         at_16k = self._resampler.resample_chunk(mono) if self._resampler else mono
+        self.last_16k = at_16k
         speaking = self._speech.feed(at_16k) >= SPEECH_PROB
         if speaking:
             self.heard = True
