@@ -2,7 +2,8 @@
 # Set up voiceclose in .venv/ at the repository root.
 #   bash scripts/setup.sh          the tool itself (offline Whisper weights included)
 #   bash scripts/setup.sh --test   plus the test tools, and the Debian packages the tests use
-#                                  (speech synthesis, PulseAudio, ffmpeg; installed when run as root)
+#                                  (speech synthesis, PulseAudio, ffmpeg, Chromium; installed when
+#                                  run as root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,10 +14,11 @@ want_test=0
 RUN_DEBS=(libportaudio2)
 
 # Debian packages the tests drive for real: speech synthesis for test audio, PulseAudio as a
-# microphone, ffmpeg for m4a/webm, and human speech that is not a close.
+# microphone and a speaker, ffmpeg for m4a/webm, human speech that is not a close, and headless
+# Chromium to open the HTML report.
 TEST_DEBS=(espeak-ng flite festival festvox-us-slt-hts sox ffmpeg
            pulseaudio pulseaudio-utils libasound2-plugins libportaudio2
-           pocketsphinx-testdata)
+           pocketsphinx-testdata chromium)
 
 wanted=("${RUN_DEBS[@]}")
 (( want_test )) && wanted+=("${TEST_DEBS[@]}")

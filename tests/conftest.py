@@ -105,3 +105,74 @@ def require_path(path: Path, what: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{path} is missing in CI ({what})")
         pytest.skip(f"{path} is not there ({what})")
+
+
+# The samples `checked_batch` checks, in this order (None: a file that is not there). Chosen so the
+# history shows a trend: two incomplete closes, then two complete ones.
+BATCH = (
+    "no_fit_no_reservations_rms.flac",
+    "no_reservations_awb.flac",
+    None,
+    "complete_close_slt.flac",
+    "next_steps_slt.flac",
+)
+
+
+@dataclass(frozen=True)
+class CheckedBatch:
+    """One real `voiceclose check --json --csv --html` over BATCH, in a user directory of its own."""
+
+    home: Path  # its VOICECLOSE_HOME
+    inputs: list[Path]
+    results: list[dict]  # the --json output, one object per input
+    code: int
+    err: str
+    csv: Path
+    html: Path
+
+    @property
+    def database(self) -> Path:
+        return self.home / "data" / "history.db"
+
+    @property
+    def checked(self) -> list[dict]:
+        """The results that were checked (and so stored), in order; their attempt ids are 1, 2, ..."""
+        return [r for r in self.results if r["ok"]]
+
+
+@pytest.fixture(scope="session")
+def checked_batch(tmp_path_factory, shared_cache) -> CheckedBatch:
+    """`voiceclose check` over four sample closes and a missing file, run once for the whole run
+    (each recording is transcribed once): the history it stored, its JSON, CSV and page."""
+    import contextlib
+    import io
+    import json
+
+    root = tmp_path_factory.mktemp("batch")
+    home = root / "home"
+    home.mkdir()
+    (home / "cache").symlink_to(shared_cache, target_is_directory=True)
+    inputs = [SAMPLES / name if name else root / "moved_away.flac" for name in BATCH]
+    csv, html = root / "batch.csv", root / "batch.html"
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        mp.setenv("VOICECLOSE_HOME", str(home))
+        code = main(["check", *map(str, inputs), "--json", "--csv", str(csv), "--html", str(html)])
+    results = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
+    assert len(results) == len(inputs), err.getvalue()
+    return CheckedBatch(home, inputs, results, code, err.getvalue(), csv, html)
+
+
+@pytest.fixture
+def batch_history(user_home, checked_batch) -> Path:
+    """This test's user directory holding a copy of the history `checked_batch` stored."""
+    (user_home / "data").mkdir()
+    for suffix in ("", "-wal"):
+        stored = Path(f"{checked_batch.database}{suffix}")
+        if stored.exists():
+            shutil.copy(stored, user_home / "data" / stored.name)
+    return user_home / "data" / "history.db"

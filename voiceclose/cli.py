@@ -96,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show every passage considered for each part, and why it was or wasn't credited",
     )
+    check.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="also write one CSV row per input to FILE (each part's result, errors too)",
+    )
+    _add_output_options(check)
     check.set_defaults(handler=_check)
 
     practice = commands.add_parser(
@@ -139,7 +146,58 @@ def _parser() -> argparse.ArgumentParser:
     practice.add_argument(
         "--model", default="tiny.en", metavar="NAME|PATH", help="Whisper model (as for check)"
     )
+    _add_output_options(practice)
     practice.set_defaults(handler=_practice)
+
+    history = commands.add_parser(
+        "history",
+        help="list past attempts and the trend",
+        description="Past attempts from the history (every check and practice adds one), and "
+        "the trend: complete closes in a row, the part most often missed, and the pace.",
+    )
+    history.add_argument("--scenario", metavar="NAME", help="only attempts for this scenario")
+    history.add_argument(
+        "--since", type=_day, metavar="DATE", help="only from this day on (YYYY-MM-DD, today)"
+    )
+    history.add_argument(
+        "--until", type=_day, metavar="DATE", help="only up to this day (YYYY-MM-DD, today)"
+    )
+    history.add_argument(
+        "--limit",
+        type=_count,
+        default=20,
+        metavar="N",
+        help="show the latest N attempts (default 20; 0 = all); the trend covers all",
+    )
+    history.add_argument("--json", action="store_true", help="one JSON object per attempt")
+    history.set_defaults(handler=_history)
+
+    review = commands.add_parser(
+        "review",
+        help="show a past attempt again, play a moment of it, or recheck it",
+        description="Show a stored attempt's report again (default: the latest attempt).",
+    )
+    review.add_argument(
+        "attempt", nargs="?", type=_count, metavar="ATTEMPT", help="attempt number (see history)"
+    )
+    review.add_argument(
+        "--play",
+        metavar="PART",
+        help="play the moment PART (interest, fit, reservations, thanks) was said",
+    )
+    review.add_argument(
+        "--recheck",
+        action="store_true",
+        help="check the saved recording again with the current checker and show what changed",
+    )
+    review.add_argument(
+        "--model", metavar="NAME|PATH", help="model for --recheck (default: the one used then)"
+    )
+    review.add_argument("--json", action="store_true", help="print the report as JSON")
+    review.add_argument(
+        "--html", type=Path, metavar="FILE", help="also write the report as an HTML page to FILE"
+    )
+    review.set_defaults(handler=_review)
 
     prompts = commands.add_parser("prompts", help="list the practice scenarios")
     prompts.add_argument("--json", action="store_true", help="one JSON object per scenario")
@@ -171,6 +229,42 @@ def _minutes(value: str) -> float:
     return minutes
 
 
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write a self-contained HTML page to FILE: checklist, highlighted transcript, "
+        "waveform and player, and the last attempts",
+    )
+    parser.add_argument(
+        "--no-history", action="store_true", help="don't store the result in the history"
+    )
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("cannot be negative")
+    return number
+
+
+def _day(value: str):
+    import datetime
+
+    today = datetime.date.today()
+    named = {"today": today, "yesterday": today - datetime.timedelta(days=1)}
+    if value.lower() in named:
+        return named[value.lower()]
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
 def _check(args: argparse.Namespace) -> int:
     from voiceclose.pipeline import Checker, Item, Options, discover
     from voiceclose.writers import WRITERS
@@ -180,6 +274,7 @@ def _check(args: argparse.Namespace) -> int:
     if any(isinstance(item, Item) for item in items):
         checker.prefetch()
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
+    outputs = _Outputs(args)
     results = []
     show_progress = sys.stderr.isatty() and len(items) > 1
     for n, item in enumerate(items, 1):
@@ -189,11 +284,101 @@ def _check(args: argparse.Namespace) -> int:
         if show_progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
         results.append(result)
+        outputs.add(result)
         _emit(writer, result, args.json)
     summary = writer.summary(results)
     if summary:
         print(summary, flush=True)
+    outputs.finish()
     return exit_status(results)
+
+
+class _Outputs:
+    """What check and practice write besides the report: the history, CSV rows, the page."""
+
+    def __init__(self, args: argparse.Namespace):
+        from voiceclose.history import Keeper
+
+        self.keeper = Keeper(enabled=not args.no_history)
+        self.html = args.html
+        self.results: list = []
+        self.attempt_ids: list[int | None] = []
+        self.csv_path = getattr(args, "csv", None)
+        self.csv = self.csv_writer = self.csv_problem = None
+        if self.html:
+            from voiceclose.html_report import check_target
+
+            check_target(self.html)
+        if self.csv_path:
+            from voiceclose.writers import CsvWriter
+
+            self.csv_writer = CsvWriter()
+            try:  # Excel reads UTF-8 only with the byte-order mark
+                self.csv = open(self.csv_path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+                self._write_csv(self.csv_writer.header())
+            except OSError as e:
+                self._fail(e)
+
+    def add(self, result) -> None:
+        self.results.append(result)
+        self.attempt_ids.append(self.keeper.add(result))
+        warning = self.keeper.warning()
+        if warning:
+            print(f"voiceclose: {warning}", file=sys.stderr, flush=True)
+        if self.csv and not self.csv_problem:
+            try:
+                self._write_csv(self.csv_writer.result(result))
+            except OSError as e:
+                rows = len(self.results) - 1
+                self.csv_problem = f"{e.strerror or e}; the CSV stops after {rows} row(s)"
+
+    def _write_csv(self, row: str) -> None:
+        self.csv.write(row)
+        self.csv.flush()  # rows so far survive a batch that is stopped
+
+    def _fail(self, e: OSError):
+        from voiceclose.errors import OutputError
+
+        raise OutputError(f"cannot write {self.csv_path} ({e.strerror or e})") from e
+
+    def finish(self) -> None:
+        from voiceclose.errors import OutputError
+
+        self.keeper.close()
+        if self.csv:
+            with contextlib.suppress(OSError):
+                self.csv.close()
+        if self.csv_problem:
+            raise OutputError(f"cannot write {self.csv_path} ({self.csv_problem})")
+        if self.html:
+            page = _write_page(self.html, self.results, self.attempt_ids)
+            print(f"Report page: {page.path} ({_size(page.size_bytes)})", file=sys.stderr)
+
+
+def _write_page(path: Path, results, attempt_ids, created_at=None, recording=None):
+    """The page for ``results``; ``recording``, for one stored attempt, is where its audio was
+    (stored as an absolute path: a relative source would be read from the wrong folder)."""
+    from voiceclose import html_report
+    from voiceclose.errors import HistoryError
+    from voiceclose.history import open_for_reading
+
+    inputs = [
+        html_report.page_input(r, attempt_id=i, created_at=created_at, recording=recording)
+        for r, i in zip(results, attempt_ids, strict=True)
+    ]
+    try:
+        history = open_for_reading()
+        recent = []
+        if history is not None:
+            with history:
+                recent = history.attempts(limit=html_report.CHART_ATTEMPTS)
+    except HistoryError:
+        recent = []  # the page goes without its chart; the history's problem was told already
+    return html_report.write(path, inputs, recent)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
 def _emit(writer, result, as_json: bool) -> None:
@@ -234,6 +419,77 @@ def _prompts(args: argparse.Namespace) -> int:
         else:
             print(f"{s.name:<24} {s.field} ({s.seniority}): {s.role}, {s.organisation}")
     return EXIT_COMPLETE
+
+
+def _history(args: argparse.Namespace) -> int:
+    from voiceclose.history import open_for_reading, trend
+    from voiceclose.writers import attempt_json, attempts_table, trend_text
+
+    history = open_for_reading()
+    if history is None:
+        if not args.json:  # --json: no objects
+            print("No attempts yet: voiceclose check and voiceclose practice add them.")
+        return EXIT_COMPLETE
+    with history:
+        matching = history.attempts(scenario=args.scenario, since=args.since, until=args.until)
+    shown = matching[-args.limit :] if args.limit else matching
+    if args.json:
+        for attempt in shown:
+            print(attempt_json(attempt))
+        return EXIT_COMPLETE
+    if not matching:
+        print("No attempts match.")
+        return EXIT_COMPLETE
+    print(attempts_table(shown, len(matching)))
+    print()
+    print(trend_text(trend(matching)))
+    return EXIT_COMPLETE
+
+
+def _review(args: argparse.Namespace) -> int:
+    from voiceclose import review
+    from voiceclose.writers import recheck_json, recheck_text, stored_json, stored_text
+
+    if args.html:
+        from voiceclose.html_report import check_target
+
+        check_target(args.html)
+    stored = review.load(args.attempt)
+    attempt, report = stored.attempt, stored.report
+    if (args.play or args.recheck) and review.recording_changed(stored):
+        print(
+            f"voiceclose: note: {attempt.recording} has changed since attempt {attempt.id} "
+            "was checked",
+            file=sys.stderr,
+        )
+    if args.recheck:
+        done = review.recheck(stored, model=args.model)
+        report = done.after
+        print(recheck_json(done) if args.json else recheck_text(done))
+    elif not args.play:
+        print(stored_json(stored) if args.json else stored_text(stored))
+    if args.play:
+        from voiceclose.feedback import clock
+        from voiceclose.playback import play
+
+        moment = review.moment(stored, args.play)
+        print(
+            f"Playing {args.play} at {clock(moment.start_s)}: “{moment.evidence}”",
+            file=sys.stderr,
+            flush=True,
+        )
+        with _native_stderr_silenced():
+            play(moment.samples, moment.rate)
+    if args.html:
+        page = _write_page(
+            args.html,
+            [report],
+            [attempt.id],
+            created_at=attempt.local_time,
+            recording=Path(attempt.recording) if attempt.recording else None,
+        )
+        print(f"Report page: {page.path} ({_size(page.size_bytes)})", file=sys.stderr)
+    return exit_status([report])
 
 
 @contextlib.contextmanager
@@ -304,6 +560,7 @@ def _practice(args: argparse.Namespace) -> int:
         stop_after_silence_s=silence,
     )
     recorder = Recorder(options)
+    outputs = _Outputs(args)
     if at_terminal:
         # the prompt goes to the terminal even when the report is redirected
         print(
@@ -352,7 +609,9 @@ def _practice(args: argparse.Namespace) -> int:
         print("voiceclose: interrupted while checking; the recording is saved", file=sys.stderr)
         return 130
     writer = WRITERS["json" if args.json else "text"]()
+    outputs.add(done.result)
     _emit(writer, done.result, args.json)
+    outputs.finish()
     if done.recording.problem or not done.result.ok:
         return EXIT_FAILED
     return exit_status([done.result])

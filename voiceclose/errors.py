@@ -28,3 +28,15 @@ class DeviceError(VoicecloseError):
 
 class ScenarioError(VoicecloseError):
     """A practice scenario is unknown or its file is malformed."""
+
+
+class HistoryError(VoicecloseError):
+    """The history database cannot be used: unreadable, read-only, or from a newer voiceclose."""
+
+
+class AttemptNotFound(HistoryError):
+    """No attempt in the history has the id asked for."""
+
+
+class OutputError(VoicecloseError):
+    """A file voiceclose was asked to write (--html, --csv) cannot be written."""

@@ -1,0 +1,538 @@
+"""The history: every checked close stored in SQLite in the user directory, `voiceclose history`,
+numbered migrations, and a database that survives two batches at once, a killed process, a newer
+voiceclose and a read-only user directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from contextlib import closing
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from voiceclose import history as history_module
+from voiceclose.checker import ELEMENTS
+from voiceclose.history import open_for_writing
+from voiceclose.pipeline import Checker, Item, Options
+from voiceclose.scenarios import find
+
+from .conftest import DATA, ROOT
+from .test_cli import COMPLETE, PARTIAL
+
+NO_FIT = "I really want this job. Is there anything that gives you pause about hiring me? Thank you for your time."
+
+
+def rows(database: Path, sql: str, params=()) -> list[tuple]:
+    with closing(sqlite3.connect(database)) as conn, conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def user_version(database: Path) -> int:
+    return rows(database, "PRAGMA user_version")[0][0]
+
+
+def transcripts(folder: Path, count: int) -> Path:
+    """``count`` typed closes in ``folder``, complete and partial in turn."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        (folder / f"{n:04d}.txt").write_text((COMPLETE, PARTIAL, NO_FIT)[n % 3])
+    return folder
+
+
+def voiceclose(*args, **kwargs) -> subprocess.Popen:
+    """`python -m voiceclose ARGS` in its own process (the environment's VOICECLOSE_HOME)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "voiceclose", *map(str, args)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        **kwargs,
+    )
+
+
+# --- what is stored ---------------------------------------------------------------------------
+
+
+def test_check_stores_every_checked_close_with_its_details(checked_batch):
+    assert checked_batch.code == 3, checked_batch.err  # the missing file, and only it, failed
+    assert [r["ok"] for r in checked_batch.results] == [True, True, False, True, True]
+    database = checked_batch.database
+    assert database == checked_batch.home / "data" / "history.db" and database.is_file()
+    with closing(sqlite3.connect(database)) as conn, conn:
+        conn.row_factory = sqlite3.Row
+        stored = conn.execute("SELECT * FROM attempts ORDER BY id").fetchall()
+    # one attempt per checked close; the input that could not be checked is not an attempt
+    assert len(stored) == len(checked_batch.checked) == 4
+    before = datetime.now().astimezone()
+    for attempt, result in zip(stored, checked_batch.checked, strict=True):
+        assert attempt["source"] == result["source"] and attempt["kind"] == "audio"
+        assert attempt["recording"] == os.path.abspath(result["source"])
+        assert Path(attempt["recording"]).stat().st_size == attempt["recording_size"]
+        assert attempt["scenario"] is None  # a sample has no practice scenario
+        assert attempt["model"] == "tiny.en"
+        duration = attempt["duration_s"]
+        assert duration == result["duration_s"] > 10
+        assert bool(attempt["complete"]) == (result["missed"] == [])
+        assert json.loads(attempt["missed"]) == result["missed"]
+        wpm = attempt["words_per_minute"]
+        assert wpm == result["extras"]["words_per_minute"] and 60 < wpm < 260
+        assert attempt["fillers"] == result["extras"]["fillers"]
+        assert json.loads(attempt["extras"]) == result["extras"]
+        when = datetime.fromisoformat(attempt["created_at"])
+        assert when.tzinfo is not None and timedelta(0) <= before - when < timedelta(hours=2)
+        whole = json.loads(attempt["report"])  # the whole report, with the words and their times
+        assert whole["transcript"] == result["transcript"] and len(whole["words"]) > 20
+        parts = rows(
+            database,
+            "SELECT element, found, score, evidence, start_s, end_s FROM elements "
+            "WHERE attempt_id = ? ORDER BY element",
+            (attempt["id"],),
+        )
+        assert {p[0] for p in parts} == set(ELEMENTS)
+        for name, found, score, evidence, start_s, end_s in parts:
+            expected = result["elements"][name]
+            assert (bool(found), score, evidence) == (
+                expected["found"],
+                expected["score"],
+                expected["evidence"],
+            )
+            assert (start_s, end_s) == (expected["start_s"], expected["end_s"])
+            if found:
+                assert evidence and 0 <= start_s < end_s <= duration + 0.5
+    # the batch shows a trend: something missed first, complete at the end
+    complete = [r["missed"] == [] for r in checked_batch.checked]
+    assert not all(complete) and any(complete), [r["missed"] for r in checked_batch.checked]
+
+
+def test_history_json_gives_one_object_per_attempt(cli, batch_history, checked_batch):
+    run = cli("history", "--json")
+    assert run.code == 0, run.err
+    attempts = run.json()
+    assert [a["id"] for a in attempts] == [1, 2, 3, 4]
+    for attempt, result in zip(attempts, checked_batch.checked, strict=True):
+        assert attempt["source"] == result["source"] and attempt["model"] == "tiny.en"
+        assert attempt["recording"] == os.path.abspath(result["source"])
+        assert attempt["duration_s"] == result["duration_s"]
+        assert attempt["complete"] == (result["missed"] == [])
+        assert attempt["missed"] == result["missed"]
+        assert attempt["words_per_minute"] == result["extras"]["words_per_minute"]
+        assert attempt["fillers"] == result["extras"]["fillers"]
+        assert attempt["extras"] == result["extras"]
+        assert attempt["elements"] == {
+            name: {k: e[k] for k in ("found", "score", "evidence", "start_s", "end_s")}
+            for name, e in result["elements"].items()
+        }
+        datetime.fromisoformat(attempt["created_at"])
+    # --limit applies to --json too: the latest ones
+    assert [a["id"] for a in cli("history", "--json", "--limit", "2").json()] == [3, 4]
+
+
+def test_history_table_and_trend(cli, batch_history, checked_batch):
+    run = cli("history")
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
+    results = checked_batch.checked
+    rows_shown = [line for line in lines if line[:5].strip().isdigit()]
+    assert len(rows_shown) == 4
+    for line, result, id_ in zip(rows_shown, results, (1, 2, 3, 4), strict=True):
+        assert line.split()[0] == str(id_)
+        assert Path(result["source"]).name[:29] in line  # long names are cut short
+        marks = line.split()[-4:]
+        assert marks == ["✓" if result["elements"][e]["found"] else "✗" for e in ELEMENTS]
+        assert str(round(result["extras"]["words_per_minute"])) in line
+    complete = [r["missed"] == [] for r in results]
+    in_a_row = 0
+    for c in reversed(complete):
+        if not c:
+            break
+        in_a_row += 1
+    assert f"complete closes: {sum(complete)} of 4; {in_a_row} in a row now" in run.out
+    missed = {e: sum(e in r["missed"] for r in results) for e in ELEMENTS}
+    most = max(ELEMENTS, key=lambda e: missed[e])
+    label = {"interest": "Interest", "fit": "Fit", "reservations": "Reservations question"}
+    assert f"most often missed: {label.get(most, 'Thanks')} ({missed[most]} of 4)" in run.out
+    pace = " ".join(str(round(r["extras"]["words_per_minute"])) for r in results)
+    assert f"words per minute, oldest to newest: {pace}" in run.out
+    # --limit shows fewer, and says so; the trend still covers all
+    run = cli("history", "--limit", "1")
+    assert "The latest 1 of 4" in run.out and "Trend over 4 attempt(s)" in run.out
+
+
+def _store(path: Path, text: str, scenario: str | None, when: datetime) -> int:
+    """Check a typed close (against a scenario) and store it as made at ``when``."""
+    path.write_text(text)
+    checker = Checker(Options(text=True, scenario=find(scenario) if scenario else None))
+    report = checker.run(Item(str(path), path))
+    with open_for_writing() as history:
+        return history.add(report, when=when)
+
+
+def test_history_filters_by_scenario_and_day(cli, tmp_path):
+    days = [date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3), date(2024, 3, 3)]
+    scenarios = ["emergency-nurse", "head-chef", "emergency-nurse", None]
+    for n, (day, scenario) in enumerate(zip(days, scenarios, strict=True)):
+        noon = datetime(day.year, day.month, day.day, 12).astimezone()  # local time
+        assert _store(tmp_path / f"{n}.txt", COMPLETE, scenario, noon) == n + 1
+
+    def ids(*args) -> list[int]:
+        run = cli("history", "--json", *args)
+        assert run.code == 0, run.err
+        return [a["id"] for a in run.json()]
+
+    assert ids() == [1, 2, 3, 4]
+    assert ids("--scenario", "emergency-nurse") == [1, 3]
+    assert {a["scenario"] for a in cli("history", "--json", "--scenario", "head-chef").json()} == {
+        "head-chef"
+    }
+    assert ids("--since", "2024-03-02") == [2, 3, 4]
+    assert ids("--until", "2024-03-02") == [1, 2]
+    assert ids("--since", "2024-03-03", "--until", "2024-03-03") == [3, 4]
+    assert ids("--scenario", "emergency-nurse", "--since", "2024-03-02") == [3]
+    assert ids("--since", "today") == []
+    table = cli("history", "--scenario", "emergency-nurse")
+    assert "emergency-nurse" in table.out and "Trend over 2 attempt(s)" in table.out
+    assert "head-chef" not in table.out
+    nothing = cli("history", "--scenario", "no-such-scenario")
+    assert nothing.code == 0 and nothing.out.strip() == "No attempts match."
+    bad = cli("history", "--since", "March")
+    assert bad.code == 2 and "not a date (YYYY-MM-DD)" in bad.err and "Traceback" not in bad.err
+
+
+def test_history_before_anything_was_stored(cli, user_home):
+    run = cli("history")
+    assert run.code == 0 and "No attempts yet" in run.out
+    run = cli("history", "--json")
+    assert run.code == 0 and run.out == ""  # no objects: still valid JSON Lines
+    assert not (user_home / "data" / "history.db").exists()  # looking creates nothing
+
+
+# --- where it is stored, and when not ---------------------------------------------------------
+
+
+def test_no_history_stores_nothing(cli, user_home, tmp_path):
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    database = user_home / "data" / "history.db"
+    run = cli("check", "--text", close, "--no-history", "--json")
+    assert run.code == 0 and run.json()[0]["ok"] and not database.exists()
+    assert cli("check", "--text", close).code == 0  # without the flag it is stored
+    assert rows(database, "SELECT count(*) FROM attempts") == [(1,)]
+    cli("check", "--text", close, close, "--no-history")
+    assert rows(database, "SELECT count(*) FROM attempts") == [(1,)]
+
+
+def test_voiceclose_home_moves_the_database(cli, tmp_path, monkeypatch):
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    monkeypatch.delenv("VOICECLOSE_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    assert cli("check", "--text", close).code == 0
+    default = tmp_path / "xdg" / "voiceclose" / "history.db"
+    assert rows(default, "SELECT count(*) FROM attempts") == [(1,)]
+    monkeypatch.setenv("VOICECLOSE_HOME", str(tmp_path / "elsewhere"))
+    assert cli("check", "--text", close, close).code == 0
+    moved = tmp_path / "elsewhere" / "data" / "history.db"
+    assert rows(moved, "SELECT count(*) FROM attempts") == [(2,)]
+    assert rows(default, "SELECT count(*) FROM attempts") == [(1,)]
+    assert [a["id"] for a in cli("history", "--json").json()] == [1, 2]
+
+
+def test_practice_is_stored_with_its_scenario_and_its_page(mic, cli, tmp_path):
+    from .test_practice import COMPLETE as SPOKEN
+    from .test_practice import PROMPT, Practice
+
+    env = {**os.environ, "XDG_RUNTIME_DIR": mic.env["XDG_RUNTIME_DIR"]}
+    page = tmp_path / "practice.html"
+    run = Practice(["--out", tmp_path, "--json", "--max-seconds", 90, "--html", page], env)
+    recording = run.recording_path()
+    mic.play(SPOKEN).wait(timeout=60)
+    code, out, err = run.finish()
+    assert code in (0, 1), err
+    report = json.loads(out)
+    [attempt] = cli("history", "--json", "--scenario", PROMPT).json()
+    assert attempt["scenario"] == PROMPT and attempt["recording"] == str(recording)
+    assert attempt["source"] == str(recording) and attempt["kind"] == "audio"
+    assert attempt["duration_s"] == report["duration_s"] > 25
+    assert {k: v["found"] for k, v in attempt["elements"].items()} == {
+        k: v["found"] for k, v in report["elements"].items()
+    }
+    assert attempt["words_per_minute"] == report["extras"]["words_per_minute"]
+    text = page.read_text()
+    assert f"scenario {PROMPT}" in text and "data:audio/" in text and 'class="marker"' in text
+    assert "Your last attempts" in text  # the history the practice was just added to
+    # --no-history on practice stores nothing
+    run = Practice(["--out", tmp_path, "--json", "--max-seconds", 3, "--no-history"], env)
+    run.recording_path()
+    code, _, err = run.finish()
+    assert code in (0, 1, 3), err
+    assert len(cli("history", "--json").json()) == 1
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+def _load_version_1(database: Path) -> None:
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(database)) as conn, conn:
+        conn.executescript((DATA / "history_v1.sql").read_text())
+    assert user_version(database) == 1
+
+
+def test_a_version_1_database_opens_and_is_upgraded(cli, user_home):
+    database = user_home / "data" / "history.db"
+    _load_version_1(database)
+    attempts = cli("history", "--json").json()
+    assert [(a["id"], a["source"], a["complete"]) for a in attempts] == [
+        (1, "partial.txt", False),
+        (2, "nofit.txt", False),
+        (3, "complete.txt", True),
+    ]
+    assert attempts[0]["missed"] == ["fit", "reservations"]
+    assert attempts[0]["elements"]["thanks"]["evidence"] == "Thanks for your time."
+    assert user_version(database) == len(history_module.MIGRATIONS)
+    assert [a["id"] for a in cli("history", "--json", "--until", "2024-05-10").json()] == [1, 2]
+    review = cli("review", "2")
+    assert review.code == 1 and "Attempt 2" in review.out and "Fit" in review.out
+    # and new attempts go on after the old ones
+    close = user_home / "close.txt"
+    close.write_text(COMPLETE)
+    assert cli("check", "--text", close).code == 0
+    assert [a["id"] for a in cli("history", "--json").json()] == [1, 2, 3, 4]
+
+
+def test_later_migrations_upgrade_an_older_database_in_order(cli, user_home, monkeypatch):
+    database = user_home / "data" / "history.db"
+    _load_version_1(database)
+    later = (
+        *history_module.MIGRATIONS,
+        ("ALTER TABLE attempts ADD COLUMN coach_note TEXT",),
+        (  # needs the column the one before added: they must run in order
+            "UPDATE attempts SET coach_note = 'seen'",
+            "CREATE INDEX attempts_by_note ON attempts (coach_note)",
+        ),
+    )
+    monkeypatch.setattr(history_module, "MIGRATIONS", later)
+    assert len(cli("history", "--json").json()) == 3
+    assert user_version(database) == len(later)
+    assert rows(database, "SELECT DISTINCT coach_note FROM attempts") == [("seen",)]
+    close = user_home / "close.txt"
+    close.write_text(PARTIAL)
+    assert cli("check", "--text", close).code == 1
+    assert rows(database, "SELECT count(*) FROM attempts") == [(4,)]
+
+
+def test_an_empty_database_file_is_set_up(cli, user_home, tmp_path):
+    # what a first run killed before it created anything leaves behind
+    database = user_home / "data" / "history.db"
+    database.parent.mkdir()
+    database.write_bytes(b"")
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    assert cli("check", "--text", close).code == 0
+    assert rows(database, "SELECT count(*) FROM attempts") == [(1,)]
+
+
+def test_a_database_from_a_newer_voiceclose_is_one_line_and_left_alone(
+    cli, batch_history, tmp_path
+):
+    newer = len(history_module.MIGRATIONS) + 1
+    with closing(sqlite3.connect(batch_history)) as conn, conn:
+        conn.execute(f"PRAGMA user_version = {newer}")
+    before = batch_history.read_bytes()
+    for command in (["history"], ["history", "--json"], ["review"], ["review", "1"]):
+        run = cli(*command)
+        assert run.code == 3 and run.out == "", command
+        assert run.err.count("\n") == 1 and run.err.startswith("voiceclose: ")
+        assert str(batch_history) in run.err and "newer voiceclose" in run.err
+    # check still checks and reports; the history is not touched, and it says so once
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    run = cli("check", "--text", close, close, "--json")
+    assert run.code == 0 and [r["ok"] for r in run.json()] == [True, True]
+    assert run.err.count("\n") == 1
+    assert "history not saved" in run.err and "newer voiceclose" in run.err
+    assert user_version(batch_history) == newer
+    assert rows(batch_history, "SELECT count(*) FROM attempts") == [(4,)]
+    assert batch_history.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_history_is_one_line(cli, user_home, tmp_path):
+    database = user_home / "data" / "history.db"
+    database.parent.mkdir()
+    database.write_text("my notes, saved in the wrong place\n" * 200)
+    run = cli("history")
+    assert run.code == 3 and run.err.count("\n") == 1 and str(database) in run.err
+    assert "not a voiceclose history database" in run.err
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    run = cli("check", "--text", close)
+    assert run.code == 0 and "All four parts" in run.out
+    assert run.err.count("\n") == 1 and "history not saved" in run.err
+    assert database.read_text().startswith("my notes")
+    database.unlink()
+    database.mkdir()
+    run = cli("check", "--text", close)
+    assert run.code == 0 and "All four parts" in run.out
+    assert run.err.count("\n") == 1 and f"{database} is a folder" in run.err
+    run = cli("history")
+    assert run.code == 3 and run.err.count("\n") == 1 and f"{database} is a folder" in run.err
+
+
+# --- survives concurrent and killed writers ---------------------------------------------------
+
+
+def test_two_batches_at_once_are_both_stored(user_home, tmp_path):
+    count = 150
+    folders = [transcripts(tmp_path / name, count) for name in ("morning", "evening")]
+    # both start on a user directory with no database: they also race to create it
+    runs = [voiceclose("check", "--text", folder, "--json") for folder in folders]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    for run, (out, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 1, err  # some of the closes are partial
+        assert err == "" and len(out.splitlines()) == count
+    database = user_home / "data" / "history.db"
+    assert rows(database, "PRAGMA integrity_check") == [("ok",)]
+    stored = [row[0] for row in rows(database, "SELECT source FROM attempts ORDER BY id")]
+    for folder in folders:
+        assert sorted(s for s in stored if s.startswith(str(folder))) == sorted(
+            str(p) for p in folder.iterdir()
+        )
+    assert len(stored) == 2 * count
+    assert rows(database, "SELECT count(*) FROM elements") == [(2 * count * len(ELEMENTS),)]
+    # they really ran at the same time: their attempts are interleaved
+    batch = [Path(s).parent.name for s in stored]
+    assert sum(a != b for a, b in zip(batch, batch[1:], strict=False)) >= 2
+
+
+def test_killed_mid_write_keeps_every_committed_attempt(cli, user_home, tmp_path):
+    folder = transcripts(tmp_path / "closes", 400)
+    database = user_home / "data" / "history.db"
+    expected = 0
+    for kill_after in (1, 20, 90):
+        run = voiceclose("check", "--text", folder, "--json")
+        for _ in range(kill_after):  # each line is printed after its attempt was committed
+            assert json.loads(run.stdout.readline())["ok"]
+        run.send_signal(signal.SIGKILL)
+        rest, _ = run.communicate(timeout=60)
+        assert run.returncode == -signal.SIGKILL
+        printed = kill_after + len([line for line in rest.splitlines() if line.startswith("{")])
+        assert printed < 400, "the batch finished before it was killed"
+        assert rows(database, "PRAGMA integrity_check") == [("ok",)]
+        [(stored,)] = rows(database, "SELECT count(*) FROM attempts")
+        # every attempt reported is there; at most one more was committed before it was printed
+        assert expected + printed <= stored <= expected + printed + 1
+        expected = stored
+        # no attempt without its parts: each was written whole, or not at all
+        assert rows(
+            database,
+            "SELECT count(*) FROM attempts WHERE id NOT IN "
+            "(SELECT attempt_id FROM elements GROUP BY attempt_id HAVING count(*) = 4)",
+        ) == [(0,)]
+    # and the database goes on working
+    run = cli("history", "--json", "--limit", "0")
+    assert run.code == 0 and len(run.json()) == expected
+    close = tmp_path / "one.txt"
+    close.write_text(COMPLETE)
+    assert cli("check", "--text", close).code == 0
+    assert rows(database, "SELECT count(*) FROM attempts") == [(expected + 1,)]
+
+
+# --- a read-only user directory ---------------------------------------------------------------
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def readable_home(monkeypatch):
+    """A user directory that an unprivileged user can reach (pytest's own tmp folders are
+    private to root), with a close to check in it."""
+    root = Path(tempfile.mkdtemp(prefix="voiceclose-ro-"))
+    root.chmod(0o755)
+    home = root / "home"
+    (home / "data").mkdir(parents=True)
+    close = root / "close.txt"
+    close.write_text(COMPLETE)
+    monkeypatch.setenv("VOICECLOSE_HOME", str(home))
+    yield home, close
+    for folder, _, _ in os.walk(root):
+        os.chmod(folder, 0o755)
+    shutil.rmtree(root)
+
+
+class ReadOnly:
+    """Make a folder read-only for the CLI: chmod, and as root (who may write anyway) run the
+    CLI with the effective user id of nobody."""
+
+    def __init__(self, cli, folder: Path):
+        self.cli, self.folder = cli, folder
+        # load what is imported lazily (modules, codecs) while it can still be read
+        root = folder.parent.parent
+        cli("check", "--text", "--no-history", "--html", root / "warm.html", root / "close.txt")
+        cli("history")
+        cli("review")
+
+    def __call__(self, *args):
+        self.folder.chmod(0o555)
+        root = os.geteuid() == 0
+        if root:
+            os.seteuid(NOBODY)
+        try:
+            return self.cli(*args)
+        finally:
+            if root:
+                os.seteuid(0)
+            self.folder.chmod(0o755)
+
+
+def test_read_only_user_directory_on_first_use(cli, readable_home):
+    home, close = readable_home
+    as_reader = ReadOnly(cli, home / "data")
+    run = as_reader("check", "--text", close, close, "--json")
+    assert run.code == 0 and [r["ok"] for r in run.json()] == [True, True]
+    assert run.err.count("\n") == 1, run.err  # told once for the batch, not per input
+    assert run.err.startswith("voiceclose: history not saved: ")
+    assert f"{home / 'data'} is read-only" in run.err
+    assert not (home / "data" / "history.db").exists()
+    run = as_reader("history")
+    assert run.code == 0 and "No attempts yet" in run.out
+
+
+def test_read_only_user_directory_with_a_history(cli, readable_home):
+    home, close = readable_home
+    assert cli("check", "--text", close).code == 0
+    assert cli("check", "--text", close).code == 0
+    database = home / "data" / "history.db"
+    before = rows(database, "SELECT id, created_at FROM attempts")
+    as_reader = ReadOnly(cli, home / "data")
+    run = as_reader("check", "--text", close, close)
+    assert run.code == 0 and run.out.count("All four parts of a strong close were there.") == 2
+    assert run.err.count("\n") == 1 and "history not saved" in run.err and "read-only" in run.err
+    assert "Traceback" not in run.err
+    # what was stored is still there, and can still be listed and reviewed
+    run = as_reader("history", "--json")
+    assert run.code == 0 and [a["id"] for a in run.json()] == [1, 2]
+    run = as_reader("review")
+    assert run.code == 0 and "Attempt 2" in run.out
+    assert rows(database, "SELECT id, created_at FROM attempts") == before
+
+
+def test_the_user_directory_cannot_be_created(cli, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the user directory should be")
+    monkeypatch.setenv("VOICECLOSE_HOME", str(blocker))
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    run = cli("check", "--text", close, "--json")
+    assert run.code == 0 and run.json()[0]["ok"]
+    assert run.err.count("\n") == 1 and "history not saved" in run.err and str(blocker) in run.err
