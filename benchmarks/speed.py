@@ -142,7 +142,7 @@ class Homes:
 
     def converted_checkpoint(self) -> Path:
         """The tiny.en weights as an openai-whisper checkpoint (fp16, as converted)."""
-        [path] = [p for p in self.models.glob(f"{MODEL}-*.pt") if "-int8-" not in p.name]
+        [path] = [p for p in self.models.glob(f"{MODEL}-*.pt") if "-torch" not in p.name]
         return path
 
 
