@@ -29,7 +29,9 @@ from voiceclose.errors import DeviceError
 
 BLOCK_S = 0.1  # seconds of audio per block handed from PortAudio to the writer
 SYNC_EVERY_S = 1.0  # how often the file is pushed to the disk itself (fsync)
-DEVICE_TIMEOUT_S = 2.0  # no audio for this long from a running stream: the device is gone
+DEVICE_TIMEOUT_S = 3.0  # no audio for this long from a running stream: the device is gone
+FIRST_BLOCK_TIMEOUT_S = 10.0  # a stream just started may take a while to deliver (PulseAudio
+# resumes a suspended source; a busy CPU delays the first callback)
 SILENT_DBFS = -65.0  # below this the input is silent (muted, or the wrong device)
 QUIET_DBFS = -35.0  # speech peaking below this is too quiet to transcribe well
 CLIP_LEVEL = 0.99  # a sample this close to full scale is clipping
@@ -104,12 +106,22 @@ class _Capture:
         self.blocks: queue.Queue[np.ndarray] = queue.Queue()
         self.overflows = 0
         self.last_block = time.monotonic()
+        self.received = False
+
+    def started(self) -> None:
+        """The stream is running: the device's silence is timed from now."""
+        self.last_block = time.monotonic()
+
+    def silent_too_long(self) -> bool:
+        limit = DEVICE_TIMEOUT_S if self.received else FIRST_BLOCK_TIMEOUT_S
+        return time.monotonic() - self.last_block > limit
 
     def callback(self, indata, frames, when, status) -> None:
         if status.input_overflow:
             self.overflows += 1
         self.blocks.put(indata.copy())
         self.last_block = time.monotonic()
+        self.received = True
 
 
 class Recorder:
@@ -155,6 +167,7 @@ class Recorder:
                     callback=capture.callback,
                 )
                 stream.start()
+                capture.started()
             except sd.PortAudioError as e:
                 path.unlink(missing_ok=True)  # nothing was recorded
                 raise DeviceError(f"the microphone {device.name!r} cannot be opened ({e})") from e
@@ -199,7 +212,7 @@ class Recorder:
             try:
                 block = capture.blocks.get(timeout=0.2)
             except queue.Empty:
-                if time.monotonic() - capture.last_block > DEVICE_TIMEOUT_S:
+                if capture.silent_too_long():
                     self.stop("device")
                     return (
                         "the microphone stopped sending audio (unplugged or switched off?); "
