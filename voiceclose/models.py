@@ -25,6 +25,7 @@ from voiceclose.acceleration import (
     LAYOUT,
     accelerate,
     from_quantised_checkpoint,
+    import_whisper,
     quantised_checkpoint,
     without_initialisation,
 )
@@ -132,6 +133,7 @@ class ModelLoader:
 
 
 def _load(spec: str, int8: bool) -> LoadedModel:
+    import_whisper()
     if spec in BUNDLED:
         return LoadedModel(spec, _load_bundled(BUNDLED[spec], int8))
     path = Path(spec).expanduser()
