@@ -12,7 +12,8 @@ Measures on the same audio in one run, printing `name value` lines (it asserts n
   - voiceclose's transcription alone (speech detection, Whisper, word times) and its real-time
     factor (seconds of compute per second of audio);
   - seconds from the end of a 60-second practice recording to the report (through a private
-    PulseAudio null sink, as the tests do; skipped where PulseAudio is missing);
+    PulseAudio null sink, as the tests do; skipped where PulseAudio is missing), stopped by the
+    pause after the last word and stopped the moment the last word ends;
   - a batch of 20 recordings checked in one run (model loaded once): seconds, files per minute;
   - `voiceclose --help` and `voiceclose prompts`;
   - word error rate on the bundled samples (against the text they were spoken from) for
@@ -48,7 +49,7 @@ REFERENCE_VENV = ROOT / "benchmarks" / ".venv-ref"
 FASTER_WHISPER = "faster-whisper==1.2.1"
 CLOSE_PARTS = ("complete_close_slt.flac", "next_steps_slt.flac")  # ~60 s of speech together
 BATCH_SIZE = 20
-PRACTICE_STOP_AFTER_SILENCE_S = 2.0
+PRACTICE_STOP_AFTER_SILENCE_S = 4.0  # longer than the close's longest pause (2.9 s)
 MODEL = "tiny.en"
 
 sys.path.insert(0, str(ROOT))
@@ -232,48 +233,72 @@ def transcription_alone(close: Path, env: dict) -> tuple[float, float, float]:
 # --- practice --------------------------------------------------------------------------------
 
 
-def practice_latency(close: Path, tmp: Path, env: dict, runs: int) -> list[tuple[float, float]]:
-    """(stop_to_report_s, peak RSS MB) per run, playing the close into a private PulseAudio sink."""
+def practice_latency(
+    close: Path, tmp: Path, env: dict, runs: int
+) -> dict[str, list[tuple]]:
+    """(stop_to_report_s, peak RSS MB, report) per run, playing the close into a private PulseAudio
+    sink: stopped by the pause after the last word, and stopped the moment the last word ends
+    (as Enter would; the time limit set to the close's length)."""
     from tests.pulse import PulseServer
 
     server = PulseServer(tmp / "pulse")
     server.start()
     env = {**env, "XDG_RUNTIME_DIR": server.env["XDG_RUNTIME_DIR"]}
+    audio, rate = sf.read(close, dtype="float32")
+    last_word_s = (np.flatnonzero(np.abs(audio) > 0.01)[-1] + 1) / rate
+    stops = {
+        "pause": ["--max-seconds", "120", "--stop-after-silence", PRACTICE_STOP_AFTER_SILENCE_S],
+        "at_once": ["--max-seconds", f"{last_word_s + 0.1:.2f}", "--stop-after-silence", "60"],
+    }
     try:
-        return [_practice_once(server, close, tmp / f"recordings{n}", env) for n in range(runs)]
+        return {
+            how: [
+                _practice_once(server, close, tmp / f"recordings-{how}{n}", env, stop)
+                for n in range(runs)
+            ]
+            for how, stop in stops.items()
+        }
     finally:
         server.stop()
 
 
-def _practice_once(server, close: Path, out: Path, env: dict) -> tuple[float, float]:
+def _practice_once(server, close: Path, out: Path, env: dict, stop: list) -> tuple:
+    """Seconds from the stop to the report, peak RSS in MB, the report."""
     cmd = [sys.executable, "-m", "voiceclose", "practice", "--prompt", "emergency-nurse", "--json"]
-    cmd += ["--out", str(out), "--max-seconds", "120"]
-    cmd += ["--stop-after-silence", str(PRACTICE_STOP_AFTER_SILENCE_S)]
+    cmd += ["--out", str(out), *map(str, stop)]
     proc = subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=env, cwd=ROOT,
     )  # fmt: skip
     marks: dict[str, float] = {}
     started = threading.Event()
+    said: list[str] = []
 
     def watch() -> None:
         for line in proc.stderr:
+            said.append(line)
             if line.startswith("Recording to"):
                 started.set()
             elif "Checking..." in line:
                 marks["stopped"] = time.monotonic()
+        started.set()  # it ended without recording
 
     threading.Thread(target=watch, daemon=True).start()
-    if not started.wait(120):
+    if not started.wait(120) or "Recording to" not in "".join(said):
         proc.kill()
-        raise SystemExit("practice: the recording never started")
-    server.play(close).wait()
-    report = proc.stdout.read()  # the report is on screen once it is printed
+        raise SystemExit(f"practice: the recording never started\n{''.join(said)[-2000:]}")
+    player = server.play(close)
+    report = proc.stdout.readline()  # the JSON report is one line: on screen once it is printed
     marks["report"] = time.monotonic()
+    proc.stdout.read()
+    player.wait()
     _, _, usage = os.wait4(proc.pid, 0)
     if not report.strip() or "stopped" not in marks:
         raise SystemExit("practice gave no report")
-    return marks["report"] - marks["stopped"], usage.ru_maxrss / 1024
+    recorded = json.loads(report)["duration_s"]
+    if recorded < 0.9 * sf.info(close).duration:
+        raise SystemExit(f"practice stopped early: {recorded:.1f} s of {close} recorded")
+    return marks["report"] - marks["stopped"], usage.ru_maxrss / 1024, json.loads(report)
 
 
 # --- word error rate -------------------------------------------------------------------------
@@ -375,9 +400,13 @@ def main() -> int:
             print("# practice latency skipped: PulseAudio is not installed (setup.sh --test)")
         else:
             practice = practice_latency(close, tmp, homes.fresh(), args.runs)
-            show("practice_stop_to_report_s", statistics.median(s for s, _ in practice))
-            show("practice_stop_to_report_max_s", max(s for s, _ in practice))
-            show("practice_peak_rss_mb", max(r for _, r in practice))
+            for how, runs in practice.items():
+                show(f"practice_stop_{how}_to_report_s", statistics.median(r[0] for r in runs))
+                show(f"practice_stop_{how}_to_report_max_s", max(r[0] for r in runs))
+            show("practice_peak_rss_mb", max(r[1] for runs in practice.values() for r in runs))
+            said = " ".join(s["text"] for s in manifest() if s["file"] in CLOSE_PARTS)
+            heard = [r[2]["transcript"] for runs in practice.values() for r in runs]
+            show("practice_wer", word_error_rate([(said, h) for h in heard]))
 
         # a batch, the model loaded once
         batch = batch_folder(tmp / "batch")

@@ -284,7 +284,7 @@ def _check(args: argparse.Namespace) -> int:
         if show_progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
         results.append(result)
-        outputs.add(result)
+        outputs.add(result)  # stored before printed: a printed line is in the history
         _emit(writer, result, args.json)
     summary = writer.summary(results)
     if summary:
@@ -609,8 +609,8 @@ def _practice(args: argparse.Namespace) -> int:
         print("voiceclose: interrupted while checking; the recording is saved", file=sys.stderr)
         return 130
     writer = WRITERS["json" if args.json else "text"]()
+    _emit(writer, done.result, args.json)  # on screen first (it is saved beside the recording)
     outputs.add(done.result)
-    _emit(writer, done.result, args.json)
     outputs.finish()
     if done.recording.problem or not done.result.ok:
         return EXIT_FAILED
