@@ -233,9 +233,7 @@ def transcription_alone(close: Path, env: dict) -> tuple[float, float, float]:
 # --- practice --------------------------------------------------------------------------------
 
 
-def practice_latency(
-    close: Path, tmp: Path, env: dict, runs: int
-) -> dict[str, list[tuple]]:
+def practice_latency(close: Path, tmp: Path, env: dict, runs: int) -> dict[str, list[tuple]]:
     """(stop_to_report_s, peak RSS MB, report) per run, playing the close into a private PulseAudio
     sink: stopped by the pause after the last word, and stopped the moment the last word ends
     (as Enter would; the time limit set to the close's length)."""
