@@ -11,6 +11,10 @@ answers one finding:
   bundled samples 0.024 with the decoder layers in int8, 0.014 without, 0.013 in full precision;
   the whisper CLI's beam search 0.015), and the encoder in int8 cost macro-F1 on the development
   corpus's audio (0.886 against 0.917).
+- Where the CPU computes bfloat16 natively (AVX-512 BF16 or AMX), the decoder's layers multiply
+  in bfloat16: half the bytes per token, 0.4-0.6 s less on a 60-second close, and the same words
+  (WER on the samples 0.013, as in full precision). The encoder stays in float32: in bfloat16 it
+  was no faster and lost words (0.016).
 - Word timing runs the encoder a second time on the same 30-second window; the encoder output
   is kept and reused.
 - Word timing's DTW is compiled by numba on first use, about 1.5 s in every new process; a numpy
@@ -83,9 +87,43 @@ def without_initialisation():
 
 def _install(model) -> None:
     _project_vocabulary_in_int8(model.decoder)
+    if native_bfloat16():
+        _decoder_layers_in_bfloat16(model.decoder)
     _reuse_encoder_output(model.encoder)
     use_numpy_dtw()
     setattr(model, QUANTISED, True)
+
+
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (elsewhere it is slower, not faster)."""
+    import re
+    from pathlib import Path
+
+    try:
+        cpu = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return re.search(r"\b(avx512_bf16|amx_bf16)\b", cpu) is not None
+
+
+def _decoder_layers_in_bfloat16(decoder) -> None:
+    """Each Linear layer of the decoder's blocks multiplies with a bfloat16 copy of its weights
+    (the float32 ones stay, for the cache and for anything that reads them)."""
+    import torch
+
+    for block in decoder.blocks:
+        for layer in block.modules():
+            if isinstance(layer, torch.nn.Linear):
+                bias = None if layer.bias is None else layer.bias.detach().to(torch.bfloat16)
+                layer.voiceclose_bfloat16 = (layer.weight.detach().to(torch.bfloat16), bias)
+                layer.forward = types.MethodType(_bfloat16_forward, layer)
+
+
+def _bfloat16_forward(layer, x):
+    import torch
+
+    weight, bias = layer.voiceclose_bfloat16
+    return torch.nn.functional.linear(x.to(torch.bfloat16), weight, bias).to(x.dtype)
 
 
 def _dynamic():
