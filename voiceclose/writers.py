@@ -111,8 +111,11 @@ class TextWriter:
         found = [e for e in ELEMENTS if r.elements[e].found]
         if found:
             lines.append("  Done well:")
-            for element, praise in zip(found, r.feedback.praise, strict=True):
-                lines.append(f"    ✓ {names[element]}: {praise}")
+            praise = r.feedback.praise
+            if len(praise) != len(found):  # a report stored by another version: no praise
+                praise = [""] * len(found)
+            for element, said in zip(found, praise, strict=True):
+                lines.append(f"    ✓ {names[element]}" + (f": {said}" if said else ""))
                 lines.append(f"        {_evidence(r, element)}")
         if r.feedback.tips:
             lines.append("  Missed:")

@@ -1,0 +1,40 @@
+"""The text report, drawn from a Report (logic only: a typed transcript, no model)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from voiceclose.feedback import Feedback
+from voiceclose.pipeline import Checker, Item, Options
+from voiceclose.writers import WRITERS
+
+CLOSE = (
+    "I really want this job. You said you need someone to run the night shift, and I have led "
+    "night shifts for four years. Is there anything about my experience that worries you about "
+    "hiring me? Thank you for your time today."
+)
+
+
+def _report(tmp_path: Path):
+    path = tmp_path / "close.txt"
+    path.write_text(CLOSE)
+    return Checker(Options(text=True)).run(Item(str(path), path))
+
+
+def test_report_praises_each_part_found(tmp_path):
+    report = _report(tmp_path)
+    text = WRITERS["text"]().result(report)
+    assert report.feedback.praise and all(p in text for p in report.feedback.praise)
+
+
+def test_stored_report_whose_praise_does_not_match_still_prints(tmp_path):
+    report = _report(tmp_path)
+    found = [e for e, r in report.elements.items() if r.found]
+    assert len(found) == 4
+    stored = dataclasses.replace(
+        report, feedback=Feedback(praise=["only one"], tips=[], notes=report.feedback.notes)
+    )
+    text = WRITERS["text"]().result(stored)
+    assert "only one" not in text
+    assert text.count("✓") == 4
