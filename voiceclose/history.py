@@ -316,18 +316,12 @@ def open_for_writing(path: Path | None = None) -> History:
     except sqlite3.Error as e:
         raise HistoryError(_problem(e, path)) from e
     history = History(conn, path, writable=True)
-    try:
+    with _closed_on_failure(conn, path):
         _check_version(conn, path)
         _use_wal(conn, path)
         conn.execute("PRAGMA synchronous = FULL")  # a finished attempt survives a power cut too
         conn.execute("PRAGMA foreign_keys = ON")
         _migrate(history)
-    except sqlite3.Error as e:
-        conn.close()
-        raise HistoryError(_problem(e, path)) from e
-    except HistoryError:
-        conn.close()
-        raise
     return history
 
 
@@ -361,7 +355,7 @@ def open_for_reading(path: Path | None = None) -> History | None:
     else:
         raise HistoryError(_problem(problem, path)) from problem
     history = History(conn, path, writable=query == "mode=rw")
-    try:
+    with _closed_on_failure(conn, path):
         version = _check_version(conn, path)
         if version < len(MIGRATIONS):
             if not history.writable:
@@ -369,13 +363,20 @@ def open_for_reading(path: Path | None = None) -> History | None:
                     f"{path} is from an older voiceclose and needs updating, but it is read-only"
                 )
             _migrate(history)
+    return history
+
+
+@contextmanager
+def _closed_on_failure(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """Close ``conn`` if preparing it fails; a database error becomes one HistoryError line."""
+    try:
+        yield
     except sqlite3.Error as e:
         conn.close()
         raise HistoryError(_problem(e, path)) from e
     except HistoryError:
         conn.close()
         raise
-    return history
 
 
 def _not_a_folder(path: Path) -> None:
