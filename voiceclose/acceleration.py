@@ -51,7 +51,8 @@ def quantised_checkpoint(model) -> dict:
 
 
 def from_quantised_checkpoint(checkpoint: dict):
-    """An accelerated model from ``quantised_checkpoint``: empty int8 layers, then the weights."""
+    """An accelerated model from ``quantised_checkpoint``: an empty int8 vocabulary projection,
+    then the weights."""
     from whisper.model import ModelDimensions, Whisper
 
     qdynamic, _ = _dynamic()

@@ -1,6 +1,6 @@
-"""Results as text for people, JSON Lines for programs, or CSV rows for a spreadsheet; the CLI
-picks one and prints (or, for CSV, writes) it. Also the history's table and trend, and a reviewed
-or rechecked attempt, in the same two forms."""
+"""Results as text for people or JSON Lines for programs (the CLI picks one and prints it), and
+as CSV rows for a spreadsheet. Also the history's table and trend, and a reviewed or rechecked
+attempt, in the same two forms."""
 
 from __future__ import annotations
 
@@ -158,9 +158,6 @@ def _when(c: Candidate) -> str:
 class CsvWriter:
     """One row per input, for a coach's spreadsheet: each part's result, and errors too."""
 
-    def __init__(self, explain: bool = False):
-        self.explain = explain
-
     def header(self) -> str:
         return _csv_row(CSV_COLUMNS)
 
@@ -187,9 +184,6 @@ class CsvWriter:
             row[f"{name}_evidence"] = e.evidence
             row[f"{name}_at_s"] = e.start_s
         return _csv_row(row)
-
-    def summary(self, results: Sequence[Result]) -> str | None:
-        return None
 
 
 CSV_COLUMNS = (
@@ -225,7 +219,7 @@ def _csv_row(values: Sequence | dict) -> str:
     return out.getvalue()
 
 
-WRITERS = {"text": TextWriter, "json": JsonWriter, "csv": CsvWriter}
+WRITERS = {"text": TextWriter, "json": JsonWriter}
 
 
 # --- the history ---------------------------------------------------------------------------------
