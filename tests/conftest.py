@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,3 +178,16 @@ def batch_history(user_home, checked_batch) -> Path:
         if stored.exists():
             shutil.copy(stored, user_home / "data" / stored.name)
     return user_home / "data" / "history.db"
+
+
+def voiceclose_in_a_process(env, *args, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m voiceclose ARGS`` in a process of its own: no terminal on stdin, output kept."""
+    return subprocess.run(
+        [sys.executable, "-m", "voiceclose", *map(str, args)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=timeout,
+    )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, SAMPLES
+from .conftest import ROOT, SAMPLES, voiceclose_in_a_process
 from .pulse import PulseServer, require_pulse
 
 COMPLETE = SAMPLES / "complete_close_slt.flac"  # a nurse's close with all four parts
@@ -143,24 +143,7 @@ def test_no_input_device_is_one_clear_line(tmp_path):
     nowhere = tmp_path / "no-sound-server"
     nowhere.mkdir(mode=0o700)
     env = {**os.environ, "XDG_RUNTIME_DIR": str(nowhere)}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "voiceclose",
-            "practice",
-            "--prompt",
-            PROMPT,
-            "--out",
-            tmp_path / "rec",
-        ],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    done = voiceclose_in_a_process(env, "practice", "--prompt", PROMPT, "--out", tmp_path / "rec")
     assert done.returncode == 3
     errors = [line for line in done.stderr.splitlines() if line.startswith("voiceclose:")]
     assert errors == [errors[0]] and "no microphone found" in errors[0]
@@ -173,39 +156,15 @@ def test_no_input_device_is_one_clear_line(tmp_path):
     [("no-such-microphone", "no input device matches"), ("99", "no input device number 99")],
 )
 def test_unknown_device(mic, env, tmp_path, device, words):
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "voiceclose",
-            "practice",
-            "--prompt",
-            PROMPT,
-            "--device",
-            device,
-            "--out",
-            tmp_path,
-        ],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
+    done = voiceclose_in_a_process(
+        env, "practice", "--prompt", PROMPT, "--device", device, "--out", tmp_path
     )
     assert done.returncode == 3 and words in done.stderr and "Traceback" not in done.stderr
     assert "voiceclose devices" in done.stderr  # what to do next
 
 
 def test_devices_lists_the_microphone(mic, env):
-    done = subprocess.run(
-        [sys.executable, "-m", "voiceclose", "devices", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-    )
+    done = voiceclose_in_a_process(env, "devices", "--json", timeout=60)
     assert done.returncode == 0
     devices = [json.loads(line) for line in done.stdout.splitlines()]
     assert devices and any(d["is_default"] for d in devices)

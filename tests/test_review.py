@@ -10,7 +10,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from contextlib import closing
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 from voiceclose.checker import ELEMENTS
 from voiceclose.review import PLAY_PAD_S
 
-from .conftest import ROOT, SAMPLES, require_tool
+from .conftest import SAMPLES, require_tool, voiceclose_in_a_process
 from .pulse import SINK, require_pulse
 
 COMPLETE_ATTEMPT = 3  # complete_close_slt.flac in the batch (see conftest.BATCH)
@@ -218,18 +217,6 @@ def heard_span_s(samples: np.ndarray) -> float:
     return 0.0 if loud.size == 0 else (loud[-1] - loud[0] + 1) * FRAME_S
 
 
-def review_in_a_process(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "voiceclose", "review", *map(str, args)],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
-
-
 def test_play_sends_the_moment_to_the_default_output(mic, batch_history, checked_batch, tmp_path):
     env = {**os.environ, "XDG_RUNTIME_DIR": mic.env["XDG_RUNTIME_DIR"]}
     result = checked_batch.checked[COMPLETE_ATTEMPT - 1]
@@ -237,7 +224,7 @@ def test_play_sends_the_moment_to_the_default_output(mic, batch_history, checked
         e = result["elements"][element]
         said_s = e["end_s"] - e["start_s"]
         sink = SinkRecorder(mic, tmp_path / f"{element}.raw")
-        done = review_in_a_process(env, COMPLETE_ATTEMPT, "--play", element)
+        done = voiceclose_in_a_process(env, "review", COMPLETE_ATTEMPT, "--play", element)
         played = sink.stop()
         assert done.returncode == 0, done.stderr
         assert done.stdout == ""  # --play alone shows no report
@@ -256,7 +243,7 @@ def test_play_with_no_output_device_is_one_line(batch_history, tmp_path):
     nowhere = tmp_path / "no-sound-server"
     nowhere.mkdir(mode=0o700)
     env = {**os.environ, "XDG_RUNTIME_DIR": str(nowhere)}
-    done = review_in_a_process(env, COMPLETE_ATTEMPT, "--play", "thanks")
+    done = voiceclose_in_a_process(env, "review", COMPLETE_ATTEMPT, "--play", "thanks")
     assert done.returncode == 3, done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("voiceclose:")]
     assert len(errors) == 1 and "output device" in errors[0], done.stderr
