@@ -69,6 +69,20 @@ def cli(capsys):
 
 
 @pytest.fixture(scope="session")
+def model(shared_cache):
+    """The default model (tiny.en), loaded once for the tests that call the core directly."""
+    from voiceclose.models import load_model
+
+    with pytest.MonkeyPatch.context() as mp:
+        home = shared_cache.parent / "model-home"
+        home.mkdir(exist_ok=True)
+        if not (home / "cache").exists():
+            (home / "cache").symlink_to(shared_cache, target_is_directory=True)
+        mp.setenv("VOICECLOSE_HOME", str(home))
+        return load_model("tiny.en")
+
+
+@pytest.fixture(scope="session")
 def manifest() -> list[dict]:
     with open(SAMPLES / "manifest.toml", "rb") as f:
         return tomllib.load(f)["sample"]

@@ -13,24 +13,12 @@ from voiceclose import live
 from voiceclose.audio import SAMPLE_RATE, load_audio
 from voiceclose.checker import check
 from voiceclose.live import LiveTranscriber
-from voiceclose.models import load_model
 from voiceclose.recorder import _SpeechTracker
 from voiceclose.transcribe import Transcript, Word, transcribe
 
 from .conftest import SAMPLES
 
 BLOCK = 1600  # 0.1 s, as the recorder's blocks
-
-
-@pytest.fixture(scope="module")
-def model(shared_cache):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("VOICECLOSE_HOME", str(shared_cache.parent / "live-home"))
-        (shared_cache.parent / "live-home").mkdir(exist_ok=True)
-        cache = shared_cache.parent / "live-home" / "cache"
-        if not cache.exists():
-            cache.symlink_to(shared_cache, target_is_directory=True)
-        return load_model("tiny.en")
 
 
 def fed_live(path, model) -> tuple[Transcript, list[tuple[float, float]]]:

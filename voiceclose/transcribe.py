@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +11,7 @@ import numpy as np
 from voiceclose.audio import SAMPLE_RATE, Audio
 from voiceclose.models import LoadedModel
 from voiceclose.speech import SpeechRegion, detect_speech, speech_fraction, speech_heard
+from voiceclose.windows import transcribe_at_pauses
 
 EDGE_PAD_S = 0.4  # audio kept before the first and after the last speech region, seconds
 MIN_WORD_SPEECH = 0.25  # a word needs this share of its span inside detected speech to count
@@ -29,6 +30,7 @@ ANOMALY_WORDS = 8  # words scored, as in openai-whisper
 ANOMALY_MIN_PROBABILITY = 0.15  # a word below this probability is suspicious
 ANOMALY_MIN_DURATION_S = 0.133  # a word shorter than this is suspicious (in proportion)
 ANOMALY_SCORE = 3.0  # a segment scoring this much (or one point per word) is anomalous
+DECODE_OPTIONS = {"language": "en", "task": "transcribe", "fp16": False}
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # greedy first; sampling only when decoding fails
 
 
@@ -79,7 +81,10 @@ def transcribe(audio: Audio, model: LoadedModel | Callable[[], LoadedModel]) -> 
     clip_offset = audio.offset_s + first / SAMPLE_RATE
     if callable(model):
         model = model()
-    heard, invented = _whisper_words(model, audio.samples[first:last], clip_offset)
+    clip_regions = [
+        (r.start_s - first / SAMPLE_RATE, r.end_s - first / SAMPLE_RATE) for r in regions
+    ]
+    heard, invented = _whisper_words(model, audio.samples[first:last], clip_offset, clip_regions)
     kept, dropped = [], list(invented)
     for word in heard:
         share = speech_fraction(list(shifted), word.start_s, word.end_s)
@@ -120,17 +125,21 @@ def _invented(segment: dict) -> bool:
 
 
 def _whisper_words(
-    model: LoadedModel, samples: np.ndarray, offset_s: float
+    model: LoadedModel,
+    samples: np.ndarray,
+    offset_s: float,
+    regions: Sequence[tuple[float, float]] = (),
 ) -> tuple[list[Word], list[Word]]:
-    """Words Whisper heard, and words of segments it invented (see ``_invented``)."""
+    """Words Whisper heard, and words of segments it invented (see ``_invented``). ``regions``
+    (seconds into ``samples``) let a long clip be cut at pauses and decoded a batch at a time."""
     import torch
 
     with torch.inference_mode():
-        result = model.whisper.transcribe(
+        segments = transcribe_at_pauses(
+            model.whisper,
             samples,
-            language="en",
-            task="transcribe",
-            fp16=False,
+            regions,
+            **DECODE_OPTIONS,
             temperature=TEMPERATURES,
             word_timestamps=True,
             # Conditioning on earlier text spreads one hallucination into the next window.
@@ -138,12 +147,11 @@ def _whisper_words(
             verbose=None,
         )
     words, invented = [], []
-    for segment in result["segments"]:
+    for segment in segments:
         target = invented if _invented(segment) else words
         for w in segment.get("words", []):
             text = w["word"].strip()
             if text:
-                target.append(
-                    Word(text, round(w["start"] + offset_s, 2), round(w["end"] + offset_s, 2))
-                )
+                start, end = w["start"] + offset_s, w["end"] + offset_s
+                target.append(Word(text, round(start, 2), round(end, 2)))
     return words, invented

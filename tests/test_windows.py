@@ -1,0 +1,123 @@
+"""Long recordings cut at pauses, first windows decoded as a batch: where the cuts go (logic, on
+made-up audio), and that the real model hears the same words as plain Whisper on a real close."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile
+import whisper.decoding
+from rapidfuzz import fuzz
+
+from voiceclose import windows
+from voiceclose.audio import SAMPLE_RATE, load_audio
+from voiceclose.transcribe import DECODE_OPTIONS, TEMPERATURES, transcribe
+
+from .conftest import SAMPLES
+
+TRANSCRIBE_OPTIONS = dict(
+    DECODE_OPTIONS,
+    temperature=TEMPERATURES,
+    word_timestamps=True,
+    condition_on_previous_text=False,
+    verbose=None,
+)
+
+
+def speech_like(seconds: float, quiet: list[tuple[float, float]] = ()) -> np.ndarray:
+    """Loud noise standing in for speech, silent over the ``quiet`` (start, end) stretches."""
+    rng = np.random.default_rng(0)
+    samples = (rng.standard_normal(int(seconds * SAMPLE_RATE)) * 0.2).astype(np.float32)
+    for start, end in quiet:
+        samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)] = 0
+    return samples
+
+
+def assert_tiling(pieces, end_s):
+    assert pieces[0][0] == 0 and pieces[-1][1] == pytest.approx(end_s)
+    for (_, end), (start, _) in zip(pieces, pieces[1:], strict=False):
+        assert end == start
+    assert all(end - start <= windows.WINDOW_S + 1e-6 for start, end in pieces)
+
+
+def test_a_recording_shorter_than_a_window_is_one_piece():
+    assert windows.pieces_at_pauses(speech_like(20), [(0.5, 19.5)]) == [(0.0, 20.0)]
+
+
+def test_cuts_go_in_pauses_between_speech_regions():
+    regions = [(0.5, 12.0), (12.8, 27.0), (27.6, 41.0), (41.6, 55.0)]
+    samples = speech_like(56)
+    pieces = windows.pieces_at_pauses(samples, regions)
+    assert_tiling(pieces, 56)
+    assert len(pieces) == 2  # as few as will hold 56 s
+    assert pieces[0][1] == pytest.approx((27.0 + 27.6) / 2)
+
+
+def test_a_cut_that_no_pause_allows_goes_in_a_quiet_gap_between_words():
+    # Pauses at 26.5 and 31.5 s: cutting at 26.5 would leave 31.5 s, more than a window, so one
+    # more piece; the silent 0.15 s at 29.0 s (a gap between two words) keeps it to two.
+    regions = [(0.2, 26.3), (26.7, 31.3), (31.7, 58.0)]
+    samples = speech_like(58.2, quiet=[(26.3, 26.7), (29.0, 29.15), (31.3, 31.7)])
+    pieces = windows.pieces_at_pauses(samples, regions)
+    assert_tiling(pieces, 58.2)
+    assert len(pieces) == 2
+    assert 29.0 <= pieces[0][1] <= 29.15
+
+
+def test_speech_without_any_quiet_moment_still_fits_the_windows():
+    samples = speech_like(75)
+    pieces = windows.pieces_at_pauses(samples, [(0.0, 75.0)])
+    assert_tiling(pieces, 75)
+    assert len(pieces) == 3
+
+
+@pytest.fixture(scope="module")
+def long_close() -> np.ndarray:
+    """A real close of a minute: two spoken samples with a second of silence between them."""
+    parts = [
+        load_audio(SAMPLES / n).samples for n in ("complete_close_slt.flac", "next_steps_slt.flac")
+    ]
+    return np.concatenate([parts[0], np.zeros(SAMPLE_RATE, np.float32), parts[1]])
+
+
+def count_decodes(monkeypatch) -> list[int]:
+    """Batch sizes of every decode the model runs from now on."""
+    sizes = []
+    run = whisper.decoding.DecodingTask.run
+
+    def counting(self, mel):
+        sizes.append(mel.shape[0])
+        return run(self, mel)
+
+    monkeypatch.setattr(whisper.decoding.DecodingTask, "run", counting)
+    return sizes
+
+
+def test_a_long_close_is_heard_as_plain_whisper_hears_it(model, long_close, monkeypatch, tmp_path):
+    plain = model.whisper.transcribe(long_close, **TRANSCRIBE_OPTIONS)
+    path = tmp_path / "close.wav"
+    soundfile.write(path, long_close, SAMPLE_RATE)
+    audio = load_audio(path)
+    sizes = count_decodes(monkeypatch)
+    heard = transcribe(audio, model)
+    assert sizes[0] == 2  # both windows decoded side by side
+    assert fuzz.ratio(heard.text.lower(), plain["text"].strip().lower()) >= 97
+    starts = [w.start_s for w in heard.words]
+    assert starts == sorted(starts) and starts[0] >= 0 and heard.words[-1].end_s <= 60
+    plain_words = [w for s in plain["segments"] for w in s["words"]]
+    # the same words at the same moments (the last one, past the cut, within a fifth of a second)
+    assert heard.words[-1].text.strip(".") == plain_words[-1]["word"].strip(" .")
+    assert heard.words[-1].start_s == pytest.approx(plain_words[-1]["start"], abs=0.2)
+
+
+def test_transcribe_reuses_a_first_window_decoded_in_the_batch(model, long_close, monkeypatch):
+    first_half = long_close[: 25 * SAMPLE_RATE]
+    plain = model.whisper.transcribe(first_half, **TRANSCRIBE_OPTIONS)
+    sizes = count_decodes(monkeypatch)
+    with windows.first_windows_in_a_batch(
+        model.whisper, [first_half, long_close[-20 * SAMPLE_RATE :]], **DECODE_OPTIONS
+    ):
+        again = model.whisper.transcribe(first_half, **TRANSCRIBE_OPTIONS)
+    assert sizes == [2]  # the batch only: transcribe found its decode done
+    assert again["text"] == plain["text"]
+    assert model.whisper.voiceclose_answers._waiting == []  # the unused answer is gone too

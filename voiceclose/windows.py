@@ -1,0 +1,302 @@
+"""A long recording as 30-second windows cut at pauses, whose first decodes run as one batch.
+
+openai-whisper transcribes a minute of speech as two windows, one after the other, because the
+second starts where the first one's words ended. Each decoding step reads every decoder weight and
+the window's cross-attention keys for a single token; that is bound by memory, not arithmetic, so
+two windows decoded side by side take little longer than one (1.5 s against 2.0-2.2 s for a
+60-second close on a 2-core machine, the same words).
+
+Here the speech is cut into pieces of at most a window each, in the pauses between speech regions,
+and the first window of every piece is decoded in one batch. ``whisper.transcribe`` then runs on
+each piece exactly as before, and its first greedy decode is answered from the batch; everything
+else (fallback to sampling, seeking, word timing) is its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceclose.audio import SAMPLE_RATE
+
+WINDOW_S = 30.0  # Whisper hears 30 seconds at a time; a piece fits in one window
+MIN_PIECE_S = 5.0  # a pause this early in a piece is not worth cutting at
+QUIET_FRAME_S = 0.08  # a cut between words goes in a stretch this long...
+QUIET_STEP_S = 0.01
+QUIET_SHARE = 0.05  # ...no louder than this share of the recording's median loudness
+# whisper.transcribe's own thresholds (its defaults) for a decode that needs another temperature
+COMPRESSION_RATIO = 2.4  # more repetitive than this
+LOGPROB = -1.0  # an average log-probability below this...
+NO_SPEECH = 0.6  # ...is silence, not a failure, where the no-speech probability is over this
+SECONDS_PER_TIMESTAMP = 0.02
+SPEECH_AFTER_S = 1.0  # speech ending this long after Whisper's last timestamp was not heard
+DECODE_KEYS = ("language", "task", "fp16")  # the transcribe options that are decoding options
+MAX_BATCH = 8  # windows decoded side by side at most (8 hold 4 minutes, more than --last's 3)
+
+
+def pieces_at_pauses(
+    samples: np.ndarray, regions: Sequence[tuple[float, float]], window_s: float = WINDOW_S
+) -> list[tuple[float, float]]:
+    """Cut ``samples`` (16 kHz) into pieces of at most ``window_s``, (start, end) seconds, as few
+    as will do. Each cut is in the middle of a pause between speech ``regions`` (start, end
+    seconds) or, where none lies in the stretch that keeps the count lowest, at a quiet moment
+    between two words there; failing both, at the last pause (one piece more)."""
+    end_s = len(samples) / SAMPLE_RATE
+    pauses = [(a[1] + b[0]) / 2 for a, b in zip(regions, regions[1:], strict=False)]
+    loudness = _speech_loudness(samples)
+    pieces = []
+    start = 0.0
+    while end_s - start > window_s:
+        limit = start + window_s
+        still_needed = math.ceil((end_s - limit) / window_s - 1e-9)  # pieces after the best cut
+        earliest = max(end_s - still_needed * window_s, start + MIN_PIECE_S)
+        fitting = [p for p in pauses if earliest <= p <= limit]
+        cut = max(fitting) if fitting else _quiet_moment(samples, earliest, limit, loudness)
+        if cut is None:
+            later = [p for p in pauses if start + MIN_PIECE_S <= p <= limit]
+            cut = max(later) if later else limit
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end_s))
+    return pieces
+
+
+def _frame_energy(samples: np.ndarray) -> np.ndarray:
+    """Mean energy of each QUIET_FRAME_S frame, one every QUIET_STEP_S."""
+    frame, step = int(QUIET_FRAME_S * SAMPLE_RATE), int(QUIET_STEP_S * SAMPLE_RATE)
+    if len(samples) < frame:
+        return np.zeros(0)
+    squared = np.concatenate([[0.0], np.cumsum(samples.astype(np.float64) ** 2)])
+    starts = np.arange(0, len(samples) - frame + 1, step)
+    return (squared[starts + frame] - squared[starts]) / frame
+
+
+def _speech_loudness(samples: np.ndarray) -> float:
+    energy = _frame_energy(samples)
+    return float(np.median(energy)) if energy.size else 0.0
+
+
+def _quiet_moment(samples, from_s: float, to_s: float, loudness: float) -> float | None:
+    """The middle of the quietest stretch between two times, if it is quiet enough to be a gap
+    between words (seconds); None if there is none."""
+    if to_s - from_s < QUIET_FRAME_S:
+        return None
+    first = int(from_s * SAMPLE_RATE)
+    energy = _frame_energy(samples[first : int(to_s * SAMPLE_RATE)])
+    if not energy.size or energy.min() > QUIET_SHARE * loudness:
+        return None
+    quiet = energy <= energy.min() + QUIET_SHARE * loudness / 10
+    lowest = int(np.argmin(energy))
+    left, right = lowest, lowest  # the run of quiet frames around the quietest one
+    while left > 0 and quiet[left - 1]:
+        left -= 1
+    while right < len(quiet) - 1 and quiet[right + 1]:
+        right += 1
+    return from_s + ((left + right) / 2 * QUIET_STEP_S + QUIET_FRAME_S / 2)
+
+
+class _Answers:
+    """Decoding results worked out in advance, each for one mel window and one set of options."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._waiting: list[tuple] = []  # (mel, options, result)
+
+    def add(self, mel, options, result) -> tuple:
+        entry = (mel, options, result)
+        with self._lock:
+            self._waiting.append(entry)
+        return entry
+
+    def take(self, mel, options):
+        import torch
+
+        with self._lock:
+            for n, (known, known_options, result) in enumerate(self._waiting):
+                if (
+                    known_options == options
+                    and known.shape == mel.shape
+                    and torch.equal(known, mel)
+                ):
+                    del self._waiting[n]
+                    return result
+        return None
+
+    def discard(self, entries: list[tuple]) -> None:
+        with self._lock:
+            self._waiting = [e for e in self._waiting if not any(e is x for x in entries)]
+
+
+_installing = threading.Lock()
+
+
+def _answers_of(model) -> _Answers:
+    """The model's store of advance answers; its ``decode`` looks there first."""
+    with _installing:
+        answers = getattr(model, "voiceclose_answers", None)
+        if answers is None:
+            answers = model.voiceclose_answers = _Answers()
+            original = model.decode
+
+            def decode(mel, options=None, **kwargs):
+                import whisper
+
+                options = options if options is not None else whisper.DecodingOptions()
+                if not kwargs and mel.ndim == 2:
+                    known = answers.take(mel, options)
+                    if known is not None:
+                        return known
+                return original(mel, options, **kwargs)
+
+            model.decode = decode
+        return answers
+
+
+def transcribe_at_pauses(
+    model, samples: np.ndarray, regions: Sequence[tuple[float, float]], **options
+) -> list[dict]:
+    """``model.transcribe(samples, **options)``'s segments (with words; seconds into
+    ``samples``), transcribed a piece at a time: ``samples`` are cut at the pauses between speech
+    ``regions`` and the first window of every piece is decoded in one batch. A piece whose first
+    window holds all of its speech is finished from that decode; any other goes through
+    ``model.transcribe``, which finds that first decode done."""
+    pieces = pieces_at_pauses(samples, regions)
+    if len(pieces) == 1:
+        return model.transcribe(samples, **options)["segments"]
+    decode_options = {k: options[k] for k in DECODE_KEYS if k in options}
+    segments = []
+    clips = [clip_samples(samples, piece) for piece in pieces]
+    with first_windows_in_a_batch(model, clips, **decode_options) as firsts:
+        for (start_s, end_s), clip, first in zip(pieces, clips, firsts, strict=True):
+            inside = [(max(a, start_s) - start_s, min(b, end_s) - start_s) for a, b in regions]
+            inside = [(a, b) for a, b in inside if b > a]
+            found = _whole_piece(model, first, inside, decode_options["language"])
+            if found is None:
+                found = model.transcribe(clip, **options)["segments"]
+            segments.extend(_shifted(segment, start_s) for segment in found)
+    return segments
+
+
+@dataclass(frozen=True)
+class FirstWindow:
+    mel: object  # (n_mels, 3000) tensor, as whisper.transcribe makes it
+    frames: int  # mel frames holding audio (the rest is padding)
+    result: object  # the greedy DecodingResult
+
+
+def _whole_piece(model, first: FirstWindow, regions, language: str) -> list[dict] | None:
+    """The piece's segments from its first window's decode, as whisper.transcribe would make them,
+    or None when that decode is not the whole story (it needs a fallback temperature, or speech
+    goes on after its last timestamp, so Whisper would decode another window)."""
+    import torch
+    from whisper.timing import add_word_timestamps
+    from whisper.tokenizer import get_tokenizer
+
+    result = first.result
+    silence = result.no_speech_prob > NO_SPEECH and result.avg_logprob < LOGPROB
+    if result.compression_ratio > COMPRESSION_RATIO or (
+        result.avg_logprob < LOGPROB and not silence
+    ):
+        return None
+    if silence:
+        return []
+    tokenizer = get_tokenizer(
+        model.is_multilingual,
+        num_languages=model.num_languages,
+        language=language,
+        task="transcribe",
+    )
+    tokens = torch.tensor(result.tokens)
+    timestamps = tokens.ge(tokenizer.timestamp_begin)
+    ending = timestamps[-2:].tolist()
+    consecutive = (torch.where(timestamps[:-1] & timestamps[1:])[0] + 1).tolist()
+    if not consecutive or ending not in ([False, True], [True, True]):
+        return None  # an unfinished segment: Whisper decodes on from its start
+    last_s = (tokens[-1].item() - tokenizer.timestamp_begin) * SECONDS_PER_TIMESTAMP
+    if ending == [True, True] and any(end > last_s + SPEECH_AFTER_S for _, end in regions):
+        return None  # it stopped, but there is speech after its last timestamp
+    bounds = [*consecutive, len(tokens)] if ending == [False, True] else consecutive
+    segments, begin = [], 0
+    for bound in bounds:
+        piece = tokens[begin:bound]
+        text = [t for t in piece.tolist() if t < tokenizer.eot]
+        segments.append(
+            {
+                "seek": 0,
+                "start": (piece[0].item() - tokenizer.timestamp_begin) * SECONDS_PER_TIMESTAMP,
+                "end": (piece[-1].item() - tokenizer.timestamp_begin) * SECONDS_PER_TIMESTAMP,
+                "text": tokenizer.decode(text),
+                "tokens": piece.tolist(),
+                "temperature": result.temperature,
+                "avg_logprob": result.avg_logprob,
+                "compression_ratio": result.compression_ratio,
+                "no_speech_prob": result.no_speech_prob,
+            }
+        )
+        begin = bound
+    add_word_timestamps(
+        segments=segments,
+        model=model,
+        tokenizer=tokenizer,
+        mel=first.mel,
+        num_frames=first.frames,
+        last_speech_timestamp=0.0,
+    )
+    for segment in segments:  # as whisper.transcribe clears them
+        if segment["start"] == segment["end"] or not segment["text"].strip():
+            segment.update(text="", tokens=[], words=[])
+    return segments
+
+
+def _shifted(segment: dict, by_s: float) -> dict:
+    words = [
+        {**w, "start": w["start"] + by_s, "end": w["end"] + by_s} for w in segment.get("words", [])
+    ]
+    return {
+        **segment,
+        "start": segment["start"] + by_s,
+        "end": segment["end"] + by_s,
+        "words": words,
+    }
+
+
+@contextlib.contextmanager
+def first_windows_in_a_batch(
+    model, clips: Sequence[np.ndarray], **decode_options
+) -> Iterator[list[FirstWindow]]:
+    """Decode the first window of each clip (16 kHz samples) together, greedily, with
+    ``decode_options``; ``model.transcribe`` on those clips, inside this, finds those decodes
+    done. Clips that ``transcribe`` never reaches leave nothing behind."""
+    import torch
+    import whisper
+    from whisper.audio import N_FRAMES, N_SAMPLES
+
+    answers = _answers_of(model)
+    # whisper.transcribe's first decode: this mel, the options with an empty prompt, greedy
+    options = whisper.DecodingOptions(**decode_options, prompt=[], temperature=0.0)
+    mels, frames, firsts, added = [], [], [], []
+    for clip in clips:
+        mel = whisper.log_mel_spectrogram(clip, model.dims.n_mels, padding=N_SAMPLES)
+        frames.append(min(N_FRAMES, mel.shape[-1] - N_FRAMES))
+        mels.append(whisper.pad_or_trim(mel[:, : frames[-1]], N_FRAMES))
+    try:
+        for first in range(0, len(mels), MAX_BATCH):
+            batch = mels[first : first + MAX_BATCH]
+            with torch.inference_mode():
+                results = whisper.decode(model, torch.stack(batch), options)
+            for mel, result in zip(batch, results, strict=True):
+                added.append(answers.add(mel, options, result))
+                firsts.append(FirstWindow(mel, frames[len(firsts)], result))
+        yield firsts
+    finally:
+        answers.discard(added)
+
+
+def clip_samples(samples: np.ndarray, piece: tuple[float, float]) -> np.ndarray:
+    start, end = (int(round(s * SAMPLE_RATE)) for s in piece)
+    return samples[start:end]
