@@ -20,8 +20,9 @@ Measures on the same audio in one run, printing `name value` lines (it asserts n
     voiceclose, the whisper CLI and faster-whisper;
   - the ratios against the references, e.g. `ratio_vs_whisper_cli 0.30`.
 
-Every voiceclose run gets its own fresh user directory (VOICECLOSE_HOME); warm runs share only the
-converted model, never remembered transcripts, so every run really transcribes.
+Every voiceclose run gets its own fresh user directory (VOICECLOSE_HOME); warm runs share the cold
+run's caches (converted model, compiled phrase expressions), never remembered transcripts, so every
+run really transcribes.
 """
 
 from __future__ import annotations
@@ -123,23 +124,30 @@ def batch_folder(folder: Path) -> Path:
 
 
 class Homes:
-    """A fresh VOICECLOSE_HOME per run; after the cold run, each shares its converted model."""
+    """A fresh VOICECLOSE_HOME per run; after the cold run, each shares that run's caches (the
+    converted model, the compiled phrase expressions), never its remembered transcripts."""
 
     def __init__(self, root: Path):
         self.root = root
         self.count = 0
-        self.models: Path | None = None
+        self.caches: Path | None = None
 
     def fresh(self) -> dict:
         self.count += 1
         home = self.root / f"home{self.count}"
         (home / "cache").mkdir(parents=True)
-        if self.models is not None:
-            (home / "cache" / "models").symlink_to(self.models, target_is_directory=True)
+        if self.caches is not None:
+            for kept in self.caches.iterdir():
+                if kept.name != "transcripts":
+                    (home / "cache" / kept.name).symlink_to(kept, target_is_directory=True)
         return {**os.environ, "VOICECLOSE_HOME": str(home)}
 
-    def keep_models_of(self, env: dict) -> None:
-        self.models = Path(env["VOICECLOSE_HOME"]) / "cache" / "models"
+    def keep_caches_of(self, env: dict) -> None:
+        self.caches = Path(env["VOICECLOSE_HOME"]) / "cache"
+
+    @property
+    def models(self) -> Path:
+        return self.caches / "models"
 
     def converted_checkpoint(self) -> Path:
         """The tiny.en weights as an openai-whisper checkpoint (fp16, as converted)."""
@@ -352,7 +360,7 @@ def main() -> int:
         # voiceclose check, cold then warm
         cold_env = homes.fresh()
         cold_s, cold_rss, _ = run([*voiceclose, "check", close, "--json"], cold_env)
-        homes.keep_models_of(cold_env)
+        homes.keep_caches_of(cold_env)
         show("voiceclose_check_cold_s", cold_s)
         show("voiceclose_check_cold_peak_rss_mb", cold_rss)
         warm_s, warm_rss, report = median_run(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from voiceclose import expressions
 from voiceclose.text import Sentence
 
 FUZZY_CUTOFF = 88.0  # rapidfuzz ratio at which an unknown token is read as a pattern word
@@ -51,7 +52,8 @@ class Match:
 class CompiledPattern:
     """A pattern's regular expression, compiled on first use, and the words it cannot match
     without: a sentence holding none of ``required`` is skipped without running (or compiling)
-    the expression. Compiling all of the phrase data up front costs about a second."""
+    the expression. Compiling all of the phrase data up front costs about a second (the first
+    time on a machine: see expressions.py)."""
 
     def __init__(self, source: str, regex: str, required: tuple[frozenset[str], ...]):
         self.source = source
@@ -63,7 +65,7 @@ class CompiledPattern:
     def regex(self) -> re.Pattern:
         if self._compiled is None:
             try:
-                self._compiled = re.compile(self._regex)
+                self._compiled = expressions.compile(self._regex)
             except re.error as e:
                 raise PatternError(f"pattern {self.source!r}: {e}") from e
         return self._compiled
