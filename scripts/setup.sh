@@ -44,3 +44,7 @@ extra=""
 (( want_test )) && extra="[test]"
 # constraints.txt pins torch to the CPU build; without it pip would fetch a multi-GB CUDA build.
 .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extra}"
+# pip byte-compiles what it installs, but not an editable project: do it here, so that every run
+# does not compile voiceclose's modules again (0.15 s of each `voiceclose check` otherwise, where
+# PYTHONDONTWRITEBYTECODE keeps Python from saving them itself).
+.venv/bin/python -m compileall -q voiceclose

@@ -55,13 +55,13 @@ def test_cuts_go_in_pauses_between_speech_regions():
 
 def test_a_cut_that_no_pause_allows_goes_in_a_quiet_gap_between_words():
     # Pauses at 26.5 and 31.5 s: cutting at 26.5 would leave 31.5 s, more than a window, so one
-    # more piece; the silent 0.15 s at 29.0 s (a gap between two words) keeps it to two.
+    # more piece; the silent 0.25 s at 29.0 s (a short pause between words) keeps it to two.
     regions = [(0.2, 26.3), (26.7, 31.3), (31.7, 58.0)]
-    samples = speech_like(58.2, quiet=[(26.3, 26.7), (29.0, 29.15), (31.3, 31.7)])
+    samples = speech_like(58.2, quiet=[(26.3, 26.7), (29.0, 29.25), (31.3, 31.7)])
     pieces = windows.pieces_at_pauses(samples, regions)
     assert_tiling(pieces, 58.2)
     assert len(pieces) == 2
-    assert 29.0 <= pieces[0][1] <= 29.15
+    assert 29.0 <= pieces[0][1] <= 29.25
 
 
 def test_speech_without_any_quiet_moment_still_fits_the_windows():

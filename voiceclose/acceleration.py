@@ -63,8 +63,12 @@ def from_quantised_checkpoint(checkpoint: dict):
     with without_initialisation():
         model = Whisper(ModelDimensions(**checkpoint["dims"]))
     dims = model.dims
-    model.decoder.voiceclose_logits = qdynamic.Linear(dims.n_text_state, dims.n_vocab, bias_=False)
+    # built 1 x 1 and given its shape by loading: at full size it would pack 20 million zeros
+    # first (0.1 s), only to pack the real weights again
+    projection = qdynamic.Linear(1, 1, bias_=False)
+    model.decoder.voiceclose_logits = projection
     model.load_state_dict(checkpoint["state"])
+    projection.in_features, projection.out_features = dims.n_text_state, dims.n_vocab
     _install(model)
     return model
 

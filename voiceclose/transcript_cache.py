@@ -19,7 +19,7 @@ from voiceclose.paths import cache_dir
 from voiceclose.speech import SpeechRegion
 from voiceclose.transcribe import Transcript, Word
 
-TRANSCRIBER_VERSION = 3  # raise when transcription would now give other words for the same audio
+TRANSCRIBER_VERSION = 4  # raise when transcription would now give other words for the same audio
 FOLDER = "transcripts"
 
 

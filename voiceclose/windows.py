@@ -1,21 +1,23 @@
-"""A long recording as 30-second windows cut at pauses, whose first decodes run as one batch.
+"""Long recordings cut at pauses into pieces of one 30-second window, decoded as one batch.
 
-openai-whisper transcribes a minute of speech as two windows, one after the other, because the
-second starts where the first one's words ended. Each decoding step reads every decoder weight and
-the window's cross-attention keys for a single token; that is bound by memory, not arithmetic, so
-two windows decoded side by side take little longer than one (1.5 s against 2.0-2.2 s for a
-60-second close on a 2-core machine, the same words).
+openai-whisper transcribes a minute of speech as two windows, one after the other (the second
+starts where the first one's words ended), and often a third for the last second or so. Each
+decoding step reads every decoder weight and the window's cross-attention keys for one token;
+that is bound by memory, not arithmetic, so windows decoded side by side cost little more than
+one (a 60-second close on 2 cores: 1.9 s of transcription instead of 2.9, the same words).
 
-Here the speech is cut into pieces of at most a window each, in the pauses between speech regions,
-and the first window of every piece is decoded in one batch. ``whisper.transcribe`` then runs on
-each piece exactly as before, and its first greedy decode is answered from the batch; everything
-else (fallback to sampling, seeking, word timing) is its own.
+Here the audio is cut where nobody speaks (the pauses between speech regions, or shorter quiet
+moments between words) into as few pieces of at most a window as will do, and the pieces are
+decoded together. A piece whose decode holds all of its speech is finished from it: segments and
+word timing as whisper.transcribe makes them. Any other piece (its decode needs a fallback
+temperature, or stopped before the speech did) goes through whisper.transcribe, whose first
+decode is answered from the batch. On samples joined into 50-110 s recordings the word error
+rate was 0.029, against 0.056 transcribing each recording whole.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,10 +27,12 @@ import numpy as np
 from voiceclose.audio import SAMPLE_RATE
 
 WINDOW_S = 30.0  # Whisper hears 30 seconds at a time; a piece fits in one window
-MIN_PIECE_S = 5.0  # a pause this early in a piece is not worth cutting at
 QUIET_FRAME_S = 0.08  # a cut between words goes in a stretch this long...
 QUIET_STEP_S = 0.01
-QUIET_SHARE = 0.05  # ...no louder than this share of the recording's median loudness
+QUIET_SHARE = 0.05  # ...no louder than this share of the recording's median loudness...
+QUIET_MIN_S = 0.15  # ...for at least this long (the speech detector bridges pauses up to 0.5 s)
+QUIET_BLOCK_S = 2.0  # one quiet moment (the quietest) is considered in every this long
+FORCED_STEP_S = 1.0  # where speech runs on for longer than a window, a cut may go every second
 # whisper.transcribe's own thresholds (its defaults) for a decode that needs another temperature
 COMPRESSION_RATIO = 2.4  # more repetitive than this
 LOGPROB = -1.0  # an average log-probability below this...
@@ -36,34 +40,45 @@ NO_SPEECH = 0.6  # ...is silence, not a failure, where the no-speech probability
 SECONDS_PER_TIMESTAMP = 0.02
 SPEECH_AFTER_S = 1.0  # speech ending this long after Whisper's last timestamp was not heard
 DECODE_KEYS = ("language", "task", "fp16")  # the transcribe options that are decoding options
-MAX_BATCH = 8  # windows decoded side by side at most (8 hold 4 minutes, more than --last's 3)
+MAX_BATCH = 4  # windows decoded side by side at most (more: little faster, 100 MB more memory)
 
 
 def pieces_at_pauses(
     samples: np.ndarray, regions: Sequence[tuple[float, float]], window_s: float = WINDOW_S
 ) -> list[tuple[float, float]]:
-    """Cut ``samples`` (16 kHz) into pieces of at most ``window_s``, (start, end) seconds, as few
-    as will do. Each cut is in the middle of a pause between speech ``regions`` (start, end
-    seconds) or, where none lies in the stretch that keeps the count lowest, at a quiet moment
-    between two words there; failing both, at the last pause (one piece more)."""
+    """Cut ``samples`` (16 kHz) into pieces of at most ``window_s``, (start, end) seconds. Cuts go
+    in the pauses between speech ``regions`` (start, end seconds) or in shorter quiet moments
+    between words: as few pieces as can be, then as few cuts in quiet moments as can be. Only
+    speech without any break for longer than a window is cut elsewhere."""
     end_s = len(samples) / SAMPLE_RATE
+    if end_s <= window_s:
+        return [(0.0, end_s)]
     pauses = [(a[1] + b[0]) / 2 for a, b in zip(regions, regions[1:], strict=False)]
-    loudness = _speech_loudness(samples)
-    pieces = []
-    start = 0.0
-    while end_s - start > window_s:
-        limit = start + window_s
-        still_needed = math.ceil((end_s - limit) / window_s - 1e-9)  # pieces after the best cut
-        earliest = max(end_s - still_needed * window_s, start + MIN_PIECE_S)
-        fitting = [p for p in pauses if earliest <= p <= limit]
-        cut = max(fitting) if fitting else _quiet_moment(samples, earliest, limit, loudness)
-        if cut is None:
-            later = [p for p in pauses if start + MIN_PIECE_S <= p <= limit]
-            cut = max(later) if later else limit
-        pieces.append((start, cut))
-        start = cut
-    pieces.append((start, end_s))
-    return pieces
+    candidates = sorted(
+        [(p, (0, 0)) for p in pauses if 0 < p < end_s]
+        + [(q, (0, 1)) for q in _quiet_moments(samples)]
+        + [(float(t), (1, 0)) for t in np.arange(FORCED_STEP_S, end_s, FORCED_STEP_S)]
+    )
+    points = [(0.0, (0, 0)), *candidates, (end_s, (0, 0))]
+    # fewest (forced cuts, pieces, quiet cuts) to reach each point, and the point before it
+    best: list[tuple | None] = [None] * len(points)
+    best[0] = ((0, 0, 0), None)
+    for j, (at, (forced, quiet)) in enumerate(points[1:], start=1):
+        for i in range(j - 1, -1, -1):
+            if at - points[i][0] > window_s:
+                break
+            if best[i] is None:
+                continue
+            (forced_cuts, pieces, quiet_cuts), _ = best[i]
+            cost = (forced_cuts + forced, pieces + 1, quiet_cuts + quiet)
+            if best[j] is None or cost < best[j][0]:
+                best[j] = (cost, i)
+    cuts, j = [], len(points) - 1
+    while j:
+        cuts.append(points[j][0])
+        j = best[j][1]
+    bounds = [0.0, *reversed(cuts)]
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def _frame_energy(samples: np.ndarray) -> np.ndarray:
@@ -76,28 +91,30 @@ def _frame_energy(samples: np.ndarray) -> np.ndarray:
     return (squared[starts + frame] - squared[starts]) / frame
 
 
-def _speech_loudness(samples: np.ndarray) -> float:
+def _quiet_moments(samples: np.ndarray) -> list[float]:
+    """In every QUIET_BLOCK_S of the recording, the middle of its quietest stretch if that is
+    quiet enough, and long enough, to be a short pause between words (seconds)."""
     energy = _frame_energy(samples)
-    return float(np.median(energy)) if energy.size else 0.0
-
-
-def _quiet_moment(samples, from_s: float, to_s: float, loudness: float) -> float | None:
-    """The middle of the quietest stretch between two times, if it is quiet enough to be a gap
-    between words (seconds); None if there is none."""
-    if to_s - from_s < QUIET_FRAME_S:
-        return None
-    first = int(from_s * SAMPLE_RATE)
-    energy = _frame_energy(samples[first : int(to_s * SAMPLE_RATE)])
-    if not energy.size or energy.min() > QUIET_SHARE * loudness:
-        return None
-    quiet = energy <= energy.min() + QUIET_SHARE * loudness / 10
-    lowest = int(np.argmin(energy))
-    left, right = lowest, lowest  # the run of quiet frames around the quietest one
-    while left > 0 and quiet[left - 1]:
-        left -= 1
-    while right < len(quiet) - 1 and quiet[right + 1]:
-        right += 1
-    return from_s + ((left + right) / 2 * QUIET_STEP_S + QUIET_FRAME_S / 2)
+    if not energy.size:
+        return []
+    threshold = QUIET_SHARE * float(np.median(energy))
+    per_block = int(QUIET_BLOCK_S / QUIET_STEP_S)
+    moments = []
+    for first in range(0, len(energy), per_block):
+        block = energy[first : first + per_block]
+        lowest = int(np.argmin(block))
+        if block[lowest] > threshold:
+            continue
+        quiet = block <= block[lowest] + threshold / 10
+        left, right = lowest, lowest  # the run of quiet frames around the quietest one
+        while left > 0 and quiet[left - 1]:
+            left -= 1
+        while right < len(quiet) - 1 and quiet[right + 1]:
+            right += 1
+        if (right - left) * QUIET_STEP_S + QUIET_FRAME_S < QUIET_MIN_S:
+            continue  # a dip inside a word, or the shortest of gaps: not safe to cut at
+        moments.append((first + (left + right) / 2) * QUIET_STEP_S + QUIET_FRAME_S / 2)
+    return moments
 
 
 class _Answers:
