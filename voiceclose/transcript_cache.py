@@ -3,11 +3,13 @@
 Checking the same recording again (a coach re-running a folder, ``check`` on a practice
 recording) gives the same words without running Whisper again. Practice transcribes while the
 person speaks, in pieces; its transcript is stored under the recording's audio, so that checking
-the saved file later gives exactly the report practice gave.
+the saved file later gives exactly the report practice gave. Beyond MAX_TRANSCRIPTS the least
+recently used are forgotten, so the folder does not grow without end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,6 +23,7 @@ from voiceclose.transcribe import Transcript, Word
 
 TRANSCRIBER_VERSION = 4  # raise when transcription would now give other words for the same audio
 FOLDER = "transcripts"
+MAX_TRANSCRIPTS = 5000  # remembered at most (a few KB each); the least recently used go first
 
 
 def key(audio: Audio, model: str) -> str:
@@ -36,9 +39,10 @@ def key(audio: Audio, model: str) -> str:
 
 
 def load(cache_key: str) -> Transcript | None:
+    path = cache_dir() / FOLDER / f"{cache_key}.json"
     try:
-        data = json.loads((cache_dir() / FOLDER / f"{cache_key}.json").read_text())
-        return Transcript(
+        data = json.loads(path.read_text())
+        transcript = Transcript(
             words=tuple(Word(*w) for w in data["words"]),
             speech_heard=bool(data["speech_heard"]),
             speech_regions=tuple(SpeechRegion(*r) for r in data["speech_regions"]),
@@ -46,6 +50,9 @@ def load(cache_key: str) -> Transcript | None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used now: the last to be pruned
+    return transcript
 
 
 def save(cache_key: str, transcript: Transcript) -> None:
@@ -63,5 +70,18 @@ def save(cache_key: str, transcript: Transcript) -> None:
         with os.fdopen(fd, "w") as f:
             json.dump(data, f)
         os.replace(tmp, folder / f"{cache_key}.json")
+        _prune(folder)
     except OSError:
         pass
+
+
+def _prune(folder) -> None:
+    """Forget the least recently used transcripts beyond MAX_TRANSCRIPTS."""
+    with os.scandir(folder) as entries:
+        files = [e for e in entries if e.name.endswith(".json")]
+    if len(files) <= MAX_TRANSCRIPTS:
+        return
+    files.sort(key=lambda e: e.stat().st_mtime_ns)
+    for entry in files[: len(files) - MAX_TRANSCRIPTS]:
+        with contextlib.suppress(OSError):
+            os.remove(entry.path)
