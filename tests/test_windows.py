@@ -11,17 +11,9 @@ from rapidfuzz import fuzz
 
 from voiceclose import windows
 from voiceclose.audio import SAMPLE_RATE, load_audio
-from voiceclose.transcribe import DECODE_OPTIONS, TEMPERATURES, transcribe
+from voiceclose.transcribe import DECODE_OPTIONS, TRANSCRIBE_OPTIONS, transcribe
 
 from .conftest import SAMPLES
-
-TRANSCRIBE_OPTIONS = dict(
-    DECODE_OPTIONS,
-    temperature=TEMPERATURES,
-    word_timestamps=True,
-    condition_on_previous_text=False,
-    verbose=None,
-)
 
 
 def speech_like(seconds: float, quiet: list[tuple[float, float]] = ()) -> np.ndarray:

@@ -187,10 +187,10 @@ def _cross_attention_keys_head_major(decoder) -> None:
 
 
 def _head_major_cross_attention(original):
-    def forward(self, x, xa=None, mask=None, kv_cache=None):
-        import torch
-        from whisper.model import MultiHeadAttention
+    import torch
+    from whisper.model import MultiHeadAttention
 
+    def forward(self, x, xa=None, mask=None, kv_cache=None):
         if kv_cache is None or not MultiHeadAttention.use_sdpa:
             return original(x, xa, mask, kv_cache)  # word timing reads the attention weights
         keys_values = kv_cache.get(self)

@@ -32,6 +32,14 @@ ANOMALY_MIN_DURATION_S = 0.133  # a word shorter than this is suspicious (in pro
 ANOMALY_SCORE = 3.0  # a segment scoring this much (or one point per word) is anomalous
 DECODE_OPTIONS = {"language": "en", "task": "transcribe", "fp16": False}
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # greedy first; sampling only when decoding fails
+TRANSCRIBE_OPTIONS = {
+    **DECODE_OPTIONS,
+    "temperature": TEMPERATURES,
+    "word_timestamps": True,
+    # Conditioning on earlier text spreads one hallucination into the next window.
+    "condition_on_previous_text": False,
+    "verbose": None,
+}
 
 
 @dataclass(frozen=True)
@@ -135,17 +143,7 @@ def _whisper_words(
     import torch
 
     with torch.inference_mode():
-        segments = transcribe_at_pauses(
-            model.whisper,
-            samples,
-            regions,
-            **DECODE_OPTIONS,
-            temperature=TEMPERATURES,
-            word_timestamps=True,
-            # Conditioning on earlier text spreads one hallucination into the next window.
-            condition_on_previous_text=False,
-            verbose=None,
-        )
+        segments = transcribe_at_pauses(model.whisper, samples, regions, **TRANSCRIBE_OPTIONS)
     words, invented = [], []
     for segment in segments:
         target = invented if _invented(segment) else words

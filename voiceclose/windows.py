@@ -18,6 +18,7 @@ rate was 0.029, against 0.056 transcribing each recording whole.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -33,13 +34,7 @@ QUIET_SHARE = 0.05  # ...no louder than this share of the recording's median lou
 QUIET_MIN_S = 0.15  # ...for at least this long (the speech detector bridges pauses up to 0.5 s)
 QUIET_BLOCK_S = 2.0  # one quiet moment (the quietest) is considered in every this long
 FORCED_STEP_S = 1.0  # where speech runs on for longer than a window, a cut may go every second
-# whisper.transcribe's own thresholds (its defaults) for a decode that needs another temperature
-COMPRESSION_RATIO = 2.4  # more repetitive than this
-LOGPROB = -1.0  # an average log-probability below this...
-NO_SPEECH = 0.6  # ...is silence, not a failure, where the no-speech probability is over this
-SECONDS_PER_TIMESTAMP = 0.02
 SPEECH_AFTER_S = 1.0  # speech ending this long after Whisper's last timestamp was not heard
-DECODE_KEYS = ("language", "task", "fp16")  # the transcribe options that are decoding options
 MAX_BATCH = 4  # windows decoded side by side at most (more: little faster, 100 MB more memory)
 
 
@@ -182,17 +177,22 @@ def transcribe_at_pauses(
     ``regions`` and the first window of every piece is decoded in one batch. A piece whose first
     window holds all of its speech is finished from that decode; any other goes through
     ``model.transcribe``, which finds that first decode done."""
+    import whisper
+
     pieces = pieces_at_pauses(samples, regions)
     if len(pieces) == 1:
         return model.transcribe(samples, **options)["segments"]
-    decode_options = {k: options[k] for k in DECODE_KEYS if k in options}
+    # as whisper.transcribe splits them: decoding options, and its own (temperature is both: it
+    # gives the fallback temperatures, the first of which decodes first)
+    decoding = whisper.DecodingOptions.__dataclass_fields__.keys() - {"temperature"}
+    decode_options = {k: v for k, v in options.items() if k in decoding}
     segments = []
     clips = [clip_samples(samples, piece) for piece in pieces]
     with first_windows_in_a_batch(model, clips, **decode_options) as firsts:
         for (start_s, end_s), clip, first in zip(pieces, clips, firsts, strict=True):
             inside = [(max(a, start_s) - start_s, min(b, end_s) - start_s) for a, b in regions]
             inside = [(a, b) for a, b in inside if b > a]
-            found = _whole_piece(model, first, inside, decode_options["language"])
+            found = _whole_piece(model, first, inside, options)
             if found is None:
                 found = model.transcribe(clip, **options)["segments"]
             segments.extend(_shifted(segment, start_s) for segment in found)
@@ -206,18 +206,27 @@ class FirstWindow:
     result: object  # the greedy DecodingResult
 
 
-def _whole_piece(model, first: FirstWindow, regions, language: str) -> list[dict] | None:
-    """The piece's segments from its first window's decode, as whisper.transcribe would make them,
-    or None when that decode is not the whole story (it needs a fallback temperature, or speech
-    goes on after its last timestamp, so Whisper would decode another window)."""
+def _whole_piece(model, first: FirstWindow, regions, options: dict) -> list[dict] | None:
+    """The piece's segments from its first window's decode, as ``model.transcribe(**options)``
+    would make them, or None when that decode is not the whole story (it needs a fallback
+    temperature, or speech goes on after its last timestamp, so Whisper would decode another
+    window)."""
     import torch
+    import whisper
+    from whisper.audio import TOKENS_PER_SECOND
     from whisper.timing import add_word_timestamps
     from whisper.tokenizer import get_tokenizer
 
+    def threshold(name: str) -> float:  # as given to transcribe, else transcribe's own default
+        return options.get(name, inspect.signature(whisper.transcribe).parameters[name].default)
+
     result = first.result
-    silence = result.no_speech_prob > NO_SPEECH and result.avg_logprob < LOGPROB
-    if result.compression_ratio > COMPRESSION_RATIO or (
-        result.avg_logprob < LOGPROB and not silence
+    logprob = threshold("logprob_threshold")
+    silence = (
+        result.no_speech_prob > threshold("no_speech_threshold") and result.avg_logprob < logprob
+    )
+    if result.compression_ratio > threshold("compression_ratio_threshold") or (
+        result.avg_logprob < logprob and not silence
     ):
         return None
     if silence:
@@ -225,8 +234,8 @@ def _whole_piece(model, first: FirstWindow, regions, language: str) -> list[dict
     tokenizer = get_tokenizer(
         model.is_multilingual,
         num_languages=model.num_languages,
-        language=language,
-        task="transcribe",
+        language=options["language"],
+        task=options.get("task", "transcribe"),
     )
     tokens = torch.tensor(result.tokens)
     timestamps = tokens.ge(tokenizer.timestamp_begin)
@@ -234,7 +243,12 @@ def _whole_piece(model, first: FirstWindow, regions, language: str) -> list[dict
     consecutive = (torch.where(timestamps[:-1] & timestamps[1:])[0] + 1).tolist()
     if not consecutive or ending not in ([False, True], [True, True]):
         return None  # an unfinished segment: Whisper decodes on from its start
-    last_s = (tokens[-1].item() - tokenizer.timestamp_begin) * SECONDS_PER_TIMESTAMP
+
+    def seconds(timestamp: torch.Tensor) -> float:
+        # times the step, as whisper.transcribe does (a division can differ in the last bit)
+        return (timestamp.item() - tokenizer.timestamp_begin) * (1 / TOKENS_PER_SECOND)
+
+    last_s = seconds(tokens[-1])
     if ending == [True, True] and any(end > last_s + SPEECH_AFTER_S for _, end in regions):
         return None  # it stopped, but there is speech after its last timestamp
     bounds = [*consecutive, len(tokens)] if ending == [False, True] else consecutive
@@ -245,8 +259,8 @@ def _whole_piece(model, first: FirstWindow, regions, language: str) -> list[dict
         segments.append(
             {
                 "seek": 0,
-                "start": (piece[0].item() - tokenizer.timestamp_begin) * SECONDS_PER_TIMESTAMP,
-                "end": (piece[-1].item() - tokenizer.timestamp_begin) * SECONDS_PER_TIMESTAMP,
+                "start": seconds(piece[0]),
+                "end": seconds(piece[-1]),
                 "text": tokenizer.decode(text),
                 "tokens": piece.tolist(),
                 "temperature": result.temperature,
