@@ -224,9 +224,9 @@ def transcription_alone(close: Path, env: dict) -> tuple[float, float, float]:
     """Seconds to transcribe ``close`` with the model already loaded: first call, then the
     median of three more; and the audio's length."""
     os.environ["VOICECLOSE_HOME"] = env["VOICECLOSE_HOME"]
-    from voiceclose.audio import load_audio
-    from voiceclose.models import load_model
-    from voiceclose.transcribe import transcribe
+    from voiceclose.asr.transcribe import transcribe
+    from voiceclose.asr.weights import load_model
+    from voiceclose.audio.decode import load_audio
 
     model = load_model(MODEL)
     audio = load_audio(close)

@@ -25,7 +25,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceclose.speak import Effects, SpeakError, Voice, render, require_tools, tools_for
+from voiceclose.evaluate.speak import Effects, SpeakError, Voice, render, require_tools, tools_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -20,6 +20,32 @@ DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
 
 
+# Fixtures that bring in the Whisper model, synthetic speech, PulseAudio or a browser: a test using
+# any of them is in the slow tier (pytest -m "not slow" leaves it out). Tests that run such things
+# without a fixture carry @pytest.mark.slow themselves.
+SLOW_FIXTURES = frozenset(
+    {
+        "model",
+        "pulse",
+        "mic",
+        "browser",
+        "installed",
+        "checked_batch",
+        "batch_history",
+        "single_page",
+        "dev_audio",
+        "reports",
+        "long_close",
+    }
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory) -> Path:
     """One model cache for the whole run: converting the weights once is enough."""
@@ -71,7 +97,7 @@ def cli(capsys):
 @pytest.fixture(scope="session")
 def model(shared_cache):
     """The default model (tiny.en), loaded once for the tests that call the core directly."""
-    from voiceclose.models import load_model
+    from voiceclose.asr.weights import load_model
 
     with pytest.MonkeyPatch.context() as mp:
         home = shared_cache.parent / "model-home"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voiceclose.audio import MAX_DURATION_S, SAMPLE_RATE, load_audio
+from voiceclose.audio.decode import MAX_DURATION_S, SAMPLE_RATE, load_audio
 from voiceclose.errors import InputError
 
 from .conftest import require_tool
@@ -98,6 +98,7 @@ def test_long_recording_keeps_only_the_final_minutes(tmp_path):
     assert load_audio(path).duration_s == pytest.approx(90.0)
 
 
+@pytest.mark.slow
 def test_m4a_decodes_through_ffmpeg(tmp_path):
     require_tool("ffmpeg")
     wav, m4a = tmp_path / "x.wav", tmp_path / "x.m4a"

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voiceclose.checker import ELEMENTS, check
-from voiceclose.speech import SpeechRegion
-from voiceclose.text import MAX_SENTENCE_TOKENS, sentences
-from voiceclose.transcribe import Word, transcript_from_text
+from voiceclose.asr.transcribe import transcript_from_text
+from voiceclose.check.engine import check
+from voiceclose.check.normalise import MAX_SENTENCE_TOKENS, sentences
+from voiceclose.results import ELEMENTS, SpeechRegion, Word
 
 
 def found(text: str) -> dict[str, bool]:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from .conftest import ROOT, SAMPLES
@@ -32,6 +33,7 @@ def sample(manifest, **expect) -> Path:
     raise LookupError(expect)
 
 
+@pytest.mark.slow
 def test_json_contract_for_audio(cli, manifest):
     path = sample(manifest, speech=True, interest=True, fit=True, reservations=True, thanks=True)
     run = cli("check", path, "--json")
@@ -54,6 +56,7 @@ def test_json_contract_for_audio(cli, manifest):
     assert isinstance(extras["next_steps"], bool) and isinstance(extras["overconfident"], bool)
 
 
+@pytest.mark.slow
 def test_text_report_praises_first_then_tips(cli, manifest):
     path = sample(manifest, speech=True, reservations=False)
     run = cli("check", path)
@@ -127,6 +130,7 @@ def _bad_inputs(tmp: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_every_bad_input_gets_one_line_and_the_batch_goes_on(cli, tmp_path, manifest):
     expected = _bad_inputs(tmp_path)
     good = sample(manifest, speech=True)
@@ -148,6 +152,7 @@ def test_every_bad_input_gets_one_line_and_the_batch_goes_on(cli, tmp_path, mani
     assert str(good) in run.out
 
 
+@pytest.mark.slow
 def test_unreadable_file(cli, tmp_path, manifest):
     locked = tmp_path / "locked.flac"
     shutil.copy(sample(manifest, speech=True), locked)
@@ -164,6 +169,7 @@ def test_unreadable_file(cli, tmp_path, manifest):
     assert "permission denied" in run.json()[0]["error"]
 
 
+@pytest.mark.slow
 def test_directories_are_searched_recursively_in_sorted_order(cli, tmp_path, manifest):
     speech = [s for s in manifest if s["expect"]["speech"]][:2]
     (tmp_path / "b" / "deeper").mkdir(parents=True)
@@ -194,6 +200,7 @@ def test_text_directory_and_bad_transcripts(cli, tmp_path):
     assert run.code == 3
 
 
+@pytest.mark.slow
 def test_progress_shows_on_a_terminal_only(tmp_path):
     for name in ("a.txt", "b.txt"):
         (tmp_path / name).write_text(PARTIAL)
@@ -217,6 +224,7 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
     assert b"[1/2]" not in piped.stderr
 
 
+@pytest.mark.slow
 def test_console_script_and_module_entry_points(tmp_path):
     transcript = tmp_path / "close.txt"
     transcript.write_text(COMPLETE)
@@ -233,6 +241,7 @@ def test_console_script_and_module_entry_points(tmp_path):
         assert '"missed": []' in done.stdout
 
 
+@pytest.mark.slow
 def test_unavailable_model_is_one_line(cli, tmp_path, manifest):
     run = cli("check", sample(manifest, speech=True), "--model", "tiny.english")
     assert run.code == 3

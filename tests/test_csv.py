@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from voiceclose.checker import ELEMENTS
-from voiceclose.writers import CSV_COLUMNS
+import pytest
+
+from voiceclose.report.writers import CSV_COLUMNS
+from voiceclose.results import ELEMENTS
 
 from .test_cli import COMPLETE
 
@@ -50,6 +52,7 @@ def test_one_row_per_input_with_each_part_and_the_errors(checked_batch):
         assert row["overconfident"] == ("yes" if extras["overconfident"] else "no")
 
 
+@pytest.mark.slow
 def test_a_folder_with_cells_that_look_like_formulas(cli, tmp_path, monkeypatch):
     folder = tmp_path / "closes"
     folder.mkdir()

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from voiceclose import speak
-from voiceclose.evaluate import (
+from voiceclose.app.checking import Checker
+from voiceclose.evaluate import speak
+from voiceclose.evaluate.scoring import (
     AUDIO_VOICES,
     CACHE_FOLDER,
     format_errors,
@@ -22,7 +23,6 @@ from voiceclose.evaluate import (
     score_text,
 )
 from voiceclose.paths import cache_dir
-from voiceclose.pipeline import Checker
 
 from .conftest import DATA, SHARED, require_path, require_tool
 
@@ -136,6 +136,7 @@ def test_evaluate_command_prints_text_and_audio_tables(dev_audio, tmp_path, caps
     assert "    heard: " in out
 
 
+@pytest.mark.slow
 def test_human_speech_that_is_not_a_close_gets_no_credit(cli):
     require_path(HUMAN_SPEECH, "Debian package pocketsphinx-testdata")
     paths = [HUMAN_SPEECH / name for name in READ_ALOUD]

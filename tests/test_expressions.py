@@ -1,4 +1,4 @@
-"""Regular expressions compiled once per machine: what the cache builds behaves as re.compile's
+"""Regular regex_cache compiled once per machine: what the cache builds behaves as re.compile's
 pattern, a later process builds from the cache without parsing, and a damaged cache is ignored."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from voiceclose import expressions, rules
+from voiceclose.check import regex_cache, rules
 
 from .conftest import ROOT
 
@@ -25,9 +25,9 @@ TEXTS = [" i really want this role ", " 5 years of work ", " thanks . ", " i wou
 @pytest.fixture
 def empty_memory(monkeypatch):
     """This process forgets what it has read from the cache (each test's cache is its own)."""
-    monkeypatch.setattr(expressions, "_known", None)
-    monkeypatch.setattr(expressions, "_file", None)
-    monkeypatch.setattr(expressions, "_new", 0)
+    monkeypatch.setattr(regex_cache, "_known", None)
+    monkeypatch.setattr(regex_cache, "_file", None)
+    monkeypatch.setattr(regex_cache, "_new", 0)
 
 
 def same(built: re.Pattern, regex: str) -> None:
@@ -44,30 +44,31 @@ def same(built: re.Pattern, regex: str) -> None:
 
 @pytest.mark.parametrize("regex", EXAMPLES)
 def test_compiled_here_and_rebuilt_from_the_cache_behave_as_re_compile(regex, empty_memory):
-    same(expressions.compile(regex), regex)
-    expressions.save()
-    expressions._known = None  # as a new process: read the file back
-    same(expressions.compile(regex), regex)
+    same(regex_cache.compile(regex), regex)
+    regex_cache.save()
+    regex_cache._known = None  # as a new process: read the file back
+    same(regex_cache.compile(regex), regex)
 
 
 def test_a_bad_expression_is_refused_as_re_refuses_it(empty_memory):
     with pytest.raises(re.error):
-        expressions.compile("(?:unclosed")
+        regex_cache.compile("(?:unclosed")
 
 
+@pytest.mark.slow
 def test_a_later_process_builds_the_phrase_rules_without_parsing(empty_memory, user_home):
     rules._compile.cache_clear()  # phrase rules this process compiled earlier hold their patterns
     assert rules.load_rules().validate() > 500  # every expression compiled
-    expressions.save()
-    [cached] = (user_home / "cache" / expressions.FOLDER).iterdir()
+    regex_cache.save()
+    [cached] = (user_home / "cache" / regex_cache.FOLDER).iterdir()
     script = textwrap.dedent(
         """
         import types
-        from voiceclose import expressions
-        from voiceclose.rules import load_rules
+        from voiceclose.check import regex_cache
+        from voiceclose.check.rules import load_rules
         def refuse(*args, **kwargs):
             raise AssertionError("parsed an expression the cache holds")
-        expressions._parser = types.SimpleNamespace(parse=refuse)
+        regex_cache._parser = types.SimpleNamespace(parse=refuse)
         print(load_rules().validate())
         """
     )
@@ -81,9 +82,9 @@ def test_a_later_process_builds_the_phrase_rules_without_parsing(empty_memory, u
 
 def test_a_damaged_cache_is_compiled_past(empty_memory, user_home):
     regex = EXAMPLES[0]
-    expressions.compile(regex)
-    expressions.save()
-    [cached] = (user_home / "cache" / expressions.FOLDER).iterdir()
+    regex_cache.compile(regex)
+    regex_cache.save()
+    [cached] = (user_home / "cache" / regex_cache.FOLDER).iterdir()
     cached.write_bytes(cached.read_bytes()[: len(cached.read_bytes()) // 2])
-    expressions._known = None
-    same(expressions.compile(regex), regex)
+    regex_cache._known = None
+    same(regex_cache.compile(regex), regex)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from voiceclose import history as history_module
-from voiceclose.checker import ELEMENTS
-from voiceclose.history import open_for_writing
-from voiceclose.pipeline import Checker, Item, Options
-from voiceclose.scenarios import find
+from voiceclose.app.checking import Checker, Item, Options
+from voiceclose.app.scenarios import find
+from voiceclose.results import ELEMENTS
+from voiceclose.store import migrations
+from voiceclose.store.history import open_for_writing
 
 from .conftest import DATA, ROOT
 from .test_cli import COMPLETE, PARTIAL
@@ -177,6 +177,7 @@ def _store(path: Path, text: str, scenario: str | None, when: datetime) -> int:
         return history.add(report, when=when)
 
 
+@pytest.mark.slow
 def test_history_filters_by_scenario_and_day(cli, tmp_path):
     days = [date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3), date(2024, 3, 3)]
     scenarios = ["emergency-nurse", "head-chef", "emergency-nurse", None]
@@ -219,6 +220,7 @@ def test_history_before_anything_was_stored(cli, user_home):
 # --- where it is stored, and when not ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_no_history_stores_nothing(cli, user_home, tmp_path):
     close = tmp_path / "close.txt"
     close.write_text(COMPLETE)
@@ -231,6 +233,7 @@ def test_no_history_stores_nothing(cli, user_home, tmp_path):
     assert rows(database, "SELECT count(*) FROM attempts") == [(1,)]
 
 
+@pytest.mark.slow
 def test_voiceclose_home_moves_the_database(cli, tmp_path, monkeypatch):
     close = tmp_path / "close.txt"
     close.write_text(COMPLETE)
@@ -300,7 +303,7 @@ def test_a_version_1_database_opens_and_is_upgraded(cli, user_home):
     ]
     assert attempts[0]["missed"] == ["fit", "reservations"]
     assert attempts[0]["elements"]["thanks"]["evidence"] == "Thanks for your time."
-    assert user_version(database) == len(history_module.MIGRATIONS)
+    assert user_version(database) == len(migrations.MIGRATIONS)
     assert [a["id"] for a in cli("history", "--json", "--until", "2024-05-10").json()] == [1, 2]
     review = cli("review", "2")
     assert review.code == 1 and "Attempt 2" in review.out and "Fit" in review.out
@@ -315,14 +318,14 @@ def test_later_migrations_upgrade_an_older_database_in_order(cli, user_home, mon
     database = user_home / "data" / "history.db"
     _load_version_1(database)
     later = (
-        *history_module.MIGRATIONS,
+        *migrations.MIGRATIONS,
         ("ALTER TABLE attempts ADD COLUMN coach_note TEXT",),
         (  # needs the column the one before added: they must run in order
             "UPDATE attempts SET coach_note = 'seen'",
             "CREATE INDEX attempts_by_note ON attempts (coach_note)",
         ),
     )
-    monkeypatch.setattr(history_module, "MIGRATIONS", later)
+    monkeypatch.setattr(migrations, "MIGRATIONS", later)
     assert len(cli("history", "--json").json()) == 3
     assert user_version(database) == len(later)
     assert rows(database, "SELECT DISTINCT coach_note FROM attempts") == [("seen",)]
@@ -346,7 +349,7 @@ def test_an_empty_database_file_is_set_up(cli, user_home, tmp_path):
 def test_a_database_from_a_newer_voiceclose_is_one_line_and_left_alone(
     cli, batch_history, tmp_path
 ):
-    newer = len(history_module.MIGRATIONS) + 1
+    newer = len(migrations.MIGRATIONS) + 1
     with closing(sqlite3.connect(batch_history)) as conn, conn:
         conn.execute(f"PRAGMA user_version = {newer}")
     before = batch_history.read_bytes()
@@ -392,6 +395,7 @@ def test_a_file_that_is_not_a_history_is_one_line(cli, user_home, tmp_path):
 # --- survives concurrent and killed writers ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_batches_at_once_are_both_stored(user_home, tmp_path):
     count = 150
     folders = [transcripts(tmp_path / name, count) for name in ("morning", "evening")]
@@ -415,6 +419,7 @@ def test_two_batches_at_once_are_both_stored(user_home, tmp_path):
     assert sum(a != b for a, b in zip(batch, batch[1:], strict=False)) >= 2
 
 
+@pytest.mark.slow
 def test_killed_mid_write_keeps_every_committed_attempt(cli, user_home, tmp_path):
     folder = transcripts(tmp_path / "closes", 400)
     database = user_home / "data" / "history.db"
@@ -495,6 +500,7 @@ class ReadOnly:
             self.folder.chmod(0o755)
 
 
+@pytest.mark.slow
 def test_read_only_user_directory_on_first_use(cli, readable_home):
     home, close = readable_home
     as_reader = ReadOnly(cli, home / "data")
@@ -508,6 +514,7 @@ def test_read_only_user_directory_on_first_use(cli, readable_home):
     assert run.code == 0 and "No attempts yet" in run.out
 
 
+@pytest.mark.slow
 def test_read_only_user_directory_with_a_history(cli, readable_home):
     home, close = readable_home
     assert cli("check", "--text", close).code == 0
@@ -527,6 +534,7 @@ def test_read_only_user_directory_with_a_history(cli, readable_home):
     assert rows(database, "SELECT id, created_at FROM attempts") == before
 
 
+@pytest.mark.slow
 def test_the_user_directory_cannot_be_created(cli, tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the user directory should be")

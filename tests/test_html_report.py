@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from voiceclose.checker import ELEMENTS
-from voiceclose.html_report import COLOURS, WAVE_BINS
+from voiceclose.app.pages import WAVE_BINS
+from voiceclose.report.page import COLOURS
+from voiceclose.results import ELEMENTS
 
 from .browser import Browser
 from .test_cli import COMPLETE, PARTIAL
@@ -308,6 +309,7 @@ def test_missed_parts_show_the_tip_and_a_line_to_try(browser, checked_batch):
             assert any(t.endswith("not heard") for t in lane)
 
 
+@pytest.mark.slow
 def test_typed_close_without_history_has_no_chart(browser, cli, tmp_path):
     close = tmp_path / "close.txt"
     close.write_text(COMPLETE)

@@ -9,14 +9,17 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
-from voiceclose import live
-from voiceclose.audio import SAMPLE_RATE, load_audio
-from voiceclose.checker import check
-from voiceclose.live import LiveTranscriber
-from voiceclose.recorder import _SpeechTracker
-from voiceclose.transcribe import Transcript, Word, transcribe
+from voiceclose.asr import live
+from voiceclose.asr.live import LiveTranscriber
+from voiceclose.asr.transcribe import transcribe
+from voiceclose.audio.decode import SAMPLE_RATE, load_audio
+from voiceclose.audio.recorder import _SpeechTracker
+from voiceclose.check.engine import check
+from voiceclose.results import Transcript, Word
 
 from .conftest import SAMPLES
+
+pytestmark = pytest.mark.slow  # the model, synthetic speech or PulseAudio
 
 BLOCK = 1600  # 0.1 s, as the recorder's blocks
 

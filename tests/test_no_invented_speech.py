@@ -9,6 +9,8 @@ import soundfile as sf
 
 from .conftest import SAMPLES
 
+pytestmark = pytest.mark.slow  # the model, synthetic speech or PulseAudio
+
 RATE = 16000
 RNG = np.random.default_rng(20261122)
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from voiceclose.patterns import Compiler, Lexicon, PatternError, find, prepare
-from voiceclose.text import sentences
+from voiceclose.check.normalise import sentences
+from voiceclose.check.patterns import Compiler, Lexicon, PatternError, find, prepare
 
 VOCAB = {"adv": ["really", "very much", ","], "num": ["re:\\d+", "two", "three"]}
 
@@ -89,6 +89,6 @@ def test_required_words_let_sentences_be_skipped():
 
 
 def test_the_phrase_data_compiles():
-    from voiceclose.rules import load_rules
+    from voiceclose.check.rules import load_rules
 
     assert load_rules().validate() > 500

@@ -19,6 +19,8 @@ import pytest
 from .conftest import ROOT, SAMPLES, voiceclose_in_a_process
 from .pulse import PulseServer, require_pulse
 
+pytestmark = pytest.mark.slow  # the model, synthetic speech or PulseAudio
+
 COMPLETE = SAMPLES / "complete_close_slt.flac"  # a nurse's close with all four parts
 PROMPT = "emergency-nurse"
 

@@ -8,9 +8,9 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from voiceclose import devices
+from voiceclose.audio import devices
+from voiceclose.audio.recorder import SAMPLE_RATE, _SpeechTracker, new_recording_path, pick_rate
 from voiceclose.errors import DeviceError
-from voiceclose.recorder import SAMPLE_RATE, _SpeechTracker, new_recording_path, pick_rate
 
 
 def test_recording_names_never_reuse_a_file(tmp_path):

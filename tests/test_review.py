@@ -15,9 +15,10 @@ from contextlib import closing
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from voiceclose.checker import ELEMENTS
-from voiceclose.review import PLAY_PAD_S
+from voiceclose.app.review import PLAY_PAD_S
+from voiceclose.results import ELEMENTS
 
 from .conftest import SAMPLES, require_tool, voiceclose_in_a_process
 from .pulse import SINK, require_pulse
@@ -77,6 +78,7 @@ def test_playing_a_part_that_was_not_heard_or_does_not_exist(cli, batch_history,
     assert run.code == 2 and "no part called 'handshake'" in one_line(run)
 
 
+@pytest.mark.slow
 def test_a_typed_attempt_has_nothing_to_play_or_recheck(cli, tmp_path):
     close = tmp_path / "close.txt"
     close.write_text("Thank you for your time. I really want this job.")
@@ -89,6 +91,7 @@ def test_a_typed_attempt_has_nothing_to_play_or_recheck(cli, tmp_path):
 # --- a recording moved or deleted since -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_recording_moved_or_deleted_is_one_line_and_the_report_stays(cli, tmp_path):
     mine = tmp_path / "mine.flac"
     shutil.copy(SAMPLES / "no_fit_no_reservations_rms.flac", mine)
@@ -238,6 +241,7 @@ def test_play_sends_the_moment_to_the_default_output(mic, batch_history, checked
         assert 0.7 * said_s <= span <= said_s + 2 * PLAY_PAD_S + 0.6, (span, said_s)
 
 
+@pytest.mark.slow
 def test_play_with_no_output_device_is_one_line(batch_history, tmp_path):
     require_pulse()
     nowhere = tmp_path / "no-sound-server"
@@ -250,6 +254,7 @@ def test_play_with_no_output_device_is_one_line(batch_history, tmp_path):
     assert "Traceback" not in done.stderr and "Expression '" not in done.stderr
 
 
+@pytest.mark.slow
 def test_review_html_from_another_folder_keeps_the_audio(cli, tmp_path, monkeypatch):
     # checked by a relative path in one folder, reviewed from another
     work = tmp_path / "work"

@@ -12,6 +12,8 @@ from voiceclose.cli import main
 
 from .conftest import SAMPLES
 
+pytestmark = pytest.mark.slow  # the model, synthetic speech or PulseAudio
+
 PARTS = ("interest", "fit", "reservations", "thanks")
 
 

@@ -6,11 +6,11 @@ import random
 
 import pytest
 
-from voiceclose import scenarios
-from voiceclose.checker import check
+from voiceclose.app import scenarios
+from voiceclose.asr.transcribe import transcript_from_text
+from voiceclose.check.engine import check
+from voiceclose.check.feedback import feedback_for
 from voiceclose.errors import ScenarioError, UsageError
-from voiceclose.feedback import feedback_for
-from voiceclose.transcribe import transcript_from_text
 
 
 def test_at_least_ten_scenarios_across_fields_and_seniorities():

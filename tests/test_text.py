@@ -1,6 +1,6 @@
 """Normalising transcript words into match tokens."""
 
-from voiceclose.text import MAX_SENTENCE_TOKENS, expand, hesitation_count, sentences
+from voiceclose.check.normalise import MAX_SENTENCE_TOKENS, expand, hesitation_count, sentences
 
 
 def test_contractions_are_spelled_out():

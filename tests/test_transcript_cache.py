@@ -7,10 +7,9 @@ import os
 
 import pytest
 
-from voiceclose import transcript_cache
+from voiceclose.asr import transcript_cache
 from voiceclose.paths import cache_dir
-from voiceclose.speech import SpeechRegion
-from voiceclose.transcribe import Transcript, Word
+from voiceclose.results import SpeechRegion, Transcript, Word
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from voiceclose.feedback import Feedback
-from voiceclose.pipeline import Checker, Item, Options
-from voiceclose.writers import WRITERS
+from voiceclose.app.checking import Checker, Item, Options
+from voiceclose.report.writers import WRITERS
+from voiceclose.results import Feedback
 
 CLOSE = (
     "I really want this job. You said you need someone to run the night shift, and I have led "

@@ -10,19 +10,24 @@ HOME_ENV = "VOICECLOSE_HOME"  # moves the whole user directory (cache and data) 
 
 PROMPTS_ENV = "VOICECLOSE_PROMPTS"  # another folder of practice scenarios
 
-_DATA_DIR = Path(__file__).parent / "data"
-_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# The bundled scenarios: prompts/ at the top of the repository, shipped in an installed package
+# as voiceclose/prompts/ (see pyproject.toml).
+_PROMPTS_DIRS = (_PACKAGE_DIR / "prompts", _PACKAGE_DIR.parent / "prompts")
 
 
-def data_file(name: str) -> Path:
-    """A file shipped inside the package (phrases, tips), wherever the current directory is."""
-    return _DATA_DIR / name
+def data_file(stage: str, name: str) -> Path:
+    """A data file shipped inside a stage's package (``check``: phrases and tips; ``report``:
+    the page's style and script), wherever the current directory is."""
+    return _PACKAGE_DIR / stage / "data" / name
 
 
 def prompts_dir() -> Path:
-    """The folder of practice scenarios (prompts/ at the top of the repository)."""
+    """The folder of bundled practice scenarios ($VOICECLOSE_PROMPTS replaces it)."""
     value = os.environ.get(PROMPTS_ENV)
-    return Path(value).expanduser() if value else _PROMPTS_DIR
+    if value:
+        return Path(value).expanduser()
+    return next((d for d in _PROMPTS_DIRS if d.is_dir()), _PROMPTS_DIRS[-1])
 
 
 def recordings_dir() -> Path:
@@ -46,3 +51,9 @@ def data_dir() -> Path:
     """Where the user's own things live (recordings, history)."""
     home = user_home()
     return home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def writable(folder: Path) -> bool:
+    """Whether this process may create files in ``folder`` (by its effective user id, which is
+    what the file system checks)."""
+    return os.access(folder, os.W_OK, effective_ids=os.access in os.supports_effective_ids)

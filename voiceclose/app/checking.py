@@ -1,0 +1,243 @@
+"""Inputs to results: find the recordings or transcripts, decode, transcribe, check.
+
+Each input becomes a ``Report`` (it was checked) or a ``Failure`` (one line saying why not); one
+bad input never stops the others. The Whisper model is loaded once, on the first audio input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceclose.app.scenarios import Scenario, sidecar_scenario
+from voiceclose.asr import transcript_cache
+from voiceclose.asr.transcribe import transcribe, transcript_from_text
+from voiceclose.asr.weights import LoadedModel, ModelLoader
+from voiceclose.audio.decode import AUDIO_SUFFIXES, load_audio
+from voiceclose.check.engine import check
+from voiceclose.check.feedback import feedback_for
+from voiceclose.check.rules import warm_up
+from voiceclose.defaults import DEFAULT_LAST_MINUTES, DEFAULT_MODEL
+from voiceclose.errors import InputError
+from voiceclose.results import (
+    ELEMENTS,
+    CheckResult,
+    ElementResult,
+    Failure,
+    Report,
+    Result,
+    Transcript,
+    Window,
+    clock,
+)
+
+TEXT_SUFFIXES = {".txt", ".text"}
+MAX_TEXT_BYTES = 1_000_000  # a transcript of a close is a few hundred words; 1 MB is not one
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Options:
+    model: str = DEFAULT_MODEL
+    last_minutes: float = DEFAULT_LAST_MINUTES  # 0 checks the whole recording
+    text: bool = False  # inputs are transcripts, not audio
+    scenario: Scenario | None = None  # check against this practice scenario's needs
+
+
+@dataclass(frozen=True)
+class Item:
+    """One input to check: a file, or standard input."""
+
+    source: str  # as the user gave it (or as found under a directory they gave)
+    path: Path | None  # None for standard input
+
+
+def discover(paths: Sequence[str], text: bool = False) -> Iterator[Item | Failure]:
+    """Expand the paths given into inputs; directories are searched recursively, sorted."""
+    suffixes = TEXT_SUFFIXES if text else AUDIO_SUFFIXES
+    for given in paths:
+        if given == STDIN and text:
+            yield Item(STDIN, None)
+            continue
+        path = Path(given)
+        try:
+            is_dir = path.is_dir()
+            exists = is_dir or path.exists()
+        except PermissionError:
+            yield Failure(given, "permission denied: the file cannot be read")
+            continue
+        if not exists:
+            yield Failure(given, "no such file or directory")
+        elif is_dir:
+            found = list(_walk(path, suffixes))
+            if not found:
+                what = "transcripts (.txt)" if text else "audio files"
+                yield Failure(given, f"no {what} found in this directory")
+            for child in found:
+                yield Item(str(child), child)
+        else:
+            yield Item(given, path)
+
+
+def _walk(root: Path, suffixes: set[str]) -> Iterator[Path]:
+    def on_error(error: OSError) -> None:
+        raise InputError(error.filename or str(root), "cannot be read (permission denied?)")
+
+    found = []
+    try:
+        for folder, dirs, files in os.walk(root, onerror=on_error):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found.extend(
+                Path(folder) / f
+                for f in files
+                if not f.startswith(".") and Path(f).suffix.lower() in suffixes
+            )
+    except InputError:
+        pass  # an unreadable sub-folder: report what could be read
+    yield from sorted(found, key=lambda p: p.as_posix())
+
+
+class Checker:
+    """Checks inputs one by one, loading the model once, on the first audio input."""
+
+    def __init__(self, options: Options | None = None):
+        self.options = options or Options()
+        self._loader = ModelLoader(self.options.model)
+
+    def prefetch(self, all_rules: bool = False) -> None:
+        """Start loading the model and compiling the rules in the background (``all_rules``:
+        every rule, not only those a transcript turns out to need)."""
+        if not self.options.text:
+            self._loader.start()
+        warm_up(all_rules)
+
+    @property
+    def model(self) -> LoadedModel:
+        return self._loader.get()
+
+    def get_model(self) -> LoadedModel:
+        """The model, waiting for it if it is still loading (for work in other threads)."""
+        return self._loader.get()
+
+    def run(self, item: Item | Failure) -> Result:
+        """Check one input; a problem with it becomes a Failure, never an exception."""
+        if isinstance(item, Failure):
+            return item
+        try:
+            if self.options.text:
+                return self._check_text(item)
+            return self.check_audio_file(item.source, item.path)
+        except InputError as e:
+            return Failure(item.source, e.problem)
+
+    def check_audio_file(
+        self, source: str, path: Path, transcript: Transcript | None = None
+    ) -> Report:
+        """Check a recording; ``transcript``, when given, is what was heard while it was made
+        (it is remembered for this audio, so checking the file again gives the same words)."""
+        last_s = self.options.last_minutes * 60 if self.options.last_minutes > 0 else None
+        audio = load_audio(path, last_s=last_s)
+        cache_key = transcript_cache.key(audio, self.options.model)
+        if transcript is None:
+            transcript = transcript_cache.load(cache_key)
+            if transcript is None:
+                transcript = transcribe(audio, self._loader.get)
+                transcript_cache.save(cache_key, transcript)
+        else:
+            transcript_cache.save(cache_key, transcript)
+        window = None
+        notes = list(audio.notes)
+        if audio.offset_s > 0:
+            window = Window(audio.offset_s, audio.file_duration_s, audio.file_duration_s)
+            notes.append(
+                f"checked the final {clock(audio.duration_s)} of a "
+                f"{clock(audio.file_duration_s)} recording (--last changes how much)"
+            )
+        scenario = self.options.scenario or sidecar_scenario(path, notes)
+        if not transcript.speech_heard:
+            notes.append("no speech heard")
+        elif transcript.dropped_words:
+            notes.append(
+                f"left out {len(transcript.dropped_words)} word(s) Whisper heard where the audio "
+                "holds no speech"
+            )
+        return self._report(
+            source, "audio", transcript, audio.file_duration_s, window, notes, scenario
+        )
+
+    def _check_text(self, item: Item) -> Report:
+        text = _read_text(item)
+        transcript = transcript_from_text(text)
+        return self._report(item.source, "text", transcript, None, None, [], self.options.scenario)
+
+    def _report(
+        self, source, kind, transcript: Transcript, duration_s, window, notes, scenario
+    ) -> Report:
+        result = check(
+            transcript.words,
+            extra_needs=scenario.need_patterns if scenario else (),
+            speech_regions=transcript.speech_regions if kind == "audio" else None,
+        )
+        if kind == "audio" and not transcript.speech_heard:
+            result = _nothing_heard(result)
+        return Report(
+            source=source,
+            kind=kind,
+            duration_s=round(duration_s, 2) if duration_s is not None else None,
+            transcript=transcript.text,
+            model=self.options.model if kind == "audio" else None,
+            elements=result.elements,
+            missed=result.missed,
+            extras=result.extras,
+            feedback=feedback_for(result, scenario, _speech_span(transcript)),
+            window=window,
+            notes=notes,
+            words=list(transcript.words),
+            candidates=list(result.candidates),
+            prompt=scenario.name if scenario else None,
+        )
+
+
+def _speech_span(transcript: Transcript) -> float | None:
+    timed = [w for w in transcript.words if w.start_s is not None and w.end_s is not None]
+    return timed[-1].end_s - timed[0].start_s if timed else None
+
+
+def _nothing_heard(result: CheckResult) -> CheckResult:
+    """No speech: nothing is credited, whatever Whisper may have written."""
+    empty = ElementResult(False, 0.0, None, None, None)
+    return CheckResult({e: empty for e in ELEMENTS}, result.extras, ())
+
+
+def _read_text(item: Item) -> str:
+    if item.path is None:
+        data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1)
+    else:
+        if item.path.is_dir():
+            raise InputError(item.source, "is a directory, not a transcript")
+        try:
+            if item.path.stat().st_size > MAX_TEXT_BYTES:
+                raise InputError(
+                    item.source,
+                    f"the transcript is over {MAX_TEXT_BYTES // 1_000_000} MB; a close is a few "
+                    "hundred words",
+                )
+            data = item.path.read_bytes()
+        except PermissionError as e:
+            raise InputError(item.source, "permission denied: the file cannot be read") from e
+        except OSError as e:
+            raise InputError(item.source, f"cannot be read ({e.strerror or e})") from e
+    if len(data) > MAX_TEXT_BYTES:
+        raise InputError(item.source, f"the transcript is over {MAX_TEXT_BYTES // 1_000_000} MB")
+    if b"\x00" in data[:4096]:
+        raise InputError(item.source, "not a text file (use it without --text if it is audio)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(item.source, "not UTF-8 text") from e
+    if not text.strip():
+        raise InputError(item.source, "the transcript is empty")
+    return text

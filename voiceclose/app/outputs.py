@@ -1,0 +1,75 @@
+"""What check and practice write besides the report: the history, CSV rows, and the page.
+
+Every front end (the CLI, the app) hands each result to ``Outputs.add`` as it is checked and calls
+``finish`` at the end; problems come back as one line each, for the front end to show.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from voiceclose.app.pages import write_page
+from voiceclose.errors import OutputError
+from voiceclose.report.page import Page, check_target
+from voiceclose.report.writers import CsvWriter
+from voiceclose.results import Result
+from voiceclose.store.keeper import Keeper
+
+
+class Outputs:
+    """The history (unless ``history`` is False), a CSV file and an HTML page, each optional."""
+
+    def __init__(
+        self, history: bool = True, csv_path: Path | None = None, html: Path | None = None
+    ):
+        self.keeper = Keeper(enabled=history)
+        self.html = html
+        self.csv_path = csv_path
+        self.results: list[Result] = []
+        self.attempt_ids: list[int | None] = []
+        self._csv = None
+        self._csv_writer = CsvWriter()
+        self._csv_problem: str | None = None
+        if html:
+            check_target(html)  # fail now, not after a long batch
+        if csv_path:
+            try:  # Excel reads UTF-8 only with the byte-order mark
+                self._csv = open(csv_path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+                self._write_csv(self._csv_writer.header())
+            except OSError as e:
+                raise OutputError(f"cannot write {csv_path} ({e.strerror or e})") from e
+
+    def add(self, result: Result) -> str | None:
+        """Store ``result`` (before it is printed: a printed line is in the history) and add its
+        CSV row; returns a problem with the history the first time there is one."""
+        self.results.append(result)
+        self.attempt_ids.append(self.keeper.add(result))
+        if self._csv and not self._csv_problem:
+            try:
+                self._write_csv(self._csv_writer.result(result))
+            except OSError as e:
+                rows = len(self.results) - 1
+                self._csv_problem = f"{e.strerror or e}; the CSV stops after {rows} row(s)"
+        return self.keeper.warning()
+
+    @property
+    def last_attempt_id(self) -> int | None:
+        return self.attempt_ids[-1] if self.attempt_ids else None
+
+    def _write_csv(self, row: str) -> None:
+        self._csv.write(row)
+        self._csv.flush()  # rows so far survive a batch that is stopped
+
+    def finish(self) -> Page | None:
+        """Close the history and the CSV and write the page; returns the page, if one was asked
+        for. Raises OutputError if the CSV or the page could not be written."""
+        self.keeper.close()
+        if self._csv:
+            with contextlib.suppress(OSError):
+                self._csv.close()
+        if self._csv_problem:
+            raise OutputError(f"cannot write {self.csv_path} ({self._csv_problem})")
+        if self.html:
+            return write_page(self.html, self.results, self.attempt_ids)
+        return None

@@ -1,0 +1,122 @@
+"""The report page for check, practice and review: each result with its recording embedded,
+and the latest attempts from the history for the chart."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from voiceclose.audio.decode import SAMPLE_RATE, load_audio
+from voiceclose.errors import HistoryError, InputError
+from voiceclose.report import page
+from voiceclose.report.page import EmbeddedAudio, Page, PageInput
+from voiceclose.results import Report, Result, recording_of
+from voiceclose.store.history import open_for_reading
+
+AUDIO_QUALITY = 0.9  # libsndfile's Vorbis compression level: ~22 kbit/s, clear for speech
+WAVE_BINS = 500  # peaks drawn across the waveform
+QUIET_FULL_SCALE = 0.1  # a peak this loud (-20 dBFS) or louder fills the waveform's height
+
+
+def page_input(
+    result: Result,
+    attempt_id: int | None = None,
+    created_at: datetime | None = None,
+    recording: Path | None = None,
+) -> PageInput:
+    """An input for the page, with its recording embedded when there is one to embed.
+
+    A recording that cannot be read any more (moved, deleted) leaves a note instead; the rest of
+    the report is still drawn.
+    """
+    if not isinstance(result, Report) or result.kind != "audio":
+        return PageInput(result, attempt_id, created_at)
+    path = recording or recording_of(result)
+    if path is None:
+        return PageInput(result, attempt_id, created_at)
+    if not path.exists():
+        note = f"the recording is no longer at {path} (moved or deleted), so it cannot be played"
+        return PageInput(result, attempt_id, created_at, audio_note=note)
+    try:
+        audio = embed_audio(path, result)
+    except InputError as e:
+        return PageInput(result, attempt_id, created_at, audio_note=f"the recording: {e.problem}")
+    return PageInput(result, attempt_id, created_at, audio=audio)
+
+
+def embed_audio(path: Path, report: Report) -> EmbeddedAudio:
+    """Decode the part of ``path`` that was checked and encode it for the page.
+
+    Raises InputError (naming the file) if it cannot be read.
+    """
+    window = report.window
+    last_s = window.end_s - window.start_s if window else None
+    audio = load_audio(path, last_s=last_s)
+    samples = audio.samples
+    out = io.BytesIO()
+    try:
+        import soundfile as sf
+
+        sf.write(
+            out,
+            samples,
+            SAMPLE_RATE,
+            format="OGG",
+            subtype="VORBIS",
+            compression_level=AUDIO_QUALITY,
+        )
+        mime = "audio/ogg"
+    except (RuntimeError, TypeError, ValueError):  # a libsndfile without Vorbis: plain WAV
+        out = io.BytesIO()
+        sf.write(out, samples, SAMPLE_RATE, format="WAV", subtype="PCM_16")
+        mime = "audio/wav"
+    data = base64.b64encode(out.getvalue()).decode("ascii")
+    return EmbeddedAudio(
+        data_uri=f"data:{mime};base64,{data}",
+        offset_s=audio.offset_s,
+        duration_s=audio.duration_s,
+        peaks=peaks(samples, WAVE_BINS),
+    )
+
+
+def peaks(samples: np.ndarray, bins: int) -> list[float]:
+    """The loudest absolute sample in each of ``bins`` equal slices, scaled so the loudest is 1
+    (a quiet recording, or silence, stays small: the scale never goes below QUIET_FULL_SCALE)."""
+    if samples.size == 0:
+        return [0.0] * bins
+    edges = np.linspace(0, samples.size, bins + 1).astype(int)
+    magnitude = np.abs(samples)
+    values = np.array(
+        [magnitude[a:b].max() if b > a else 0.0 for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    )
+    top = max(float(values.max()), QUIET_FULL_SCALE)
+    return [round(min(1.0, float(v) / top), 3) for v in values]
+
+
+def write_page(
+    path: Path,
+    results: Sequence[Result],
+    attempt_ids: Sequence[int | None],
+    created_at: datetime | None = None,
+    recording: Path | None = None,
+) -> Page:
+    """The page for ``results``; ``recording``, for one stored attempt, is where its audio was
+    (stored as an absolute path: a relative source would be read from the wrong folder)."""
+    inputs = [
+        page_input(r, attempt_id=i, created_at=created_at, recording=recording)
+        for r, i in zip(results, attempt_ids, strict=True)
+    ]
+    try:
+        history = open_for_reading()
+        recent = []
+        if history is not None:
+            with history:
+                recent = history.attempts(limit=page.CHART_ATTEMPTS)
+    except HistoryError:
+        recent = []  # the page goes without its chart; the history's problem was told already
+    return page.write(path, inputs, recent)

@@ -1,0 +1,101 @@
+"""Practice at the desk: record a close for a scenario, check it, save the report beside it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceclose.app.checking import Checker, Options
+from voiceclose.app.scenarios import Scenario, sidecar_path
+from voiceclose.asr.live import LiveTranscriber
+from voiceclose.audio.devices import InputDevice, input_devices
+from voiceclose.audio.recorder import Level, Recorder, Recording, RecordOptions
+from voiceclose.errors import InputError
+from voiceclose.results import Failure, Report, Result
+from voiceclose.results_json import as_json
+
+STOPPED = {
+    "enter": "stopped with Enter",
+    "ctrl-c": "stopped with Ctrl-C",
+    "max-seconds": "stopped at the time limit",
+    "silence": "stopped after a pause once you had finished speaking",
+    "device": "stopped: the microphone went away",
+    "disk": "stopped: the recording could not be written",
+}
+
+
+@dataclass(frozen=True)
+class PracticeResult:
+    recording: Recording
+    result: Result  # the report on what was recorded (or why it could not be checked)
+    saved_report: Path | None  # the JSON saved beside the recording
+
+
+def practise(
+    scenario: Scenario,
+    record: RecordOptions,
+    model: str,
+    recorder: Recorder | None = None,
+    on_level: Callable[[Level], None] | None = None,
+    on_start: Callable | None = None,
+    on_stopped: Callable[[Recording], None] | None = None,
+) -> PracticeResult:
+    """Record a close for ``scenario`` and check it against the scenario's needs.
+
+    The model loads in the background while the person speaks, so the report follows quickly.
+    """
+    checker = Checker(Options(model=model, last_minutes=0, scenario=scenario))
+    checker.prefetch(all_rules=True)
+    live = LiveTranscriber(checker.get_model)
+    recorder = recorder or Recorder(record)
+    recording = recorder.run(on_level=on_level, on_start=on_start, on_audio=live.feed)
+    if on_stopped:
+        on_stopped(recording)
+    try:
+        heard = live.finish()
+    except Exception:  # noqa: BLE001 - transcribing the saved file instead gives the same report
+        heard = None
+    try:
+        report = checker.check_audio_file(str(recording.path), recording.path, heard)
+    except InputError as e:
+        return PracticeResult(recording, Failure(str(recording.path), e.problem), None)
+    report = dataclasses.replace(
+        report,
+        recording=str(recording.path),
+        notes=[*_recording_notes(recording), *report.notes],
+    )
+    return PracticeResult(recording, report, _save(report, recording.path))
+
+
+def microphones() -> list[InputDevice]:
+    """The input devices there are, the system's default marked."""
+    return input_devices()
+
+
+def _recording_notes(recording: Recording) -> list[str]:
+    how = STOPPED.get(recording.stopped_by, recording.stopped_by)
+    notes = [f"{how} ({recording.seconds:.1f} s recorded)"]
+    if recording.problem:
+        notes.append(recording.problem)
+    if recording.overflows:
+        notes.append(
+            f"the input overflowed {recording.overflows} time(s): a little audio was lost "
+            "(close other programs using the microphone or the CPU)"
+        )
+    if recording.sample_rate != 16000:
+        notes.append(f"recorded at the microphone's own rate, {recording.sample_rate} Hz")
+    return notes
+
+
+def _save(report: Report, recording: Path) -> Path | None:
+    """The report as JSON beside the recording; never replaces an existing file."""
+    path = sidecar_path(recording)
+    try:
+        with open(path, "x", encoding="utf-8") as f:
+            json.dump(as_json(report), f, ensure_ascii=False, indent=1)
+    except OSError:
+        return None
+    return path

@@ -1,0 +1,187 @@
+"""Review a stored attempt: its report again, the moment a part was said, and a recheck of the
+saved recording with the current checker and model, saying what changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from voiceclose.app.checking import Checker, Options
+from voiceclose.app.scenarios import find
+from voiceclose.audio.decode import SAMPLE_RATE, load_audio
+from voiceclose.defaults import DEFAULT_MODEL
+from voiceclose.errors import AttemptNotFound, InputError, ScenarioError, UsageError
+from voiceclose.results import ELEMENTS, LABELS, Attempt, Recheck, Report, StoredAttempt, clock
+from voiceclose.store.history import open_for_reading
+from voiceclose.store.trend import trend  # noqa: F401 - for front ends
+
+PLAY_PAD_S = 0.25  # audio kept before and after the words, so the moment is not clipped
+WPM_CHANGE = 1.0  # a pace change smaller than this (words a minute) is not worth mentioning
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The audio of one part of the close, as it was said."""
+
+    element: str
+    evidence: str
+    start_s: float  # in the recording, without the padding
+    end_s: float
+    samples: np.ndarray  # mono, SAMPLE_RATE, padded by PLAY_PAD_S on each side
+    rate: int = SAMPLE_RATE
+
+
+def load(attempt_id: int | None = None) -> StoredAttempt:
+    """A stored attempt by id, or the latest; AttemptNotFound says when there is none."""
+    history = open_for_reading()
+    if history is None:
+        raise AttemptNotFound(
+            "no attempts in the history yet (voiceclose check and practice add them)"
+        )
+    with history:
+        return history.get(attempt_id)
+
+
+def recording(stored: StoredAttempt) -> Path:
+    """The attempt's recording, or InputError if it was typed, or was moved or deleted since."""
+    a = stored.attempt
+    if a.recording is None:
+        raise InputError(
+            f"attempt {a.id}", "was a typed transcript: there is no recording to play or recheck"
+        )
+    path = Path(a.recording)
+    if not path.is_file():
+        raise InputError(
+            a.recording, f"the recording of attempt {a.id} is no longer there (moved or deleted)"
+        )
+    return path
+
+
+def recording_changed(stored: StoredAttempt) -> bool:
+    """True when the recording's size or time stamp differ from when it was checked."""
+    if stored.recording_size is None:
+        return False
+    try:
+        stat = recording(stored).stat()
+    except (InputError, OSError):
+        return False
+    return (stat.st_size, stat.st_mtime_ns) != (stored.recording_size, stored.recording_mtime_ns)
+
+
+def moment(stored: StoredAttempt, element: str) -> Moment:
+    """The audio of ``element`` as said in the attempt (UsageError if it was not heard)."""
+    names = LABELS
+    if element not in names:
+        raise UsageError(f"no part called {element!r} (there are: {', '.join(ELEMENTS)})")
+    e = stored.report.elements.get(element)
+    if e is None or not e.found:
+        raise UsageError(
+            f"{names.get(element, element)} was not heard in attempt {stored.attempt.id}, "
+            "so there is no moment to play"
+        )
+    path = recording(stored)
+    if e.start_s is None or e.end_s is None:
+        raise UsageError(f"attempt {stored.attempt.id} has no times for {names[element]}")
+    audio = load_audio(path)
+    first = max(0, int((e.start_s - PLAY_PAD_S - audio.offset_s) * SAMPLE_RATE))
+    last = min(len(audio.samples), int((e.end_s + PLAY_PAD_S - audio.offset_s) * SAMPLE_RATE))
+    if last <= first:
+        raise InputError(
+            str(path), f"is shorter than when {names[element]} was said: it changed since"
+        )
+    return Moment(element, e.evidence or "", e.start_s, e.end_s, audio.samples[first:last])
+
+
+def play(moment: Moment) -> None:
+    """Play ``moment`` through the default output device (DeviceError when there is none)."""
+    from voiceclose.audio.playback import play as play_samples
+
+    play_samples(moment.samples, moment.rate)
+
+
+def attempts(
+    scenario: str | None = None, since: date | None = None, until: date | None = None
+) -> list[Attempt] | None:
+    """The stored attempts that match, oldest first; None when nothing was ever stored."""
+    history = open_for_reading()
+    if history is None:
+        return None
+    with history:
+        return history.attempts(scenario=scenario, since=since, until=until)
+
+
+def recheck(stored: StoredAttempt, model: str | None = None) -> Recheck:
+    """Check the saved recording again with the current checker and ``model`` (default: the
+    model the attempt used), against the same scenario and the same part of the recording."""
+    before = stored.report
+    path = recording(stored)
+    window = before.window
+    last_minutes = (window.end_s - window.start_s) / 60 if window else 0.0
+    notes = []
+    scenario = None
+    if before.prompt:
+        try:
+            scenario = find(before.prompt)
+        except (ScenarioError, UsageError):
+            notes.append(f"the scenario {before.prompt!r} is no longer in the prompts")
+    options = Options(
+        model=model or before.model or DEFAULT_MODEL,
+        last_minutes=last_minutes,
+        scenario=scenario,
+    )
+    after = Checker(options).check_audio_file(before.source, path)
+    if notes:
+        after = _with_notes(after, notes)
+    return Recheck(stored.attempt.id, before, after, changes(before, after))
+
+
+def _with_notes(report: Report, notes: list[str]) -> Report:
+    return dataclasses.replace(report, notes=[*report.notes, *notes])
+
+
+def changes(before: Report, after: Report) -> list[str]:
+    """What differs between two reports on the same recording, one line each."""
+    names = LABELS
+    out = []
+    if before.model != after.model:
+        out.append(f"Model: {before.model} → {after.model}")
+    for element in ELEMENTS:
+        was, now = before.elements[element], after.elements[element]
+        name = names[element]
+        if was.found and not now.found:
+            out.append(f"{name}: no longer heard (was “{was.evidence}”{_at(was.start_s)})")
+        elif now.found and not was.found:
+            out.append(f"{name}: now heard: “{now.evidence}”{_at(now.start_s)}")
+        elif now.found and was.evidence != now.evidence:
+            out.append(
+                f"{name}: heard in other words: “{now.evidence}”{_at(now.start_s)} "
+                f"(was “{was.evidence}”)"
+            )
+    words_before, words_after = before.transcript.split(), after.transcript.split()
+    if words_before != words_after:
+        matcher = difflib.SequenceMatcher(a=words_before, b=words_after, autojunk=False)
+        differ = sum(
+            max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+        )
+        out.append(f"Transcript: {differ} of {len(words_before)} word(s) differ")
+    wpm_was, wpm_now = before.extras.words_per_minute, after.extras.words_per_minute
+    if (wpm_was is None) != (wpm_now is None) or (
+        wpm_was is not None and wpm_now is not None and abs(wpm_was - wpm_now) >= WPM_CHANGE
+    ):
+        out.append(f"Pace: {_wpm(wpm_was)} → {_wpm(wpm_now)} words a minute")
+    if before.extras.fillers != after.extras.fillers:
+        out.append(f"Filler words: {before.extras.fillers} → {after.extras.fillers}")
+    return out
+
+
+def _at(start_s: float | None) -> str:
+    return f" at {clock(start_s)}" if start_s is not None else ""
+
+
+def _wpm(value: float | None) -> str:
+    return "–" if value is None else str(round(value))

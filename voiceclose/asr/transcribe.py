@@ -1,0 +1,131 @@
+"""Speech to words with timestamps, on the local Whisper model, crediting only heard speech."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from voiceclose.asr.long_audio import transcribe_at_pauses
+from voiceclose.asr.weights import LoadedModel
+from voiceclose.audio.decode import SAMPLE_RATE, Audio
+from voiceclose.audio.voice_activity import detect_speech, speech_heard
+from voiceclose.results import MIN_WORD_SPEECH, SpeechRegion, Transcript, Word, speech_fraction
+
+EDGE_PAD_S = 0.4  # audio kept before the first and after the last speech region, seconds
+# A segment Whisper invents (a "Thank you." squeezed into the last frames of speech) shows itself
+# in Whisper's own numbers: its decode thought there was no speech, and its few words are too
+# short to have been spoken, at low probability. Over 213 segments of real speech in rendered closes
+# the no-speech probability never passed 0.53; the invented "Thank you." sat at 0.76 with an
+# average log-probability of -0.97. The word anomaly score is openai-whisper's own (the one behind
+# hallucination_silence_threshold), over a segment's first words as there.
+NO_SPEECH_PROB = 0.6  # with a low average log-probability, Whisper thought it heard nothing
+NO_SPEECH_LOGPROB = -0.7  # (Whisper's own skip uses 0.6 and -1.0)
+DOUBT_NO_SPEECH_PROB = 0.5  # weaker doubt, enough for a short anomalous segment...
+DOUBT_LOGPROB = -0.8  # ...or a low log-probability
+SHORT_SEGMENT_WORDS = 4  # "Thank you." "Thanks for watching!" "Bye."
+ANOMALY_WORDS = 8  # words scored, as in openai-whisper
+ANOMALY_MIN_PROBABILITY = 0.15  # a word below this probability is suspicious
+ANOMALY_MIN_DURATION_S = 0.133  # a word shorter than this is suspicious (in proportion)
+ANOMALY_SCORE = 3.0  # a segment scoring this much (or one point per word) is anomalous
+DECODE_OPTIONS = {"language": "en", "task": "transcribe", "fp16": False}
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # greedy first; sampling only when decoding fails
+TRANSCRIBE_OPTIONS = {
+    **DECODE_OPTIONS,
+    "temperature": TEMPERATURES,
+    "word_timestamps": True,
+    # Conditioning on earlier text spreads one hallucination into the next window.
+    "condition_on_previous_text": False,
+    "verbose": None,
+}
+
+
+def transcript_from_text(text: str) -> Transcript:
+    """A typed transcript: the same words, without times."""
+    words = tuple(Word(t, None, None) for t in re.findall(r"\S+", text))
+    return Transcript(words=words, speech_heard=bool(words))
+
+
+def transcribe(audio: Audio, model: LoadedModel | Callable[[], LoadedModel]) -> Transcript:
+    """Transcribe the speech in ``audio``; times are seconds from the start of the file.
+
+    ``model`` may be a function that returns it, called only once there is speech to transcribe,
+    so that a model loading in the background overlaps speech detection.
+    """
+    regions = detect_speech(audio.samples)
+    shifted = tuple(
+        SpeechRegion(r.start_s + audio.offset_s, r.end_s + audio.offset_s) for r in regions
+    )
+    if not speech_heard(regions):
+        return Transcript(words=(), speech_heard=False, speech_regions=shifted)
+    # Leading and trailing silence is where Whisper invents words; leave it out.
+    first = max(0, int((regions[0].start_s - EDGE_PAD_S) * SAMPLE_RATE))
+    last = min(len(audio.samples), int((regions[-1].end_s + EDGE_PAD_S) * SAMPLE_RATE))
+    clip_offset = audio.offset_s + first / SAMPLE_RATE
+    if callable(model):
+        model = model()
+    clip_regions = [
+        (r.start_s - first / SAMPLE_RATE, r.end_s - first / SAMPLE_RATE) for r in regions
+    ]
+    heard, invented = _whisper_words(model, audio.samples[first:last], clip_offset, clip_regions)
+    kept, dropped = [], list(invented)
+    for word in heard:
+        share = speech_fraction(list(shifted), word.start_s, word.end_s)
+        (kept if share >= MIN_WORD_SPEECH else dropped).append(word)
+    return Transcript(
+        words=tuple(kept),
+        speech_heard=bool(kept),
+        speech_regions=shifted,
+        dropped_words=tuple(dropped),
+    )
+
+
+def _word_anomaly(word: dict) -> float:
+    score = 0.0
+    if word.get("probability", 0.0) < ANOMALY_MIN_PROBABILITY:
+        score += 1.0
+    duration = word["end"] - word["start"]
+    if duration < ANOMALY_MIN_DURATION_S:
+        score += (ANOMALY_MIN_DURATION_S - duration) * 15
+    return score
+
+
+def _invented(segment: dict) -> bool:
+    """True for a segment that Whisper's own numbers say nobody spoke."""
+    words = [w for w in segment.get("words", []) if w["word"].strip(" .,!?")]
+    if not words:
+        return False
+    no_speech = segment.get("no_speech_prob", 0.0)
+    logprob = segment.get("avg_logprob", 0.0)
+    if no_speech > NO_SPEECH_PROB and logprob < NO_SPEECH_LOGPROB:
+        return True
+    if len(words) > SHORT_SEGMENT_WORDS:
+        return False
+    scored = words[:ANOMALY_WORDS]
+    score = sum(_word_anomaly(w) for w in scored)
+    anomalous = score >= ANOMALY_SCORE or score + 0.01 >= len(scored)
+    return anomalous and (no_speech > DOUBT_NO_SPEECH_PROB or logprob < DOUBT_LOGPROB)
+
+
+def _whisper_words(
+    model: LoadedModel,
+    samples: np.ndarray,
+    offset_s: float,
+    regions: Sequence[tuple[float, float]] = (),
+) -> tuple[list[Word], list[Word]]:
+    """Words Whisper heard, and words of segments it invented (see ``_invented``). ``regions``
+    (seconds into ``samples``) let a long clip be cut at pauses and decoded a batch at a time."""
+    import torch
+
+    with torch.inference_mode():
+        segments = transcribe_at_pauses(model.whisper, samples, regions, **TRANSCRIBE_OPTIONS)
+    words, invented = [], []
+    for segment in segments:
+        target = invented if _invented(segment) else words
+        for w in segment.get("words", []):
+            text = w["word"].strip()
+            if text:
+                start, end = w["start"] + offset_s, w["end"] + offset_s
+                target.append(Word(text, round(start, 2), round(end, 2)))
+    return words, invented

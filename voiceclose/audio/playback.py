@@ -1,0 +1,43 @@
+"""Play audio through the default output device (speakers or headphones), through PortAudio."""
+
+from __future__ import annotations
+
+import numpy as np
+import soxr
+
+from voiceclose.audio.devices import sounddevice
+from voiceclose.errors import DeviceError
+
+FADE_S = 0.01  # a short fade in and out, so a clip cut mid-sound doesn't click
+
+
+def play(samples: np.ndarray, rate: int, device: int | str | None = None) -> None:
+    """Play mono ``samples`` (at ``rate`` Hz) and return when they have been heard.
+
+    Raises DeviceError with one line when there is no output device or it fails.
+    """
+    sd = sounddevice()
+    try:
+        info = sd.query_devices(device, kind="output")
+    except (ValueError, sd.PortAudioError) as e:
+        raise DeviceError("no output device (speakers or headphones) found to play through") from e
+    out_rate = int(info["default_samplerate"])  # the device's own rate plays everywhere
+    data = np.asarray(samples, dtype=np.float32)
+    if out_rate != rate and data.size:
+        data = soxr.resample(data, rate, out_rate).astype(np.float32, copy=False)
+    data = _faded(data, out_rate)
+    try:
+        sd.play(data, out_rate, device=device, blocking=True)
+    except sd.PortAudioError as e:
+        raise DeviceError(f"cannot play through {info['name']!r} ({e})") from e
+
+
+def _faded(data: np.ndarray, rate: int) -> np.ndarray:
+    n = min(int(FADE_S * rate), data.size // 2)
+    if n <= 0:
+        return data
+    data = data.copy()
+    ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+    data[:n] *= ramp
+    data[-n:] *= ramp[::-1]
+    return data

@@ -1,0 +1,128 @@
+"""Praise for what a close did, a tip and an example line for each part it missed.
+
+The words live in data/tips.toml. With a practice scenario, tips name its interviewer and role.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from voiceclose.check.patterns import PatternError
+from voiceclose.paths import data_file
+from voiceclose.results import (
+    COMFORTABLE_WPM,
+    ELEMENTS,
+    LABELS,
+    SUGGESTED_LENGTH_S,
+    CheckResult,
+    Feedback,
+    Tip,
+    clock,
+)
+
+TIPS_FILE = "tips.toml"
+_PART_KEYS = ("praise", "missed", "tip", "example", "tip_scenario", "example_scenario")
+_EXTRA_KEYS = (
+    "next_steps",
+    "no_next_steps",
+    "overconfident",
+    "pace_fast",
+    "pace_slow",
+    "fillers",
+    "long",
+    "short",
+)
+TIPS_SCHEMA = {**{part: _PART_KEYS for part in ELEMENTS}, "extras": _EXTRA_KEYS}
+
+
+@lru_cache(maxsize=4)
+def load_tips(path: Path | None = None) -> dict[str, Any]:
+    """The feedback's words, checked against ``TIPS_SCHEMA``: every section and key present, each
+    a string, nothing unknown (a misspelt key is an error naming it, not a missing tip)."""
+    path = path or data_file("check", TIPS_FILE)
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    for section, table in data.items():
+        if section not in TIPS_SCHEMA:
+            raise PatternError(f"{path.name}: unknown section [{section}]")
+        for key, value in table.items():
+            if key not in TIPS_SCHEMA[section]:
+                known = ", ".join(TIPS_SCHEMA[section])
+                raise PatternError(f"{path.name} [{section}]: unknown key {key!r} (known: {known})")
+            if not isinstance(value, str):
+                raise PatternError(f"{path.name} [{section}] {key}: should be a string")
+    for section, keys in TIPS_SCHEMA.items():
+        for key in keys:
+            if key not in data.get(section, {}):
+                raise PatternError(f"{path.name} [{section}]: missing key {key!r}")
+    return data
+
+
+def feedback_for(
+    result: CheckResult, scenario: Any | None = None, speech_s: float | None = None
+) -> Feedback:
+    """What to say about ``result``: praise first, then a tip for each missed part.
+
+    With a practice ``scenario`` (anything with role, organisation, interviewer and needs), the
+    tips name its interviewer, role and needs.
+    """
+    tips = load_tips()
+    names = _names(scenario)
+    suffix = "_scenario" if names else ""
+    praise = [tips[e]["praise"] for e in ELEMENTS if result.elements[e].found]
+    missed = [
+        Tip(
+            element=e,
+            label=LABELS[e],
+            observed=tips[e]["missed"],
+            tip=tips[e]["tip" + suffix].format(**names),
+            example=tips[e]["example" + suffix].format(**names),
+        )
+        for e in ELEMENTS
+        if not result.elements[e].found
+    ]
+    return Feedback(praise, missed, _notes(result, tips["extras"], speech_s))
+
+
+def _names(scenario: Any | None) -> dict[str, str]:
+    if scenario is None:
+        return {}
+    needs = [need.what for need in scenario.needs]
+    return {
+        "interviewer": scenario.interviewer,
+        "role": scenario.role,
+        "organisation": scenario.organisation,
+        "need": needs[0] if needs else "what matters most",
+        "needs": _join(needs) if needs else "a few things above all",
+    }
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _notes(result: CheckResult, words: dict[str, str], speech_s: float | None) -> list[str]:
+    extras = result.extras
+    notes = []
+    if extras.overconfident and extras.overconfident_line:
+        notes.append(words["overconfident"].format(line=extras.overconfident_line))
+    if extras.next_steps:
+        notes.append(words["next_steps"])
+    elif extras.speech_heard:
+        notes.append(words["no_next_steps"])
+    wpm = extras.words_per_minute
+    if wpm is not None and wpm > COMFORTABLE_WPM[1]:
+        notes.append(words["pace_fast"].format(wpm=round(wpm)))
+    elif wpm is not None and wpm < COMFORTABLE_WPM[0]:
+        notes.append(words["pace_slow"].format(wpm=round(wpm)))
+    if extras.fillers:
+        heard = ", ".join(f"{k} ×{v}" for k, v in extras.filler_words.items())
+        notes.append(words["fillers"].format(fillers=heard))
+    if speech_s is not None and speech_s > SUGGESTED_LENGTH_S[1]:
+        notes.append(words["long"].format(length=clock(speech_s)))
+    elif speech_s is not None and 0 < speech_s < SUGGESTED_LENGTH_S[0] and result.missed:
+        notes.append(words["short"].format(length=clock(speech_s)))
+    return notes

@@ -1,0 +1,250 @@
+"""The command line's arguments: every command, option and value check. Handlers live in
+``commands`` and ``practice``; they import the core only when they run, so --help is instant."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from pathlib import Path
+
+from voiceclose import __version__
+from voiceclose.cli import commands as handlers
+from voiceclose.cli.practice import run as run_practice
+from voiceclose.defaults import (
+    DEFAULT_HISTORY_LIMIT,
+    DEFAULT_LAST_MINUTES,
+    DEFAULT_MAX_SECONDS,
+    DEFAULT_MODEL,
+    UNATTENDED_SILENCE_STOP_S,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voiceclose",
+        description="Rehearse the close of a job interview out loud and learn what it missed. "
+        "Everything runs on this machine.",
+    )
+    parser.add_argument("--version", action="version", version=f"voiceclose {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    _add_check(commands)
+    _add_practice(commands)
+    _add_history(commands)
+    _add_review(commands)
+    _add_listings(commands)
+    return parser
+
+
+def _add_check(commands) -> None:
+    check = commands.add_parser(
+        "check",
+        help="check recorded closes (audio files, folders, or transcripts with --text)",
+        description="Check recordings of an interview close for interest, fit, the reservations "
+        "question and thanks. Folders are searched for audio files.",
+    )
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="audio file or folder (with --text: transcript file, or - for stdin)",
+    )
+    check.add_argument(
+        "--text", action="store_true", help="inputs are transcripts (plain text), not audio"
+    )
+    check.add_argument(
+        "--json", action="store_true", help="print one JSON object per input, one per line"
+    )
+    check.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        metavar="NAME|PATH",
+        help=f"Whisper model: {DEFAULT_MODEL} (default) or base work offline; any other Whisper "
+        "model name downloads once; or a path to a checkpoint file",
+    )
+    check.add_argument(
+        "--last",
+        type=_minutes,
+        default=DEFAULT_LAST_MINUTES,
+        metavar="MINUTES",
+        help="check only the final MINUTES of long recordings "
+        f"(default {DEFAULT_LAST_MINUTES:g}; 0 = all)",
+    )
+    check.add_argument(
+        "--explain",
+        action="store_true",
+        help="show every passage considered for each part, and why it was or wasn't credited",
+    )
+    check.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="also write one CSV row per input to FILE (each part's result, errors too)",
+    )
+    _add_output_options(check)
+    check.set_defaults(handler=handlers.check)
+
+
+def _add_practice(commands) -> None:
+    practice = commands.add_parser(
+        "practice",
+        help="read a scenario, speak your close into the microphone, and see what it missed",
+        description="Shows a practice scenario, records your close from the microphone (saved "
+        "to disk as you speak), then checks it. With a terminal, press Enter to start and to "
+        "stop; without one, recording starts at once and stops after a pause or the time limit.",
+    )
+    practice.add_argument(
+        "--prompt",
+        metavar="NAME",
+        help="the scenario to practise (voiceclose prompts lists them); default: one is chosen",
+    )
+    practice.add_argument(
+        "--device",
+        metavar="NUMBER|NAME",
+        help="microphone to use (voiceclose devices lists them); default: the system's",
+    )
+    practice.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="folder for the recording (default: recordings/ in the voiceclose data folder)",
+    )
+    practice.add_argument(
+        "--max-seconds",
+        type=_seconds,
+        default=DEFAULT_MAX_SECONDS,
+        metavar="S",
+        help=f"stop recording after S seconds (default {DEFAULT_MAX_SECONDS:g})",
+    )
+    practice.add_argument(
+        "--stop-after-silence",
+        type=_seconds,
+        metavar="S",
+        help="stop after S seconds of silence once you have spoken "
+        f"(default: off at a terminal, {UNATTENDED_SILENCE_STOP_S:g} otherwise)",
+    )
+    practice.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    practice.add_argument(
+        "--model", default=DEFAULT_MODEL, metavar="NAME|PATH", help="Whisper model (as for check)"
+    )
+    _add_output_options(practice)
+    practice.set_defaults(handler=run_practice)
+
+
+def _add_history(commands) -> None:
+    history = commands.add_parser(
+        "history",
+        help="list past attempts and the trend",
+        description="Past attempts from the history (every check and practice adds one), and "
+        "the trend: complete closes in a row, the part most often missed, and the pace.",
+    )
+    history.add_argument("--scenario", metavar="NAME", help="only attempts for this scenario")
+    history.add_argument(
+        "--since", type=_day, metavar="DATE", help="only from this day on (YYYY-MM-DD, today)"
+    )
+    history.add_argument(
+        "--until", type=_day, metavar="DATE", help="only up to this day (YYYY-MM-DD, today)"
+    )
+    history.add_argument(
+        "--limit",
+        type=_count,
+        default=DEFAULT_HISTORY_LIMIT,
+        metavar="N",
+        help=f"show the latest N attempts (default {DEFAULT_HISTORY_LIMIT}; 0 = all); "
+        "the trend covers all",
+    )
+    history.add_argument("--json", action="store_true", help="one JSON object per attempt")
+    history.set_defaults(handler=handlers.history)
+
+
+def _add_review(commands) -> None:
+    review = commands.add_parser(
+        "review",
+        help="show a past attempt again, play a moment of it, or recheck it",
+        description="Show a stored attempt's report again (default: the latest attempt).",
+    )
+    review.add_argument(
+        "attempt", nargs="?", type=_count, metavar="ATTEMPT", help="attempt number (see history)"
+    )
+    review.add_argument(
+        "--play",
+        metavar="PART",
+        help="play the moment PART (interest, fit, reservations, thanks) was said",
+    )
+    review.add_argument(
+        "--recheck",
+        action="store_true",
+        help="check the saved recording again with the current checker and show what changed",
+    )
+    review.add_argument(
+        "--model", metavar="NAME|PATH", help="model for --recheck (default: the one used then)"
+    )
+    review.add_argument("--json", action="store_true", help="print the report as JSON")
+    review.add_argument(
+        "--html", type=Path, metavar="FILE", help="also write the report as an HTML page to FILE"
+    )
+    review.set_defaults(handler=handlers.review)
+
+
+def _add_listings(commands) -> None:
+    prompts = commands.add_parser("prompts", help="list the practice scenarios")
+    prompts.add_argument("--json", action="store_true", help="one JSON object per scenario")
+    prompts.set_defaults(handler=handlers.prompts)
+
+    devices = commands.add_parser("devices", help="list the microphones (input devices)")
+    devices.add_argument("--json", action="store_true", help="one JSON object per device")
+    devices.set_defaults(handler=handlers.devices)
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("seconds must be more than 0")
+    return seconds
+
+
+def _minutes(value: str) -> float:
+    try:
+        minutes = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of minutes: {value!r}") from None
+    if minutes < 0:
+        raise argparse.ArgumentTypeError("minutes cannot be negative")
+    return minutes
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write a self-contained HTML page to FILE: checklist, highlighted transcript, "
+        "waveform and player, and the last attempts",
+    )
+    parser.add_argument(
+        "--no-history", action="store_true", help="don't store the result in the history"
+    )
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("cannot be negative")
+    return number
+
+
+def _day(value: str) -> datetime.date:
+    today = datetime.date.today()
+    named = {"today": today, "yesterday": today - datetime.timedelta(days=1)}
+    if value.lower() in named:
+        return named[value.lower()]
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None

@@ -1,0 +1,5 @@
+import sys
+
+from voiceclose.evaluate.scoring import main
+
+sys.exit(main())

@@ -1,0 +1,301 @@
+"""Results as text for people or JSON Lines for programs (the CLI picks one and prints it), and
+as CSV rows for a spreadsheet. Also the history's table and trend, and a reviewed or rechecked
+attempt, in the same two forms."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from voiceclose.results import (
+    COMFORTABLE_WPM,
+    ELEMENTS,
+    LABELS,
+    Candidate,
+    Failure,
+    Report,
+    Result,
+    clock,
+)
+from voiceclose.results_json import as_json
+
+if TYPE_CHECKING:  # history and review import this module
+    from voiceclose.results import Attempt, Recheck, StoredAttempt, Trend
+
+NAME_WIDTH = 30  # characters of a scenario or file name in the history table
+PACE_SHOWN = 12  # the latest attempts whose pace the trend line lists
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+class JsonWriter:
+    """One JSON object per input, one per line."""
+
+    def __init__(self, explain: bool = False):
+        self.explain = explain
+
+    def result(self, result: Result) -> str:
+        return json.dumps(as_json(result, self.explain), ensure_ascii=False)
+
+    def summary(self, results: Sequence[Result]) -> str | None:
+        return None
+
+
+class TextWriter:
+    """A readable report: what was done well first, then what was missed, with a line to try."""
+
+    def __init__(self, explain: bool = False):
+        self.explain = explain
+
+    def result(self, result: Result) -> str:
+        if isinstance(result, Failure):
+            return f"{result.source}: {result.error}"
+        return "\n".join(self._report(result))
+
+    def summary(self, results: Sequence[Result]) -> str | None:
+        if len(results) < 2:
+            return None
+        checked = [r for r in results if isinstance(r, Report)]
+        complete = sum(1 for r in checked if r.complete)
+        missed = len(checked) - complete
+        line = f"{len(checked)} checked: {complete} complete, {missed} missed something"
+        failed = len(results) - len(checked)
+        if failed:
+            line += f"; {failed} could not be checked"
+        return line
+
+    def _report(self, r: Report) -> list[str]:
+        head = r.source
+        details = []
+        if r.duration_s is not None:
+            details.append(clock(r.duration_s))
+        if r.model:
+            details.append(f"model {r.model}")
+        if details:
+            head += f"  ({', '.join(details)})"
+        lines = [head]
+        for note in r.notes:
+            lines.append(f"  note: {note}")
+        if r.kind == "audio" and not r.extras.speech_heard:
+            lines.append(
+                "  No speech heard, so nothing could be checked. Is the right microphone on?"
+            )
+            return lines
+        names = LABELS
+        found = [e for e in ELEMENTS if r.elements[e].found]
+        if found:
+            lines.append("  Done well:")
+            praise = r.feedback.praise
+            if len(praise) != len(found):  # a report stored by another version: no praise
+                praise = [""] * len(found)
+            for element, said in zip(found, praise, strict=True):
+                lines.append(f"    ✓ {names[element]}" + (f": {said}" if said else ""))
+                lines.append(f"        {_evidence(r, element)}")
+        if r.feedback.tips:
+            lines.append("  Missed:")
+            for tip in r.feedback.tips:
+                lines.append(f"    ✗ {tip.label}: {tip.observed}")
+                lines.append(f"        Tip: {tip.tip}")
+                lines.append(f'        Try: "{tip.example}"')
+        else:
+            lines.append("  All four parts of a strong close were there.")
+        for note in r.feedback.notes:
+            lines.append(f"  · {note}")
+        if self.explain:
+            lines.extend(self._explain(r))
+        return lines
+
+    def _explain(self, r: Report) -> list[str]:
+        names = LABELS
+        lines = ["  Why:"]
+        for element in ELEMENTS:
+            considered = [c for c in r.candidates if c.element == element]
+            lines.append(f"    {names[element]}: {len(considered)} passage(s) considered")
+            for c in sorted(considered, key=lambda c: (not c.accepted, -c.score))[:6]:
+                mark = "accepted" if c.accepted else "rejected"
+                lines.append(f'      {mark} {c.score:5.1f} "{c.evidence}"{_when(c)} — {c.reason}')
+        return lines
+
+
+def _evidence(r: Report, element: str) -> str:
+    e = r.elements[element]
+    when = ""
+    if e.start_s is not None:
+        when = f" at {clock(e.start_s)}"
+    return f'heard: "{e.evidence}"{when}'
+
+
+def _when(c: Candidate) -> str:
+    return f" at {clock(c.start_s)}" if c.start_s is not None else ""
+
+
+class CsvWriter:
+    """One row per input, for a coach's spreadsheet: each part's result, and errors too."""
+
+    def header(self) -> str:
+        return _csv_row(CSV_COLUMNS)
+
+    def result(self, result: Result) -> str:
+        if isinstance(result, Failure):
+            return _csv_row({"source": result.source, "ok": "no", "error": result.error})
+        extras = result.extras
+        row = {
+            "source": result.source,
+            "ok": "yes",
+            "kind": result.kind,
+            "duration_s": result.duration_s,
+            "model": result.model,
+            "scenario": result.prompt,
+            "complete": "yes" if result.complete else "no",
+            "missed": " ".join(result.missed),
+            "words_per_minute": extras.words_per_minute,
+            "fillers": extras.fillers,
+            "next_steps": "yes" if extras.next_steps else "no",
+            "overconfident": "yes" if extras.overconfident else "no",
+        }
+        for name, e in result.elements.items():
+            row[name] = "found" if e.found else "missed"
+            row[f"{name}_evidence"] = e.evidence
+            row[f"{name}_at_s"] = e.start_s
+        return _csv_row(row)
+
+
+CSV_COLUMNS = (
+    "source",
+    "ok",
+    "error",
+    "kind",
+    "duration_s",
+    "model",
+    "scenario",
+    "complete",
+    "missed",
+    *(f"{e}{suffix}" for e in ELEMENTS for suffix in ("", "_evidence", "_at_s")),
+    "words_per_minute",
+    "fillers",
+    "next_steps",
+    "overconfident",
+)
+_SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so runs as a formula
+
+
+def _csv_row(values: Sequence | dict) -> str:
+    if isinstance(values, dict):
+        values = [values.get(column) for column in CSV_COLUMNS]
+    cells = []
+    for value in values:
+        text = "" if value is None else str(value)
+        if isinstance(value, str) and text.startswith(_SPREADSHEET_FORMULA):
+            text = "'" + text  # shown as typed, never evaluated
+        cells.append(text)
+    out = io.StringIO()
+    csv.writer(out).writerow(cells)
+    return out.getvalue()
+
+
+WRITERS = {"text": TextWriter, "json": JsonWriter}
+
+
+# --- the history ---------------------------------------------------------------------------------
+
+
+def attempt_json(attempt: Attempt) -> str:
+    """One stored attempt as a line of JSON (``voiceclose history --json``)."""
+    return json.dumps(dataclasses.asdict(attempt), ensure_ascii=False)
+
+
+def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
+    """The attempts, oldest first, one line each: when, what, length, pace, fillers, parts."""
+    heading = "Attempts" if len(attempts) == total else f"The latest {len(attempts)} of {total}"
+    lines = [
+        f"{heading}:",
+        f"{'#':>5}  {'when':<16}  {'close':<{NAME_WIDTH}} {'length':>6} {'pace':>5} "
+        f"{'fillers':>7}  int fit res tha",
+    ]
+    for a in attempts:
+        name = a.scenario or os.path.basename(a.source) or a.source
+        if len(name) > NAME_WIDTH:
+            name = name[: NAME_WIDTH - 1] + "…"
+        marks = "".join(
+            f"{'✓' if e in a.elements and a.elements[e].found else '✗':^4}" for e in ELEMENTS
+        )
+        length = clock(a.duration_s) if a.duration_s is not None else "–"
+        pace = f"{a.words_per_minute:.0f}" if a.words_per_minute is not None else "–"
+        fillers = a.fillers if a.fillers is not None else "–"
+        lines.append(
+            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {name:<{NAME_WIDTH}} {length:>6} "
+            f"{pace:>5} {fillers:>7}  {marks.rstrip()}"
+        )
+    return "\n".join(lines)
+
+
+def trend_text(t: Trend) -> str:
+    """Complete closes in a row, the part most often missed, and the pace over time."""
+    lines = [
+        f"Trend over {t.attempts} attempt(s):",
+        f"  complete closes: {t.complete} of {t.attempts}; {t.complete_in_a_row} in a row now "
+        f"(best run {t.best_in_a_row})",
+    ]
+    if t.most_missed:
+        lines.append(
+            f"  most often missed: {LABELS[t.most_missed]} "
+            f"({t.missed_counts[t.most_missed]} of {t.attempts})"
+        )
+    else:
+        lines.append("  nothing missed in these attempts")
+    if t.pace:
+        recent = [wpm for _, wpm in t.pace][-PACE_SHOWN:]
+        lines.append(
+            f"  words per minute, oldest to newest: {' '.join(f'{v:.0f}' for v in recent)}"
+            f"  {sparkline(recent)}  (comfortable: {COMFORTABLE_WPM[0]:.0f}–"
+            f"{COMFORTABLE_WPM[1]:.0f})"
+        )
+    return "\n".join(lines)
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """One bar character per value, from the lowest to the highest."""
+    lo, hi = min(values), max(values)
+    if hi - lo < 1e-9:
+        return SPARKS[3] * len(values)
+    return "".join(SPARKS[round((v - lo) / (hi - lo) * (len(SPARKS) - 1))] for v in values)
+
+
+# --- review --------------------------------------------------------------------------------------
+
+
+def stored_text(stored: StoredAttempt) -> str:
+    """A stored attempt's report again, under its number and time."""
+    a = stored.attempt
+    return f"Attempt {a.id}, {a.local_time:%Y-%m-%d %H:%M}\n" + TextWriter().result(stored.report)
+
+
+def stored_json(stored: StoredAttempt) -> str:
+    a = stored.attempt
+    data = {"attempt": a.id, "created_at": a.created_at, **as_json(stored.report)}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def recheck_text(done: Recheck) -> str:
+    """What changed when a stored attempt was checked again, one line each."""
+    now = done.after
+    lines = [f"Rechecked attempt {done.attempt_id} with {now.model}:"]
+    changes = done.changes or ["nothing changed: the same parts were heard"]
+    lines.extend(f"  {line}" for line in changes)
+    heard = len(now.elements) - len(now.missed)
+    lines.append(f"  now: {heard} of {len(now.elements)} parts heard")
+    return "\n".join(lines)
+
+
+def recheck_json(done: Recheck) -> str:
+    data = {
+        "attempt": done.attempt_id,
+        "changes": done.changes,
+        "before": as_json(done.before),
+        "after": as_json(done.after),
+    }
+    return json.dumps(data, ensure_ascii=False)

@@ -1,0 +1,381 @@
+"""Every checked close, kept in SQLite in the user data directory, so progress can be seen.
+
+One row per attempt (when, the source and its recording, the scenario, the model, the duration,
+pace, fillers, the extras and the whole report as JSON) and one row per part of the close (found,
+score, evidence, when it was said). The schema grows by numbered migrations, applied in order and
+counted in ``PRAGMA user_version``, so a later voiceclose opens an older database and an older one
+refuses a newer database instead of damaging it. WAL mode, a busy timeout and one transaction per
+attempt keep the database whole under two batches at once and a process killed mid-write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from voiceclose.errors import AttemptNotFound, HistoryError
+from voiceclose.paths import data_dir, writable
+from voiceclose.results import (
+    ELEMENTS,
+    Attempt,
+    ElementResult,
+    Report,
+    StoredAttempt,
+    recording_of,
+)
+from voiceclose.results_json import as_json, report_from_json
+from voiceclose.store import migrations
+
+DB_NAME = "history.db"
+BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another process's transaction to finish
+WAL_RETRY_S = 0.05  # pause between tries to switch a brand-new database to WAL mode
+
+_ATTEMPT_COLUMNS = (
+    "id, created_at, source, recording, kind, scenario, model, duration_s, complete, missed, "
+    "words_per_minute, fillers, extras"
+)
+
+
+def history_path() -> Path:
+    """The history database, in the user data directory (VOICECLOSE_HOME moves it)."""
+    return data_dir() / DB_NAME
+
+
+class History:
+    """The history database, open. Use ``open_for_writing`` or ``open_for_reading``."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, writable: bool):
+        self._conn = conn
+        self.path = path
+        self.writable = writable
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def add(self, report: Report, when: datetime | None = None) -> int:
+        """Store one checked close in its own transaction; returns its attempt id."""
+        when = (when or datetime.now(UTC)).astimezone(UTC)
+        recording = recording_of(report)
+        size = mtime = None
+        if recording is not None:
+            try:
+                stat = recording.stat()
+                size, mtime = stat.st_size, stat.st_mtime_ns
+            except OSError:
+                pass
+        extras = dataclasses.asdict(report.extras)
+        row = (
+            when.isoformat(timespec="microseconds"),
+            report.source,
+            str(recording) if recording else None,
+            size,
+            mtime,
+            report.kind,
+            report.prompt,
+            report.model,
+            report.duration_s,
+            int(report.complete),
+            json.dumps(report.missed),
+            extras.get("words_per_minute"),
+            extras.get("fillers"),
+            json.dumps(extras, ensure_ascii=False),
+            json.dumps(as_json(report, explain=True), ensure_ascii=False),
+        )
+        with self._transaction():
+            cursor = self._conn.execute(
+                "INSERT INTO attempts (created_at, source, recording, recording_size, "
+                "recording_mtime_ns, kind, scenario, model, duration_s, complete, missed, "
+                "words_per_minute, fillers, extras, report) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            attempt_id = cursor.lastrowid
+            self._conn.executemany(
+                "INSERT INTO elements (attempt_id, element, found, score, evidence, start_s, "
+                "end_s) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (attempt_id, name, int(e.found), e.score, e.evidence, e.start_s, e.end_s)
+                    for name, e in report.elements.items()
+                ],
+            )
+        return attempt_id
+
+    def attempts(
+        self,
+        scenario: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int | None = None,
+    ) -> list[Attempt]:
+        """Stored attempts, oldest first; with ``limit``, only the latest ``limit`` of them.
+
+        ``since`` and ``until`` are days in local time, both included.
+        """
+        where, params = [], []
+        if scenario is not None:
+            where.append("scenario = ?")
+            params.append(scenario)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(_utc_start_of(since))
+        if until is not None:
+            where.append("created_at < ?")
+            params.append(_utc_start_of(until + timedelta(days=1)))
+        sql = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self._read(sql, params)
+        elements = self._elements([row[0] for row in rows])
+        return [_attempt(row, elements.get(row[0], {})) for row in reversed(rows)]
+
+    def get(self, attempt_id: int | None = None) -> StoredAttempt:
+        """One attempt with its report: by id, or the latest when ``attempt_id`` is None."""
+        sql = f"SELECT {_ATTEMPT_COLUMNS}, report, recording_size, recording_mtime_ns FROM attempts"
+        if attempt_id is None:
+            rows = self._read(sql + " ORDER BY id DESC LIMIT 1", ())
+            if not rows:
+                raise AttemptNotFound(
+                    "no attempts in the history yet (voiceclose check and practice add them)"
+                )
+        else:
+            rows = self._read(sql + " WHERE id = ?", (attempt_id,))
+            if not rows:
+                raise AttemptNotFound(
+                    f"no attempt {attempt_id} in the history (voiceclose history lists them)"
+                )
+        row = rows[0]
+        attempt = _attempt(row[:13], self._elements([row[0]]).get(row[0], {}))
+        try:
+            report = report_from_json(json.loads(row[13]))
+        except (ValueError, TypeError, KeyError) as e:
+            raise HistoryError(
+                f"attempt {attempt.id} is stored in a form this voiceclose cannot read ({e})"
+            ) from e
+        return StoredAttempt(attempt, report, row[14], row[15])
+
+    def count(self) -> int:
+        return self._read("SELECT count(*) FROM attempts", ())[0][0]
+
+    def _elements(self, ids: Sequence[int]) -> dict[int, dict[str, ElementResult]]:
+        found: dict[int, dict[str, ElementResult]] = {}
+        for start in range(0, len(ids), 500):  # SQLite limits the number of parameters
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for attempt_id, name, *values in self._read(
+                "SELECT attempt_id, element, found, score, evidence, start_s, end_s "
+                f"FROM elements WHERE attempt_id IN ({marks})",
+                chunk,
+            ):
+                found.setdefault(attempt_id, {})[name] = ElementResult(bool(values[0]), *values[1:])
+        return {i: {name: parts[name] for name in _ordered(parts)} for i, parts in found.items()}
+
+    def _read(self, sql: str, params: Sequence) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as e:
+            raise HistoryError(_problem(e, self.path)) from e
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction, holding the write lock from its start (BEGIN IMMEDIATE)."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise HistoryError(_problem(e, self.path)) from e
+        try:
+            yield
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            self._rollback()
+            raise HistoryError(_problem(e, self.path)) from e
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+
+def open_for_writing(path: Path | None = None) -> History:
+    """The history, created (and migrated) if need be, ready for ``add``.
+
+    Raises HistoryError with one line for a read-only directory, a damaged database or one from
+    a newer voiceclose.
+    """
+    path = path or history_path()
+    _not_a_folder(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise HistoryError(f"cannot create {path.parent} ({e.strerror or e})") from e
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as e:
+        raise HistoryError(_problem(e, path)) from e
+    history = History(conn, path, writable=True)
+    with _closed_on_failure(conn, path):
+        _check_version(conn, path)
+        _use_wal(conn, path)
+        conn.execute("PRAGMA synchronous = FULL")  # a finished attempt survives a power cut too
+        conn.execute("PRAGMA foreign_keys = ON")
+        _migrate(history)
+    return history
+
+
+def open_for_reading(path: Path | None = None) -> History | None:
+    """The history for listing and review, or None when nothing was ever stored.
+
+    A read-only directory still reads; an older database is migrated when it can be written.
+    """
+    path = path or history_path()
+    if not path.exists():
+        return None
+    _not_a_folder(path)
+    # a read-only folder cannot hold WAL's shared-memory file: read the file as it stands
+    for query in ("mode=rw", "mode=ro", "immutable=1"):
+        conn = None
+        try:
+            conn = sqlite3.connect(
+                f"{path.absolute().as_uri()}?{query}",
+                uri=True,
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,
+            )
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            break
+        except sqlite3.Error as e:
+            if conn is not None:
+                conn.close()
+            problem = e
+            if "not a database" in str(e):
+                raise HistoryError(_problem(e, path)) from e
+    else:
+        raise HistoryError(_problem(problem, path)) from problem
+    history = History(conn, path, writable=query == "mode=rw")
+    with _closed_on_failure(conn, path):
+        version = _check_version(conn, path)
+        if version < len(migrations.MIGRATIONS):
+            if not history.writable:
+                raise HistoryError(
+                    f"{path} is from an older voiceclose and needs updating, but it is read-only"
+                )
+            _migrate(history)
+    return history
+
+
+@contextmanager
+def _closed_on_failure(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """Close ``conn`` if preparing it fails; a database error becomes one HistoryError line."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        conn.close()
+        raise HistoryError(_problem(e, path)) from e
+    except HistoryError:
+        conn.close()
+        raise
+
+
+def _not_a_folder(path: Path) -> None:
+    if path.is_dir():
+        raise HistoryError(f"{path} is a folder, not a voiceclose history database")
+
+
+def _check_version(conn: sqlite3.Connection, path: Path) -> int:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    known = len(migrations.MIGRATIONS)
+    if version > known:
+        raise HistoryError(
+            f"{path} was written by a newer voiceclose (history schema {version}, this one knows "
+            f"up to {known}); upgrade voiceclose, or set VOICECLOSE_HOME elsewhere"
+        )
+    return version
+
+
+def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
+    """WAL lets readers and one writer work at once and keeps a killed writer's work atomic."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as e:  # another process is creating the same database
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_RETRY_S)
+
+
+def _migrate(history: History) -> None:
+    conn = history._conn
+    if conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS):
+        return
+    with history._transaction():
+        # read again inside the write lock: another process may have migrated meanwhile
+        version = _check_version(conn, history.path)
+        for number in range(version, len(migrations.MIGRATIONS)):
+            for statement in migrations.MIGRATIONS[number]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+
+
+def _problem(error: sqlite3.Error, path: Path) -> str:
+    """One line for what went wrong with the database file."""
+    text = str(error)
+    if "readonly" in text or "read-only" in text:
+        return f"{path} is read-only"
+    if "unable to open" in text:
+        folder = path.parent
+        if folder.exists() and not writable(folder):
+            return f"{folder} is read-only"
+        return f"cannot open {path} (is its folder read-only?)"
+    if "not a database" in text or "malformed" in text:
+        return f"{path} is not a voiceclose history database, or is damaged ({text})"
+    if "locked" in text or "busy" in text:
+        return f"{path} stayed locked by another voiceclose for over {BUSY_TIMEOUT_S:g} s"
+    return f"{path}: {text}"
+
+
+def _attempt(row: Sequence, elements: dict[str, ElementResult]) -> Attempt:
+    return Attempt(
+        id=row[0],
+        created_at=row[1],
+        source=row[2],
+        recording=row[3],
+        kind=row[4],
+        scenario=row[5],
+        model=row[6],
+        duration_s=row[7],
+        complete=bool(row[8]),
+        missed=json.loads(row[9]),
+        elements=elements,
+        words_per_minute=row[10],
+        fillers=row[11],
+        extras=json.loads(row[12]),
+    )
+
+
+def _ordered(parts: dict[str, ElementResult]) -> list[str]:
+    known = [e for e in ELEMENTS if e in parts]
+    return known + sorted(set(parts) - set(known))
+
+
+def _utc_start_of(day: date) -> str:
+    local = datetime(day.year, day.month, day.day).astimezone()
+    return local.astimezone(UTC).isoformat(timespec="microseconds")

@@ -1,0 +1,47 @@
+"""The history's schema, as numbered migrations.
+
+Applied in order by ``history`` and counted in ``PRAGMA user_version``, so a later voiceclose opens
+an older database and an older one refuses a newer database instead of damaging it.
+"""
+
+# Each migration is a list of statements, applied in one transaction; its number is its place in
+# this tuple (user_version counts the migrations applied). Never edit one that has shipped: add
+# the next.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (  # 1: attempts and each part's result
+        """
+        CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,      -- UTC, ISO 8601 with microseconds
+            source TEXT NOT NULL,          -- as the user gave it
+            recording TEXT,                -- absolute path of the audio, for review
+            recording_size INTEGER,        -- bytes, and modification time, when it was checked
+            recording_mtime_ns INTEGER,
+            kind TEXT NOT NULL,            -- audio | text
+            scenario TEXT,                 -- the practice scenario, if any
+            model TEXT,
+            duration_s REAL,
+            complete INTEGER NOT NULL,
+            missed TEXT NOT NULL,          -- JSON list of the parts missed
+            words_per_minute REAL,
+            fillers INTEGER,
+            extras TEXT NOT NULL,          -- JSON
+            report TEXT NOT NULL           -- JSON: the whole report, words and candidates included
+        )
+        """,
+        "CREATE INDEX attempts_by_time ON attempts (created_at)",
+        "CREATE INDEX attempts_by_scenario ON attempts (scenario, created_at)",
+        """
+        CREATE TABLE elements (
+            attempt_id INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,
+            element TEXT NOT NULL,
+            found INTEGER NOT NULL,
+            score REAL NOT NULL,
+            evidence TEXT,
+            start_s REAL,
+            end_s REAL,
+            PRIMARY KEY (attempt_id, element)
+        )
+        """,
+    ),
+)
