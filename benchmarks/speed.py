@@ -283,7 +283,7 @@ def _practice_once(server, close: Path, out: Path, env: dict, stop: list) -> tup
     def watch() -> None:
         for line in proc.stderr:
             said.append(line)
-            if line.startswith("Recording to"):
+            if "Recording to" in line:
                 started.set()
             elif "Checking..." in line:
                 marks["stopped"] = time.monotonic()

@@ -13,7 +13,7 @@ from voiceclose.asr import live
 from voiceclose.asr.live import LiveTranscriber
 from voiceclose.asr.transcribe import transcribe
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
-from voiceclose.audio.recorder import _SpeechTracker
+from voiceclose.audio.levels import SpeechTracker
 from voiceclose.check.engine import check
 from voiceclose.results import Transcript, Word
 
@@ -28,7 +28,7 @@ def fed_live(path, model) -> tuple[Transcript, list[tuple[float, float]]]:
     """``path`` fed block by block, with the recorder's own speech tracking; the pieces cut."""
     samples = load_audio(path).samples
     samples = np.concatenate([samples, np.zeros(2 * SAMPLE_RATE, np.float32)])  # the pause
-    tracker = _SpeechTracker(SAMPLE_RATE)
+    tracker = SpeechTracker(SAMPLE_RATE)
     transcriber = LiveTranscriber(lambda: model)
     pieces = []
     take = transcriber._take

@@ -57,8 +57,8 @@ class Practice:
                 assert self.proc.poll() is None, f"practice exited early: {self.err_lines}"
                 continue
             self.err_lines.append(line)
-            if line.startswith("Recording to "):
-                return Path(line[len("Recording to ") :].split(" from ")[0])
+            if "Recording to " in line:  # after the "speak now" cue
+                return Path(line.split("Recording to ", 1)[1].split(" from ")[0])
         raise AssertionError(f"recording never started: {self.err_lines}")
 
     def finish(self, timeout: float = 240) -> tuple[int, str, str]:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from voiceclose.audio import devices
-from voiceclose.audio.recorder import SAMPLE_RATE, _SpeechTracker, new_recording_path, pick_rate
+from voiceclose.audio.levels import SpeechTracker
+from voiceclose.audio.recorder import SAMPLE_RATE, new_recording_path, pick_rate
 from voiceclose.errors import DeviceError
 
 
@@ -49,11 +50,11 @@ def last_level(tracker, signal, rate=SAMPLE_RATE):
 
 
 def test_warns_about_silence_and_clipping():
-    silent = last_level(_SpeechTracker(SAMPLE_RATE), np.zeros(3 * SAMPLE_RATE, np.float32))
+    silent = last_level(SpeechTracker(SAMPLE_RATE), np.zeros(3 * SAMPLE_RATE, np.float32))
     assert "no sound" in silent.warning
     t = np.arange(2 * SAMPLE_RATE) / SAMPLE_RATE
     loud = np.clip(3 * np.sin(2 * np.pi * 200 * t), -1, 1).astype(np.float32)
-    assert "clipping" in last_level(_SpeechTracker(SAMPLE_RATE), loud).warning
+    assert "clipping" in last_level(SpeechTracker(SAMPLE_RATE), loud).warning
 
 
 def test_tracks_speech_at_another_rate(manifest):
@@ -64,7 +65,7 @@ def test_tracks_speech_at_another_rate(manifest):
 
     speech, rate = sf.read(SAMPLES / "complete_close_slt.flac", dtype="float32")
     at_48k = soxr.resample(speech[: 8 * rate], rate, 48000).astype(np.float32)
-    tracker = _SpeechTracker(48000)
+    tracker = SpeechTracker(48000)
     last_level(tracker, at_48k, 48000)
     assert tracker.heard
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,18 +102,36 @@ def _walk(root: Path, suffixes: set[str]) -> Iterator[Path]:
 
 
 class Checker:
-    """Checks inputs one by one, loading the model once, on the first audio input."""
+    """Checks inputs one by one, loading the model once, on the first audio input.
+
+    Use it as a context manager (or call ``close``): the model and the rules load in background
+    threads, and a process must not end while they are inside native code (PyTorch aborts the
+    whole process: "terminate called without an active exception")."""
 
     def __init__(self, options: Options | None = None):
         self.options = options or Options()
         self._loader = ModelLoader(self.options.model)
+        self._background: list[threading.Thread] = []
 
     def prefetch(self, all_rules: bool = False) -> None:
         """Start loading the model and compiling the rules in the background (``all_rules``:
         every rule, not only those a transcript turns out to need)."""
         if not self.options.text:
             self._loader.start()
-        warm_up(all_rules)
+        self._background.append(warm_up(all_rules))
+
+    def close(self) -> None:
+        """Wait for the background work to finish (it cannot be interrupted mid-way)."""
+        self._loader.wait()
+        for thread in self._background:
+            thread.join()
+        self._background.clear()
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     @property
     def model(self) -> LoadedModel:

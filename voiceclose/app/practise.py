@@ -14,6 +14,7 @@ from voiceclose.asr.live import LiveTranscriber
 from voiceclose.audio.devices import InputDevice, input_devices
 from voiceclose.audio.recorder import Level, Recorder, Recording, RecordOptions
 from voiceclose.errors import InputError
+from voiceclose.paths import recordings_dir
 from voiceclose.results import Failure, Report, Result
 from voiceclose.results_json import as_json
 
@@ -34,40 +35,95 @@ class PracticeResult:
     saved_report: Path | None  # the JSON saved beside the recording
 
 
-def practise(
-    scenario: Scenario,
-    record: RecordOptions,
-    model: str,
-    recorder: Recorder | None = None,
-    on_level: Callable[[Level], None] | None = None,
-    on_start: Callable | None = None,
-    on_stopped: Callable[[Recording], None] | None = None,
-) -> PracticeResult:
-    """Record a close for ``scenario`` and check it against the scenario's needs.
+class Practice:
+    """One attempt at a scenario. ``prepare`` before asking the person to speak: the microphone,
+    speech detection, the model and the rules all start then, so recording begins the moment
+    they are ready. ``record`` records and checks; ``close`` (or the ``with`` block) waits for
+    every background thread, whatever happened, so no exit path aborts inside native code."""
 
-    The model loads in the background while the person speaks, so the report follows quickly.
-    """
-    checker = Checker(Options(model=model, last_minutes=0, scenario=scenario))
-    checker.prefetch(all_rules=True)
-    live = LiveTranscriber(checker.get_model)
-    recorder = recorder or Recorder(record)
-    recording = recorder.run(on_level=on_level, on_start=on_start, on_audio=live.feed)
-    if on_stopped:
-        on_stopped(recording)
-    try:
-        heard = live.finish()
-    except Exception:  # noqa: BLE001 - transcribing the saved file instead gives the same report
-        heard = None
-    try:
-        report = checker.check_audio_file(str(recording.path), recording.path, heard)
-    except InputError as e:
-        return PracticeResult(recording, Failure(str(recording.path), e.problem), None)
-    report = dataclasses.replace(
-        report,
-        recording=str(recording.path),
-        notes=[*_recording_notes(recording), *report.notes],
+    def __init__(self, scenario: Scenario, record: RecordOptions, model: str):
+        self.scenario = scenario
+        self.checker = Checker(Options(model=model, last_minutes=0, scenario=scenario))
+        self.recorder = Recorder(record)
+        self._live: LiveTranscriber | None = None
+
+    def __enter__(self) -> Practice:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def prepare(self) -> None:
+        """Start the model and the rules loading and open the microphone (DeviceError if it
+        cannot be used)."""
+        self.checker.prefetch(all_rules=True)
+        self.recorder.open()
+        self._live = LiveTranscriber(self.checker.get_model)
+
+    def stop(self, reason: str = "enter") -> None:
+        """End the recording (from any thread)."""
+        self.recorder.stop(reason)
+
+    def record(
+        self,
+        on_level: Callable[[Level], None] | None = None,
+        on_start: Callable | None = None,
+        on_stopped: Callable[[Recording], None] | None = None,
+    ) -> PracticeResult:
+        """Record the close and check it against the scenario's needs; the report follows the
+        stop quickly, since the words were transcribed while they were said."""
+        if self._live is None:
+            self.prepare()
+        recording = self.recorder.run(
+            on_level=on_level, on_start=on_start, on_audio=self._live.feed
+        )
+        if on_stopped:
+            on_stopped(recording)
+        try:
+            heard = self._live.finish()
+        except Exception:  # noqa: BLE001 - transcribing the saved file gives the same report
+            heard = None
+        try:
+            report = self.checker.check_audio_file(str(recording.path), recording.path, heard)
+        except InputError as e:
+            return PracticeResult(recording, Failure(str(recording.path), e.problem), None)
+        report = dataclasses.replace(
+            report,
+            recording=str(recording.path),
+            notes=[*_recording_notes(recording), *report.notes],
+        )
+        return PracticeResult(recording, report, _save(report, recording.path))
+
+    def close(self) -> None:
+        self.recorder.close()
+        if self._live is not None:
+            self._live.cancel()
+        self.checker.close()
+
+
+def practise(scenario: Scenario, record: RecordOptions, model: str, **callbacks) -> PracticeResult:
+    """Prepare, record and check one close (``callbacks`` as for ``Practice.record``)."""
+    with Practice(scenario, record, model) as practice:
+        practice.prepare()
+        return practice.record(**callbacks)
+
+
+def record_options(
+    scenario: Scenario,
+    out_dir: Path | None,
+    device: str | None,
+    max_seconds: float,
+    stop_after_silence_s: float | None,
+) -> RecordOptions:
+    """Where and how a practice recording is made (default folder: recordings/ in the user's
+    data folder)."""
+    return RecordOptions(
+        out_dir=out_dir or recordings_dir(),
+        label=scenario.name,
+        device=device,
+        max_seconds=max_seconds,
+        stop_after_silence_s=stop_after_silence_s,
     )
-    return PracticeResult(recording, report, _save(report, recording.path))
 
 
 def microphones() -> list[InputDevice]:

@@ -38,6 +38,7 @@ class LiveTranscriber:
         self._error: BaseException | None = None
         self._wake = threading.Condition()
         self._stopping = False
+        self._cancelled = False
         self._worker = threading.Thread(target=self._work, daemon=True)
         self._worker.start()
 
@@ -48,6 +49,14 @@ class LiveTranscriber:
             self._speech.append((self._total, self._total + len(samples), speaking))
             self._total += len(samples)
             self._wake.notify()
+
+    def cancel(self) -> None:
+        """Stop without transcribing what is left, once the piece in hand is done (a piece
+        under way cannot be interrupted: it is inside the model)."""
+        with self._wake:
+            self._cancelled = self._stopping = True
+            self._wake.notify()
+        self._worker.join()
 
     def finish(self) -> Transcript:
         """Transcribe what is left and return the transcript of everything fed."""
@@ -67,6 +76,8 @@ class LiveTranscriber:
                 with self._wake:
                     while not self._stopping and self._next_cut() is None:
                         self._wake.wait()
+                    if self._cancelled:
+                        return
                     cut, at_pause = (self._total, True) if self._stopping else self._next_cut()
                     audio = self._take(cut)
                 if audio is None:

@@ -123,6 +123,11 @@ class ModelLoader:
         except BaseException as e:  # handed to whoever asks for the model
             self._error = e
 
+    def wait(self) -> None:
+        """Return once no loading is under way (whether or not it succeeded)."""
+        if self._thread is not None:
+            self._thread.join()
+
     def get(self) -> LoadedModel:
         """The model, once loaded; a loading error is raised here, in the caller's thread."""
         self.start()

@@ -1,15 +1,20 @@
 """Record from the microphone straight to disk, so that nothing said is ever lost.
 
-The PortAudio callback only copies each block into a queue; the main thread writes every block to
-a WAV file as it arrives, keeps the header current and syncs the file to disk every second, so a
-kill -9 or a crash loses at most the last block (and voiceclose reads unfinished headers anyway).
-Each recording gets a new file that never replaces another. Ctrl-C, ``stop()`` (Enter), a time
-limit or trailing silence end a recording cleanly; a vanished device or a failing disk end it with
-a one-line problem, keeping what was written.
+``open`` starts the microphone before the person is asked to speak (resolving the device and
+loading speech detection take seconds); until ``run`` starts the recording, only the last
+PRE_ROLL_S of audio is kept, and it becomes the start of the file, so a first word said the moment
+Enter is pressed is kept. The PortAudio callback only copies each block into a queue; a writer
+thread of its own does nothing but write each block to the WAV file as it arrives (keeping the
+header current and syncing to disk every SYNC_EVERY_S), so the file keeps up with the microphone
+however busy the machine is, and a kill -9 loses at most the block in hand. The main thread
+follows behind with the level meter, speech detection and the live transcript. Ctrl-C, ``stop()``
+(Enter), the time limit (exact, to the sample) or trailing silence end a recording cleanly; a
+vanished device or a failing disk end it with a one-line problem, keeping what was written.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import queue
@@ -25,20 +30,24 @@ import numpy as np
 
 from voiceclose.audio.decode import SAMPLE_RATE
 from voiceclose.audio.devices import InputDevice, resolve, sounddevice
+from voiceclose.audio.levels import Level, SpeechTracker
 from voiceclose.defaults import DEFAULT_MAX_SECONDS
 from voiceclose.errors import DeviceError
 
 BLOCK_S = 0.1  # seconds of audio per block handed from PortAudio to the writer
-SYNC_EVERY_S = 1.0  # how often the file is pushed to the disk itself (fsync)
+PRE_ROLL_S = 0.3  # audio from just before the start that begins the file
+STREAM_LATENCY_S = 0.1  # what PortAudio may hold back before handing a block over
+PULSE_LATENCY_ENV = ("PULSE_LATENCY_MSEC", "30")  # asks PulseAudio (through ALSA's pulse plugin,
+# which ignores PortAudio's request) for little buffering: otherwise a source may deliver audio in
+# chunks of up to two seconds, seconds a kill -9 would lose and a "speak now" would not have heard
+SYNC_EVERY_S = 0.5  # how often the file is pushed to the disk itself (fsync)
 DEVICE_TIMEOUT_S = 3.0  # no audio for this long from a running stream: the device is gone
 FIRST_BLOCK_TIMEOUT_S = 10.0  # a stream just started may take a while to deliver (PulseAudio
 # resumes a suspended source; a busy CPU delays the first callback)
-SILENT_DBFS = -65.0  # below this the input is silent (muted, or the wrong device)
-QUIET_DBFS = -35.0  # speech peaking below this is too quiet to transcribe well
-CLIP_LEVEL = 0.99  # a sample this close to full scale is clipping
-WARN_AFTER_S = 2.0  # how long a condition lasts before it is worth a warning
-SPEECH_PROB = 0.5  # Silero probability above which a block holds speech
+POLL_S = 0.2  # how often a waiting loop looks at the stop flag and the device
 HEADER_AUTO_UPDATE = 0x1061  # libsndfile's SFC_SET_UPDATE_HEADER_AUTO
+
+__all__ = ["Level", "Recorder", "RecordOptions", "Recording", "new_recording_path"]
 
 
 @dataclass(frozen=True)
@@ -51,16 +60,6 @@ class RecordOptions:
 
 
 @dataclass(frozen=True)
-class Level:
-    """How the recording is going, for a live display."""
-
-    elapsed_s: float
-    level_dbfs: float  # peak of the latest block
-    speaking: bool
-    warning: str | None  # silent, too quiet, clipping
-
-
-@dataclass(frozen=True)
 class Recording:
     path: Path
     seconds: float
@@ -70,6 +69,9 @@ class Recording:
     overflows: int  # times the input overflowed (audio was lost before it reached us)
     speech_heard: bool
     problem: str | None = None  # why a device or disk failure ended it, in one line
+    kept_before_start_s: float = 0.0  # audio from before ``run`` began the file (the pre-roll)
+    first_sample_after_start_s: float = 0.0  # when the file's first sample was heard, from the
+    # moment ``run`` began (negative: the pre-roll holds audio from before it)
 
 
 def new_recording_path(out_dir: Path, label: str, now: datetime | None = None) -> Path:
@@ -101,42 +103,172 @@ def pick_rate(check: Callable[[int], None], device_rate: float) -> int:
 
 
 class _Capture:
-    """All the PortAudio callback touches: a queue, an overflow count, the last block's time."""
+    """All the PortAudio callback touches: before the recording starts, a short pre-roll that
+    forgets older audio; once it starts, a queue for the writer. Also the overflow count and
+    when the last block came."""
 
-    def __init__(self):
-        self.blocks: queue.Queue[np.ndarray] = queue.Queue()
+    def __init__(self, rate: int):
+        self.blocks: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue()
+        self._pre_roll: collections.deque = collections.deque(
+            maxlen=max(1, round(PRE_ROLL_S / BLOCK_S))
+        )
+        self._recording = False
+        self._lock = threading.Lock()
+        self.rate = rate
         self.overflows = 0
         self.last_block = time.monotonic()
         self.received = False
+        self._flowing = threading.Event()
 
     def started(self) -> None:
         """The stream is running: the device's silence is timed from now."""
         self.last_block = time.monotonic()
+
+    def begin(self) -> float:
+        """Start queueing for the file, the pre-roll first; returns the seconds of pre-roll."""
+        with self._lock:
+            kept = list(self._pre_roll)
+            self._pre_roll.clear()
+            for item in kept:
+                self.blocks.put(item)
+            self._recording = True
+        return sum(len(block) for _, block in kept) / self.rate
+
+    def first_heard(self, arrived: float, frames: int) -> float:
+        """When the first sample of a block that arrived at ``arrived`` was heard."""
+        return arrived - frames / self.rate
+
+    def end(self) -> None:
+        """No more blocks: the writer stops at this mark."""
+        with self._lock:
+            self._recording = False
+            self.blocks.put(None)
+
+    def first_block(self, timeout_s: float) -> bool:
+        """Wait until the stream has delivered audio (a resuming source can take two seconds);
+        False if it has not within ``timeout_s`` (the recording loop then reports it gone)."""
+        return self._flowing.wait(timeout_s)
 
     def silent_too_long(self) -> bool:
         limit = DEVICE_TIMEOUT_S if self.received else FIRST_BLOCK_TIMEOUT_S
         return time.monotonic() - self.last_block > limit
 
     def callback(self, indata, frames, when, status) -> None:
+        now = time.monotonic()
         if status.input_overflow:
             self.overflows += 1
-        self.blocks.put(indata.copy())
-        self.last_block = time.monotonic()
+        with self._lock:
+            (self.blocks.put if self._recording else self._pre_roll.append)((now, indata.copy()))
+        self.last_block = now
         self.received = True
+        self._flowing.set()
+
+
+class _Writer(threading.Thread):
+    """Writes every queued block to the file the moment it arrives, and nothing else: the file
+    never lags the microphone by more than a block, whatever else the machine is doing. Ends the
+    recording at exactly ``max_frames``; hands each written block on for the meter."""
+
+    def __init__(self, recorder: Recorder, capture: _Capture, sound_file, max_frames: int):
+        super().__init__(name="voiceclose-writer", daemon=True)
+        self.recorder, self.capture, self.file = recorder, capture, sound_file
+        self.max_frames = max_frames
+        self.written = 0
+        self.first_sample_at: float | None = None  # time.monotonic() when it was heard
+        self.problem: str | None = None
+        self.written_blocks: queue.Queue[np.ndarray | None] = queue.Queue()
+
+    def run(self) -> None:
+        last_sync = time.monotonic()
+        try:
+            while (item := self.capture.blocks.get()) is not None:
+                if self.problem or self.written >= self.max_frames:
+                    continue  # drain to the end mark; nothing more goes into the file
+                if self.first_sample_at is None:
+                    self.first_sample_at = self.capture.first_heard(item[0], len(item[1]))
+                block = item[1][: self.max_frames - self.written]
+                try:
+                    self.file.write(block)
+                except (OSError, RuntimeError, AssertionError) as e:  # soundfile asserts too
+                    self.problem = _write_problem(e, self.recorder.path)
+                    self.recorder.stop("disk")
+                    continue
+                self.written += len(block)
+                self.written_blocks.put(block)
+                if self.written >= self.max_frames:
+                    self.recorder.stop("max-seconds")
+                if time.monotonic() - last_sync >= SYNC_EVERY_S:
+                    with contextlib.suppress(Exception):
+                        self.file.flush()  # libsndfile's sf_write_sync: fsync
+                    last_sync = time.monotonic()
+        finally:
+            self.written_blocks.put(None)
+
+
+def _write_problem(error: BaseException, path: Path | None) -> str:
+    reason = getattr(error, "strerror", None) or "the disk refused the write: full?"
+    return f"could not write to {path} ({reason}); the recording stopped, what was saved is kept"
 
 
 class Recorder:
-    """One recording. ``run`` blocks until it ends; ``stop`` (from any thread) ends it."""
+    """One recording: ``open`` the microphone (before asking the person to speak), then ``run``
+    blocks until the recording ends; ``stop`` (from any thread) ends it; ``close`` releases the
+    microphone if ``run`` never came."""
 
     def __init__(self, options: RecordOptions):
         self.options = options
         self._stop = threading.Event()
         self._stopped_by = "enter"
+        self._stream = None
+        self._capture: _Capture | None = None
+        self.device: InputDevice | None = None
+        self.rate = SAMPLE_RATE
+        self.path: Path | None = None
+        self._tracker: SpeechTracker | None = None
 
     def stop(self, reason: str = "enter") -> None:
         if not self._stop.is_set():
             self._stopped_by = reason
             self._stop.set()
+
+    def open(self) -> None:
+        """Find the device, load speech detection and start the microphone (nothing is written
+        until ``run``). Raises DeviceError in one line when it cannot be used."""
+        if self._stream is not None:
+            return
+        os.environ.setdefault(*PULSE_LATENCY_ENV)  # read by libpulse when the stream connects
+        sd = sounddevice()
+        self.device = resolve(self.options.device)
+        self.rate = pick_rate(
+            lambda r: sd.check_input_settings(device=self.device.index, channels=1, samplerate=r),
+            self.device.default_rate,
+        )
+        self._tracker = SpeechTracker(self.rate)
+        self._capture = _Capture(self.rate)
+        try:
+            stream = sd.InputStream(
+                device=self.device.index,
+                channels=1,
+                samplerate=self.rate,
+                dtype="float32",
+                blocksize=int(self.rate * BLOCK_S),
+                latency=STREAM_LATENCY_S,
+                callback=self._capture.callback,
+            )
+            stream.start()
+        except sd.PortAudioError as e:
+            raise DeviceError(f"the microphone {self.device.name!r} cannot be opened ({e})") from e
+        self._stream = stream
+        self._capture.started()
+        self._capture.first_block(FIRST_BLOCK_TIMEOUT_S)  # audio is flowing: ready to record
+
+    def close(self) -> None:
+        """Release the microphone (safe to call more than once)."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.abort(ignore_errors=True)
+                stream.close(ignore_errors=True)
 
     def run(
         self,
@@ -144,106 +276,79 @@ class Recorder:
         on_start: Callable[[Path, InputDevice, int], None] | None = None,
         on_audio: Callable[[np.ndarray, bool], None] | None = None,
     ) -> Recording:
-        """Record until stopped. Ctrl-C stops it too when called from the main thread.
+        """Start the recording (opening the microphone first if need be) and record until it is
+        stopped. Ctrl-C stops it too when called from the main thread.
 
+        ``on_start`` is called the moment audio goes to the file (the time to say "speak now");
         ``on_audio`` receives every block once it is on disk: 16 kHz mono, and whether it held
         speech (for transcribing while the person speaks)."""
-        sd = sounddevice()
-        device = resolve(self.options.device)
-        rate = pick_rate(
-            lambda r: sd.check_input_settings(device=device.index, channels=1, samplerate=r),
-            device.default_rate,
-        )
-        tracker = _SpeechTracker(rate)
-        capture = _Capture()
-        path = new_recording_path(self.options.out_dir, self.options.label)
-        with self._ctrl_c_stops(), _wav_writer(path, rate) as writer:
-            try:
-                stream = sd.InputStream(
-                    device=device.index,
-                    channels=1,
-                    samplerate=rate,
-                    dtype="float32",
-                    blocksize=int(rate * BLOCK_S),
-                    callback=capture.callback,
-                )
-                stream.start()
-                capture.started()
-            except sd.PortAudioError as e:
-                path.unlink(missing_ok=True)  # nothing was recorded
-                raise DeviceError(f"the microphone {device.name!r} cannot be opened ({e})") from e
+        self.open()
+        capture, tracker = self._capture, self._tracker
+        try:
+            self.path = new_recording_path(self.options.out_dir, self.options.label)
+        except OSError:
+            self.close()
+            raise
+        max_frames = int(round(self.options.max_seconds * self.rate))
+        with self._ctrl_c_stops(), _wav_writer(self.path, self.rate) as sound_file:
+            writer = _Writer(self, capture, sound_file, max_frames)
+            writer.start()
+            started = time.monotonic()
+            kept = capture.begin()
             if on_start:
-                on_start(path, device, rate)
-            written = 0
-
-            def accept(block: np.ndarray) -> tuple[str | None, float]:
-                """Write one block, then track and pass it on; a write problem, and the time."""
-                nonlocal written
-                if problem := self._write(writer, block, path):
-                    return problem, written / rate
-                written += len(block)
-                level = tracker.feed(block, written / rate)
-                if on_level:
-                    on_level(level)
-                if on_audio:
-                    on_audio(tracker.last_16k, level.speaking)
-                return None, written / rate
-
+                on_start(self.path, self.device, self.rate)
+            problem, elapsed = None, 0.0
             try:
-                problem = self._capture(capture, writer, tracker, accept)
+                problem, elapsed = self._follow(writer, tracker, on_level, on_audio)
             finally:
-                stream.abort(ignore_errors=True)
-                stream.close(ignore_errors=True)
-            while not problem and not capture.blocks.empty():  # captured before the stop
-                problem, _ = accept(capture.blocks.get_nowait())
+                self.close()
+                capture.end()
+                writer.join()
+            # what was written after the stop still reaches the meter and the live transcript
+            while (block := writer.written_blocks.get()) is not None:
+                elapsed = self._analyse(block, elapsed, tracker, on_level, on_audio)
         return Recording(
-            path=path,
-            seconds=written / rate,
-            sample_rate=rate,
-            device=device.name,
+            path=self.path,
+            seconds=writer.written / self.rate,
+            sample_rate=self.rate,
+            device=self.device.name,
             stopped_by=self._stopped_by,
             overflows=capture.overflows,
             speech_heard=tracker.heard,
-            problem=problem,
+            problem=writer.problem or problem,
+            kept_before_start_s=round(kept, 3),
+            first_sample_after_start_s=round((writer.first_sample_at or started) - started, 3),
         )
 
-    def _capture(self, capture, writer, tracker, accept) -> str | None:
-        last_sync = time.monotonic()
+    def _follow(self, writer: _Writer, tracker, on_level, on_audio) -> tuple[str | None, float]:
+        """The meter, speech detection and the live transcript, behind the writer, until the
+        stop; returns a device problem (if one ended the recording) and the seconds followed."""
+        elapsed = 0.0
         while not self._stop.is_set():
             try:
-                block = capture.blocks.get(timeout=0.2)
+                block = writer.written_blocks.get(timeout=POLL_S)
             except queue.Empty:
-                if capture.silent_too_long():
+                if self._capture.silent_too_long():
                     self.stop("device")
                     return (
                         "the microphone stopped sending audio (unplugged or switched off?); "
                         "what was recorded is kept"
-                    )
+                    ), elapsed
                 continue
-            problem, elapsed = accept(block)
-            if problem:
-                return problem
-            if time.monotonic() - last_sync >= SYNC_EVERY_S:
-                writer.flush()  # libsndfile's sf_write_sync: fsync
-                last_sync = time.monotonic()
+            elapsed = self._analyse(block, elapsed, tracker, on_level, on_audio)
             quiet_for = self.options.stop_after_silence_s
-            if elapsed >= self.options.max_seconds:
-                self.stop("max-seconds")
-            elif quiet_for and tracker.heard and tracker.silent_for(elapsed) >= quiet_for:
+            if quiet_for and tracker.heard and tracker.silent_for(elapsed) >= quiet_for:
                 self.stop("silence")
-        return None
+        return None, elapsed
 
-    def _write(self, writer, block: np.ndarray, path: Path) -> str | None:
-        try:
-            writer.write(block)
-            return None
-        except (OSError, RuntimeError, AssertionError) as e:  # soundfile asserts on short writes
-            self.stop("disk")
-            reason = getattr(e, "strerror", None) or "the disk refused the write: full?"
-            return (
-                f"could not write to {path} ({reason}); the recording stopped, "
-                "what was saved is kept"
-            )
+    def _analyse(self, block, elapsed: float, tracker, on_level, on_audio) -> float:
+        elapsed += len(block) / self.rate
+        level = tracker.feed(block, elapsed)
+        if on_level:
+            on_level(level)
+        if on_audio:
+            on_audio(tracker.last_16k, level.speaking)
+        return elapsed
 
     @contextlib.contextmanager
     def _ctrl_c_stops(self):
@@ -278,57 +383,3 @@ def _update_header_on_every_write(writer) -> None:
         from soundfile import _ffi, _snd
 
         _snd.sf_command(writer._file, HEADER_AUTO_UPDATE, _ffi.NULL, 1)
-
-
-class _SpeechTracker:
-    """Live level, speech and warnings for the blocks of a recording in progress."""
-
-    def __init__(self, rate: int):
-        import soxr
-
-        from voiceclose.audio.voice_activity import SpeechFollower
-
-        self._speech = SpeechFollower()
-        self._resampler = None
-        if rate != SAMPLE_RATE:
-            self._resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
-        self.heard = False
-        self._last_speech_s = 0.0
-        self._since: dict[str, float] = {}  # condition -> when it began
-
-    def feed(self, block: np.ndarray, elapsed: float) -> Level:
-        mono = block[:, 0] if block.ndim == 2 else block
-        peak = float(np.abs(mono).max()) if mono.size else 0.0
-        level = float(20 * np.log10(max(peak, 1e-6)))
-        at_16k = self._resampler.resample_chunk(mono) if self._resampler else mono
-        self.last_16k = at_16k
-        speaking = self._speech.feed(at_16k) >= SPEECH_PROB
-        if speaking:
-            self.heard = True
-            self._last_speech_s = elapsed
-        self._track("silent", level < SILENT_DBFS, elapsed)
-        self._track("quiet", speaking and level < QUIET_DBFS, elapsed)
-        self._track("clipping", peak >= CLIP_LEVEL, elapsed, hold=1.0)
-        return Level(elapsed, round(level, 1), speaking, self._warning(elapsed))
-
-    def silent_for(self, elapsed: float) -> float:
-        return elapsed - self._last_speech_s
-
-    def _track(self, condition: str, now_true: bool, elapsed: float, hold: float = 0.0) -> None:
-        if now_true:
-            self._since.setdefault(condition, elapsed)
-            self._since[f"{condition}-last"] = elapsed
-        elif elapsed - self._since.get(f"{condition}-last", -1e9) > hold:
-            self._since.pop(condition, None)
-
-    def _lasting(self, condition: str, elapsed: float, for_s: float) -> bool:
-        return condition in self._since and elapsed - self._since[condition] >= for_s
-
-    def _warning(self, elapsed: float) -> str | None:
-        if self._lasting("clipping", elapsed, 0.0):
-            return "clipping: move back a little or turn the input volume down"
-        if self._lasting("silent", elapsed, WARN_AFTER_S):
-            return "no sound from the microphone: is it muted, or the wrong one? (see devices)"
-        if self._lasting("quiet", elapsed, WARN_AFTER_S):
-            return "very quiet: speak up or move closer to the microphone"
-        return None

@@ -18,27 +18,33 @@ def check(args: argparse.Namespace) -> int:
     from voiceclose.report.writers import WRITERS
 
     items = list(discover(args.paths, text=args.text))
-    checker = Checker(Options(model=args.model, last_minutes=args.last, text=args.text))
-    if any(isinstance(item, Item) for item in items):
-        checker.prefetch()
+    options = Options(model=args.model, last_minutes=args.last, text=args.text)
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
     outputs = open_outputs(args)
-    results = []
-    show_progress = sys.stderr.isatty() and len(items) > 1
-    for n, item in enumerate(items, 1):
-        if show_progress:
-            print(f"\r\033[K[{n}/{len(items)}] {item.source}", end="", file=sys.stderr, flush=True)
-        result = checker.run(item)
-        if show_progress:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
-        results.append(result)
-        add_output(outputs, result)
-        emit(writer, result, args.json)
+    with Checker(options) as checker:
+        if any(isinstance(item, Item) for item in items):
+            checker.prefetch()
+        results = [
+            _check_one(checker, item, n, len(items), writer, outputs, args.json)
+            for n, item in enumerate(items, 1)
+        ]
     summary = writer.summary(results)
     if summary:
         print(summary, flush=True)
     finish_outputs(outputs)
     return exit_status(results)
+
+
+def _check_one(checker, item, n: int, total: int, writer, outputs, as_json: bool):
+    show_progress = sys.stderr.isatty() and total > 1
+    if show_progress:
+        print(f"\r\033[K[{n}/{total}] {item.source}", end="", file=sys.stderr, flush=True)
+    result = checker.run(item)
+    if show_progress:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    add_output(outputs, result)
+    emit(writer, result, as_json)
+    return result
 
 
 def open_outputs(args: argparse.Namespace):
