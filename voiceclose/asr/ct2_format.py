@@ -111,82 +111,94 @@ def _layer_count(variables: dict[str, np.ndarray], stack: str) -> int:
 
 def to_whisper_checkpoint(model: Ct2Model) -> dict:
     """Map CTranslate2 variables onto openai-whisper's ``{"dims", "model_state_dict"}``."""
-    import torch
-
     v = model.variables
-    state: dict[str, torch.Tensor] = {}
-
-    def tensor(arr: np.ndarray, dtype=np.float16) -> torch.Tensor:
-        return torch.from_numpy(np.array(arr, dtype=dtype))
-
-    def linear(dst: str, src: str) -> None:
-        state[f"{dst}.weight"] = tensor(v[f"{src}/weight"])
-        state[f"{dst}.bias"] = tensor(v[f"{src}/bias"])
-
-    def layer_norm(dst: str, src: str) -> None:
-        state[f"{dst}.weight"] = tensor(v[f"{src}/gamma"])
-        state[f"{dst}.bias"] = tensor(v[f"{src}/beta"])
-
-    def split_key_value(dst: str, weight: np.ndarray, bias: np.ndarray, width: int) -> None:
-        # Whisper's key projection has no bias; CTranslate2 stores zeros in its place.
-        state[f"{dst}.key.weight"] = tensor(weight[:width])
-        state[f"{dst}.value.weight"] = tensor(weight[width:])
-        state[f"{dst}.value.bias"] = tensor(bias[width:])
-
-    def self_attention(dst: str, src: str) -> None:
-        weight, bias = v[f"{src}/linear_0/weight"], v[f"{src}/linear_0/bias"]
-        width = weight.shape[1]
-        state[f"{dst}.query.weight"] = tensor(weight[:width])
-        state[f"{dst}.query.bias"] = tensor(bias[:width])
-        split_key_value(dst, weight[width:], bias[width:], width)
-        linear(f"{dst}.out", f"{src}/linear_1")
-
-    def cross_attention(dst: str, src: str) -> None:
-        linear(f"{dst}.query", f"{src}/linear_0")
-        weight, bias = v[f"{src}/linear_1/weight"], v[f"{src}/linear_1/bias"]
-        split_key_value(dst, weight, bias, weight.shape[1])
-        linear(f"{dst}.out", f"{src}/linear_2")
-
-    def block(dst: str, src: str, cross: bool) -> None:
-        self_attention(f"{dst}.attn", f"{src}/self_attention")
-        layer_norm(f"{dst}.attn_ln", f"{src}/self_attention/layer_norm")
-        if cross:
-            cross_attention(f"{dst}.cross_attn", f"{src}/attention")
-            layer_norm(f"{dst}.cross_attn_ln", f"{src}/attention/layer_norm")
-        linear(f"{dst}.mlp.0", f"{src}/ffn/linear_0")
-        linear(f"{dst}.mlp.2", f"{src}/ffn/linear_1")
-        layer_norm(f"{dst}.mlp_ln", f"{src}/ffn/layer_norm")
-
     n_audio_layer = _layer_count(v, "encoder")
     n_text_layer = _layer_count(v, "decoder")
+    out = _StateDict(v)
     try:
-        linear("encoder.conv1", "encoder/conv1")
-        linear("encoder.conv2", "encoder/conv2")
-        state["encoder.positional_embedding"] = tensor(
-            v["encoder/position_encodings/encodings"], np.float32
-        )
+        out.linear("encoder.conv1", "encoder/conv1")
+        out.linear("encoder.conv2", "encoder/conv2")
+        out.copy("encoder.positional_embedding", "encoder/position_encodings/encodings", np.float32)
         for i in range(n_audio_layer):
-            block(f"encoder.blocks.{i}", f"encoder/layer_{i}", cross=False)
-        layer_norm("encoder.ln_post", "encoder/layer_norm")
-        state["decoder.token_embedding.weight"] = tensor(v["decoder/embeddings/weight"])
-        state["decoder.positional_embedding"] = tensor(v["decoder/position_encodings/encodings"])
+            out.block(f"encoder.blocks.{i}", f"encoder/layer_{i}", cross=False)
+        out.layer_norm("encoder.ln_post", "encoder/layer_norm")
+        out.copy("decoder.token_embedding.weight", "decoder/embeddings/weight")
+        out.copy("decoder.positional_embedding", "decoder/position_encodings/encodings")
         for i in range(n_text_layer):
-            block(f"decoder.blocks.{i}", f"decoder/layer_{i}", cross=True)
-        layer_norm("decoder.ln", "decoder/layer_norm")
-        audio_ctx, audio_state = v["encoder/position_encodings/encodings"].shape
-        vocab, text_state = v["decoder/embeddings/weight"].shape
-        dims = {
-            "n_mels": int(v["encoder/conv1/weight"].shape[1]),
-            "n_audio_ctx": int(audio_ctx),
-            "n_audio_state": int(audio_state),
-            "n_audio_head": int(v["encoder/num_heads"]),
-            "n_audio_layer": n_audio_layer,
-            "n_vocab": int(vocab),
-            "n_text_ctx": int(v["decoder/position_encodings/encodings"].shape[0]),
-            "n_text_state": int(text_state),
-            "n_text_head": int(v["decoder/num_heads"]),
-            "n_text_layer": n_text_layer,
-        }
+            out.block(f"decoder.blocks.{i}", f"decoder/layer_{i}", cross=True)
+        out.layer_norm("decoder.ln", "decoder/layer_norm")
+        dims = _dims(v, n_audio_layer, n_text_layer)
     except KeyError as e:
         raise FormatError(f"missing variable {e.args[0]}") from e
-    return {"dims": dims, "model_state_dict": state}
+    return {"dims": dims, "model_state_dict": out.state}
+
+
+def _dims(v: dict[str, np.ndarray], n_audio_layer: int, n_text_layer: int) -> dict[str, int]:
+    audio_ctx, audio_state = v["encoder/position_encodings/encodings"].shape
+    vocab, text_state = v["decoder/embeddings/weight"].shape
+    return {
+        "n_mels": int(v["encoder/conv1/weight"].shape[1]),
+        "n_audio_ctx": int(audio_ctx),
+        "n_audio_state": int(audio_state),
+        "n_audio_head": int(v["encoder/num_heads"]),
+        "n_audio_layer": n_audio_layer,
+        "n_vocab": int(vocab),
+        "n_text_ctx": int(v["decoder/position_encodings/encodings"].shape[0]),
+        "n_text_state": int(text_state),
+        "n_text_head": int(v["decoder/num_heads"]),
+        "n_text_layer": n_text_layer,
+    }
+
+
+class _StateDict:
+    """openai-whisper's state dict, filled from CTranslate2's variables (float16 by default)."""
+
+    def __init__(self, variables: dict[str, np.ndarray]):
+        self.v = variables
+        self.state: dict = {}
+
+    def _tensor(self, arr: np.ndarray, dtype=np.float16):
+        import torch
+
+        return torch.from_numpy(np.array(arr, dtype=dtype))
+
+    def copy(self, dst: str, src: str, dtype=np.float16) -> None:
+        self.state[dst] = self._tensor(self.v[src], dtype)
+
+    def linear(self, dst: str, src: str) -> None:
+        self.copy(f"{dst}.weight", f"{src}/weight")
+        self.copy(f"{dst}.bias", f"{src}/bias")
+
+    def layer_norm(self, dst: str, src: str) -> None:
+        self.copy(f"{dst}.weight", f"{src}/gamma")
+        self.copy(f"{dst}.bias", f"{src}/beta")
+
+    def _key_value(self, dst: str, weight: np.ndarray, bias: np.ndarray, width: int) -> None:
+        # Whisper's key projection has no bias; CTranslate2 stores zeros in its place.
+        self.state[f"{dst}.key.weight"] = self._tensor(weight[:width])
+        self.state[f"{dst}.value.weight"] = self._tensor(weight[width:])
+        self.state[f"{dst}.value.bias"] = self._tensor(bias[width:])
+
+    def self_attention(self, dst: str, src: str) -> None:
+        weight, bias = self.v[f"{src}/linear_0/weight"], self.v[f"{src}/linear_0/bias"]
+        width = weight.shape[1]  # query, key and value fused, each this wide
+        self.state[f"{dst}.query.weight"] = self._tensor(weight[:width])
+        self.state[f"{dst}.query.bias"] = self._tensor(bias[:width])
+        self._key_value(dst, weight[width:], bias[width:], width)
+        self.linear(f"{dst}.out", f"{src}/linear_1")
+
+    def cross_attention(self, dst: str, src: str) -> None:
+        self.linear(f"{dst}.query", f"{src}/linear_0")
+        weight, bias = self.v[f"{src}/linear_1/weight"], self.v[f"{src}/linear_1/bias"]
+        self._key_value(dst, weight, bias, weight.shape[1])
+        self.linear(f"{dst}.out", f"{src}/linear_2")
+
+    def block(self, dst: str, src: str, cross: bool) -> None:
+        self.self_attention(f"{dst}.attn", f"{src}/self_attention")
+        self.layer_norm(f"{dst}.attn_ln", f"{src}/self_attention/layer_norm")
+        if cross:
+            self.cross_attention(f"{dst}.cross_attn", f"{src}/attention")
+            self.layer_norm(f"{dst}.cross_attn_ln", f"{src}/attention/layer_norm")
+        self.linear(f"{dst}.mlp.0", f"{src}/ffn/linear_0")
+        self.linear(f"{dst}.mlp.2", f"{src}/ffn/linear_1")
+        self.layer_norm(f"{dst}.mlp_ln", f"{src}/ffn/layer_norm")
