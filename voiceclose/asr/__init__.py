@@ -1,0 +1,1 @@
+"""Speech to words: the offline Whisper weights, transcription (long recordings and live)."""

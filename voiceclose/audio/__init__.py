@@ -1,0 +1,1 @@
+"""Sound in and out: decoding files, speech detection, microphones, recording, playback."""

@@ -1,0 +1,1 @@
+"""Words to verdicts: the four parts of a close, found by phrase rules, and the feedback."""

@@ -1,0 +1,1 @@
+"""Scoring the checker on labelled corpora, as text and as synthesised speech."""

@@ -1,0 +1,1 @@
+"""The history of attempts: SQLite with numbered migrations, and the trend."""
