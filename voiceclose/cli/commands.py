@@ -9,8 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from voiceclose.audio.native import native_stderr_silenced
 from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, exit_status
-from voiceclose.cli.terminal import native_stderr_silenced
 
 
 def check(args: argparse.Namespace) -> int:
