@@ -242,6 +242,32 @@ def test_audio_given_with_text_says_it_is_audio(cli, tmp_path):
         assert result["error"] == "this is audio, not a transcript (check it without --text)"
 
 
+def test_control_characters_in_a_file_name_never_fake_a_line(cli, tmp_path):
+    checked = tmp_path / "ok\nvoiceclose: fake.txt"
+    checked.write_text(COMPLETE)
+    missing = tmp_path / "gone\n\x1b[2Jfake.wav"
+    run = cli("check", "--text", checked, missing)
+    assert run.code == 3
+    assert run.out.splitlines()[0] == str(checked).replace("\n", "\\n")
+    assert not any(line.startswith("voiceclose: fake") for line in run.out.splitlines())
+    [error] = run.err.splitlines()
+    assert error == f"voiceclose: {tmp_path}/gone\\n\\x1b[2Jfake.wav: no such file or directory"
+    assert "\x1b" not in run.out + run.err
+    run = cli("check", "--text", "--json", checked, missing)
+    assert [r["source"] for r in run.json()] == [str(checked), str(missing)]
+    run = cli("check", "--text", "--json", tmp_path / "sep\u2028arator\x85.txt")
+    assert len(run.out.splitlines()) == 1  # JSON Lines stay one line, even to str.splitlines
+    assert run.json()[0]["source"].endswith("sep\u2028arator\x85.txt")
+
+
+def test_a_transcript_cannot_drive_the_terminal(cli, tmp_path):
+    path = tmp_path / "close.txt"
+    path.write_text("Thank you \x1b[31mso much\x1b[0m for your time\u202e today.")
+    run = cli("check", "--text", path)
+    assert "\x1b" not in run.out and "\u202e" not in run.out
+    assert "\\x1b[31mso much" in run.out
+
+
 def test_libmpg123_messages_for_a_broken_mp3_never_reach_stderr(tmp_path, capfd):
     good = tmp_path / "good.mp3"
     sf.write(good, noise(3), SAMPLE_RATE, format="MP3")

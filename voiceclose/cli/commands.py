@@ -11,6 +11,7 @@ from pathlib import Path
 
 from voiceclose.audio.native import native_stderr_silenced
 from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, exit_status
+from voiceclose.report.writers import printable
 
 
 def check(args: argparse.Namespace) -> int:
@@ -27,7 +28,12 @@ def check(args: argparse.Namespace) -> int:
     show_progress = sys.stderr.isatty() and len(items) > 1
     for n, item in enumerate(items, 1):
         if show_progress:
-            print(f"\r\033[K[{n}/{len(items)}] {item.source}", end="", file=sys.stderr, flush=True)
+            print(
+                f"\r\033[K[{n}/{len(items)}] {printable(item.source)}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
         result = checker.run(item)
         if show_progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
@@ -50,13 +56,17 @@ def open_outputs(args: argparse.Namespace):
 def add_output(outputs, result) -> None:
     warning = outputs.add(result)  # stored before printed: a printed line is in the history
     if warning:
-        print(f"voiceclose: {warning}", file=sys.stderr, flush=True)
+        print(f"voiceclose: {printable(warning)}", file=sys.stderr, flush=True)
 
 
 def finish_outputs(outputs) -> None:
     page = outputs.finish()
     if page is not None:
-        print(f"Report page: {page.path} ({size_text(page.size_bytes)})", file=sys.stderr)
+        print(page_line(page), file=sys.stderr)
+
+
+def page_line(page) -> str:
+    return f"Report page: {printable(str(page.path))} ({size_text(page.size_bytes)})"
 
 
 def size_text(n: int) -> str:
@@ -128,8 +138,8 @@ def review(args: argparse.Namespace) -> int:
     attempt, report = stored.attempt, stored.report
     if (args.play or args.recheck) and reviewing.recording_changed(stored):
         print(
-            f"voiceclose: note: {attempt.recording} has changed since attempt {attempt.id} "
-            "was checked",
+            f"voiceclose: note: {printable(attempt.recording)} has changed since attempt "
+            f"{attempt.id} was checked",
             file=sys.stderr,
         )
     if args.recheck:
@@ -141,7 +151,7 @@ def review(args: argparse.Namespace) -> int:
     if args.play:
         moment = reviewing.moment(stored, args.play)
         print(
-            f"Playing {args.play} at {clock(moment.start_s)}: “{moment.evidence}”",
+            printable(f"Playing {args.play} at {clock(moment.start_s)}: “{moment.evidence}”"),
             file=sys.stderr,
             flush=True,
         )
@@ -157,7 +167,7 @@ def review(args: argparse.Namespace) -> int:
             created_at=attempt.local_time,
             recording=Path(attempt.recording) if attempt.recording else None,
         )
-        print(f"Report page: {page.path} ({size_text(page.size_bytes)})", file=sys.stderr)
+        print(page_line(page), file=sys.stderr)
     return exit_status([report])
 
 
