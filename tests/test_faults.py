@@ -10,6 +10,8 @@ going on, and nothing half-written.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import os
 import shutil
 import signal
@@ -28,7 +30,7 @@ from voiceclose.app.checking import Checker, Options, discover
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 from voiceclose.errors import InputError
 
-from .conftest import SAMPLES, require_tool
+from .conftest import ROOT, SAMPLES, require_tool
 
 NOBODY = 65534  # the unprivileged user root becomes for a check (root may read anything)
 HANG_LIMIT_S = 20  # a check that takes longer than this on a tiny input is hanging
@@ -299,3 +301,432 @@ def test_the_stderr_silence_nests_and_keeps_pythons_own_stderr(capfd):
         os.write(2, b"native 3\n")
     os.write(2, b"after\n")
     assert capfd.readouterr().err == "after\n"
+
+
+# --- 5. caches are verified before use ------------------------------------------------------------
+
+
+@pytest.fixture
+def own_home(tmp_path, monkeypatch) -> Path:
+    """A user directory with a cache of this test's own (the tests otherwise share one)."""
+    home = tmp_path / "own"
+    monkeypatch.setenv("VOICECLOSE_HOME", str(home))
+    return home
+
+
+def spoken(text: str, seconds_per_word: float = 0.3):
+    """A transcript of ``text`` as Whisper would give it, the whole of it in speech."""
+    from voiceclose.results import SpeechRegion, Transcript, Word
+
+    words = tuple(
+        Word(w, round(n * seconds_per_word, 2), round((n + 0.8) * seconds_per_word, 2))
+        for n, w in enumerate(text.split())
+    )
+    return Transcript(words, True, (SpeechRegion(0.0, words[-1].end_s + 0.5),))
+
+
+@pytest.fixture
+def fake_whisper(monkeypatch, own_home):
+    """Transcription without the model: every recording says COMPLETE. Counts its calls."""
+    from voiceclose.app import checking
+
+    calls = []
+
+    def transcribe(audio, get_model):
+        calls.append(audio)
+        return spoken(COMPLETE)
+
+    monkeypatch.setattr(checking, "transcribe", transcribe)
+    return calls
+
+
+def cached_transcript(key: str) -> Path:
+    from voiceclose.asr import transcript_cache
+    from voiceclose.paths import cache_dir
+
+    return cache_dir() / transcript_cache.FOLDER / f"{key}.json"
+
+
+def rewrite(path: Path, change, fix_checksum: bool) -> None:
+    """Change a cached transcript's contents; with ``fix_checksum``, as a careful editor would."""
+    from voiceclose.asr import transcript_cache
+
+    data = json.loads(path.read_text())
+    change(data["transcript"])
+    if fix_checksum:
+        data["sha256"] = transcript_cache._digest(data["key"], data["transcript"])
+    path.write_text(json.dumps(data))
+
+
+def _null_words(body):
+    body["words"] = None
+
+
+def _null_word(body):
+    body["words"][0] = None
+
+
+def _text_times(body):
+    body["words"][0][1] = "0.5"
+
+
+def _bool_heard(body):
+    body["speech_heard"] = 1
+
+
+def _nan_region(body):
+    body["speech_regions"] = [[float("nan"), 1.0]]
+
+
+def _other_words(body):
+    body["words"] = [["Thanks.", 0.0, 0.5]]
+
+
+@pytest.mark.parametrize(
+    "change, fix_checksum",
+    [
+        (_other_words, False),  # edited: the checksum no longer matches
+        (_null_words, True),  # the right checksum, the wrong shape
+        (_null_word, True),
+        (_text_times, True),
+        (_bool_heard, True),
+        (_nan_region, True),
+    ],
+)
+def test_a_transcript_cache_that_fails_verification_is_rebuilt(
+    tmp_path, fake_whisper, change, fix_checksum
+):
+    from voiceclose.asr import transcript_cache
+
+    recording = tmp_path / "close.wav"
+    sf.write(recording, noise(3), SAMPLE_RATE)
+    checker = Checker(Options())
+    first = checker.check_audio_file(str(recording), recording)
+    assert len(fake_whisper) == 1
+    [path] = cached_transcript("x").parent.glob("*.json")
+    rewrite(path, change, fix_checksum)
+    assert transcript_cache.load(path.stem) is None
+    again = checker.check_audio_file(str(recording), recording)
+    assert len(fake_whisper) == 2  # a miss: transcribed again ...
+    assert again.elements == first.elements and again.missed == first.missed  # ... the same verdict
+    assert transcript_cache.load(path.stem) == spoken(COMPLETE)  # and stored over, verified
+
+
+def test_a_transcript_cache_under_another_key_or_format_is_a_miss(own_home):
+    from voiceclose.asr import transcript_cache
+
+    transcript_cache.save("one", spoken(COMPLETE))
+    path = cached_transcript("one")
+    shutil.copy(path, cached_transcript("two"))  # another recording's transcript
+    assert transcript_cache.load("one") == spoken(COMPLETE)
+    assert transcript_cache.load("two") is None
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps(data["transcript"]))  # what the previous version stored
+    assert transcript_cache.load("one") is None
+    for junk in (b"", b"null", b"[]", b"\xff\xfe garbage", b'{"format": 2}'):
+        path.write_bytes(junk)
+        assert transcript_cache.load("one") is None
+
+
+@pytest.fixture
+def expressions(monkeypatch, own_home):
+    """This process forgets the compiled expressions it has read (the cache file is the test's)."""
+    from voiceclose.check import regex_cache
+
+    monkeypatch.setattr(regex_cache, "_known", None)
+    monkeypatch.setattr(regex_cache, "_file", None)
+    monkeypatch.setattr(regex_cache, "_new", 0)
+    return regex_cache
+
+
+EXPRESSIONS = [
+    r"(?<= )(?:i )(?:(?:really |truly )*)(?:want |would love )(?:this |the )(?:role |job )",
+    r"(?P<amount>\d+) (?:years?|months?) (?!ago )",
+    r"(?<! not )(?:thank you |thanks )(?:(?:, |\. |\? |! )|$)",
+]
+EXPRESSION_TEXTS = [" i really want this role ", " 5 years of work ", " thanks . ", " no "]
+
+
+def matches(pattern) -> list:
+    return [[m.span() for m in pattern.finditer(t)] for t in EXPRESSION_TEXTS]
+
+
+def expression_file(regex_cache) -> tuple[Path, dict]:
+    import marshal
+
+    [path] = (regex_cache.cache_dir() / regex_cache.FOLDER).glob("*.marshal")
+    data = path.read_bytes()
+    return path, marshal.loads(data[len(regex_cache.FORMAT) + regex_cache._DIGEST_BYTES :])
+
+
+def write_expressions(regex_cache, path: Path, entries: dict, digest_of: dict | None = None):
+    """Write ``entries`` as the cache file, with the checksum of ``digest_of`` (default: of
+    ``entries`` themselves, as a careful editor would)."""
+    import hashlib
+    import marshal
+
+    payload = marshal.dumps(entries)
+    digest = hashlib.sha256(marshal.dumps(digest_of if digest_of is not None else entries))
+    path.write_bytes(regex_cache.FORMAT + digest.hexdigest().encode() + b"\n" + payload)
+
+
+def test_an_edited_expression_cache_is_a_miss_and_verdicts_do_not_change(expressions):
+    import re
+
+    regex_cache = expressions
+    for regex in EXPRESSIONS:
+        regex_cache.compile(regex)
+    regex_cache.save()
+    path, entries = expression_file(regex_cache)
+    keys = list(entries)
+    swapped = dict(zip(keys, [entries[k] for k in keys[1:] + keys[:1]], strict=True))
+    write_expressions(regex_cache, path, swapped, digest_of=entries)  # rewritten, checksum kept
+    regex_cache._known = None
+    for regex in EXPRESSIONS:
+        assert matches(regex_cache.compile(regex)) == matches(re.compile(regex))
+    regex_cache.save()  # and the file is written again, whole and verified
+    assert expression_file(regex_cache)[1] == entries
+    write_expressions(regex_cache, path, swapped)  # rewritten with a checksum made again
+    regex_cache._known = None
+    for regex in EXPRESSIONS:  # each entry is bound to its own expression
+        assert matches(regex_cache.compile(regex)) == matches(re.compile(regex))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda parts: None,
+        lambda parts: parts[:4],
+        lambda parts: (parts[0], parts[1][:-1], *parts[2:]),  # code cut mid-word
+        lambda parts: (parts[0], b"", *parts[2:]),
+        lambda parts: (parts[0], parts[1], parts[2] + 1, *parts[3:]),  # group counts disagree
+        lambda parts: (*parts[:3], {"x": 99}, parts[4]),
+        lambda parts: ("flags", *parts[1:]),
+        lambda parts: (*parts[:5], bytes(32)),  # bound to another expression
+    ],
+)
+def test_an_expression_cache_entry_of_the_wrong_shape_is_compiled_again(expressions, damage):
+    import re
+
+    regex_cache = expressions
+    regex = EXPRESSIONS[1]
+    regex_cache.compile(regex)
+    regex_cache.save()
+    path, entries = expression_file(regex_cache)
+    [key] = entries
+    write_expressions(regex_cache, path, {key: damage(entries[key])})  # a valid checksum
+    regex_cache._known = None
+    assert matches(regex_cache.compile(regex)) == matches(re.compile(regex))
+    regex_cache.save()
+    assert expression_file(regex_cache)[1] == entries
+
+
+def test_an_expression_cache_of_another_format_or_damaged_is_ignored(expressions):
+    import marshal
+    import re
+
+    regex_cache = expressions
+    regex = EXPRESSIONS[0]
+    regex_cache.compile(regex)
+    regex_cache.save()
+    path, entries = expression_file(regex_cache)
+    good = path.read_bytes()
+    for data in (
+        marshal.dumps(entries),  # what the previous version wrote: no version, no checksum
+        good[: len(good) // 2],
+        good[:-1] + bytes([good[-1] ^ 1]),
+        b"",
+        regex_cache.FORMAT + b"0" * 64 + b"\n",
+    ):
+        path.write_bytes(data)
+        regex_cache._known = None
+        assert regex_cache._cached() == {}
+        assert matches(regex_cache.compile(regex)) == matches(re.compile(regex))
+
+
+# --- 6. an unwritable user folder never crashes a check -------------------------------------------
+
+
+@dataclasses.dataclass
+class Done:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> list[dict]:
+        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+
+
+def voiceclose(*args, home: Path, timeout: float = 300) -> Done:
+    """``voiceclose ARGS`` in its own process (as a user runs it), with ``home`` as its folder."""
+    env = {**os.environ, "VOICECLOSE_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-m", "voiceclose", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=timeout,
+    )
+    return Done(done.returncode, done.stdout, done.stderr)
+
+
+def _cannot(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} in CI (it runs as root, which may mount a tmpfs)")
+    pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def tmpfs(size: str = "256k"):
+    """A small file system of its own (a full disk is a tmpfs filled up)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        _cannot("mounting a tmpfs needs root and mount(8)")
+    folder = Path(tempfile.mkdtemp(prefix="voiceclose-tmpfs-"))
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        folder.rmdir()
+        _cannot(f"cannot mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+        folder.rmdir()
+
+
+def read_only(folder: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+
+
+def fill(folder: Path) -> None:
+    """Fill the file system ``folder`` is on to the last byte."""
+    with contextlib.suppress(OSError), open(folder / "filler", "wb", buffering=0) as f:
+        while True:
+            f.write(b"\0" * 4096)
+
+
+def one_cache_line(err: str, reason: str) -> None:
+    lines = [line for line in err.splitlines() if "cache" in line]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("voiceclose: cannot write the cache in ") and reason in lines[0]
+    assert lines[0].endswith("; checking without caching")
+    assert "Traceback" not in err
+
+
+def test_a_read_only_user_folder_checks_without_caching_and_says_so_once(tmp_path):
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    with tmpfs() as home:
+        read_only(home)
+        done = voiceclose("check", "--text", "--json", close, close, home=home)
+    assert done.code == 0 and [r["ok"] for r in done.json()] == [True, True]
+    one_cache_line(done.err, "Read-only file system")
+    assert done.err.count("history not saved") == 1 and len(done.err.splitlines()) == 2
+
+
+def test_a_full_disk_checks_without_caching_and_says_so_once(tmp_path):
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    with tmpfs() as home:
+        fill(home)
+        done = voiceclose("check", "--text", "--json", "--no-history", close, close, home=home)
+        left = sorted(p.name for p in home.rglob("*") if p.is_file())
+    assert done.code == 0 and [r["ok"] for r in done.json()] == [True, True]
+    one_cache_line(done.err, "No space left on device")
+    assert left == ["filler"]  # nothing half-written left in the cache
+
+
+def test_cache_paths_in_the_way_check_without_caching_and_say_so_once(tmp_path):
+    import _sre
+
+    home = tmp_path / "mine"
+    expressions = home / "cache" / "expressions"
+    expressions.mkdir(parents=True)
+    tag = f"{sys.implementation.cache_tag}-sre{_sre.MAGIC}"
+    (expressions / f"{tag}.marshal").mkdir()  # a folder where the file goes
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    done = voiceclose("check", "--text", "--no-history", close, home=home)
+    assert done.code == 0 and "All four parts" in done.out
+    one_cache_line(done.err, "Is a directory")
+    (home / "cache").rename(tmp_path / "was-cache")
+    (home / "cache").write_text("a file where the cache folder goes")
+    done = voiceclose("check", "--text", "--no-history", close, home=home)
+    assert done.code == 0
+    one_cache_line(done.err, "Not a directory")
+
+
+@pytest.mark.slow
+def test_an_unwritable_user_folder_still_checks_audio_with_the_same_verdict(tmp_path, shared_cache):
+    sample = SAMPLES / "no_reservations_awb.flac"
+    usual = tmp_path / "usual"
+    usual.mkdir()
+    (usual / "cache").symlink_to(shared_cache, target_is_directory=True)
+    expected = voiceclose("check", "--json", "--no-history", sample, home=usual)
+    assert expected.code == 1 and expected.err == "", expected.err
+    [want] = expected.json()
+    runs = {}
+    with tmpfs() as home:
+        read_only(home)
+        runs["Read-only file system"] = voiceclose("check", "--json", sample, home=home)
+    with tmpfs("1m") as home:
+        fill(home)
+        runs["No space left on device"] = voiceclose("check", "--json", sample, home=home)
+    for reason, done in runs.items():
+        assert done.code == expected.code, done.err
+        [got] = done.json()
+        assert got["missed"] == want["missed"] and got["transcript"] == want["transcript"]
+        one_cache_line(done.err, reason)
+        assert len(done.err.splitlines()) == 2 and "history not saved" in done.err
+
+
+@pytest.mark.slow
+def test_a_damaged_transcript_cache_never_changes_a_verdict(cli, own_home, shared_cache):
+    (own_home / "cache").mkdir(parents=True)
+    (own_home / "cache" / "models").symlink_to(shared_cache / "models", target_is_directory=True)
+    sample = SAMPLES / "no_reservations_awb.flac"
+    [first] = cli("check", "--json", "--no-history", sample).json()
+    [path] = (own_home / "cache" / "transcripts").glob("*.json")
+    lie = "Thank you. I really want this job. Do you have any doubts about hiring me?"
+    rewrite(path, lambda body: body.update(words=[[w, 0.0, 0.1] for w in lie.split()]), False)
+    [again] = cli("check", "--json", "--no-history", sample).json()
+    assert again["missed"] == first["missed"] and again["transcript"] == first["transcript"]
+    rewrite(path, _null_words, True)
+    run = cli("check", "--json", "--no-history", sample)
+    assert run.code == 1 and run.json()[0]["missed"] == first["missed"]
+
+
+@pytest.mark.slow
+def test_a_rewritten_expression_cache_changes_no_verdict_on_a_corpus(expressions):
+    from voiceclose.asr.transcribe import transcript_from_text
+    from voiceclose.check import rules
+    from voiceclose.check.engine import check
+
+    regex_cache = expressions
+    lines = (Path(__file__).parent / "data" / "heldout.jsonl").read_text().splitlines()
+    texts = [json.loads(line)["text"] for line in lines]
+
+    def verdicts() -> list:
+        rules._compile.cache_clear()  # compile the rules again, from the cache when it can
+        found = []
+        for text in texts:
+            elements = check(transcript_from_text(text).words).elements
+            found.append([e.found for e in elements.values()])
+        return found
+
+    expected = verdicts()  # compiled here, and cached
+    regex_cache.save()
+    path, entries = expression_file(regex_cache)
+    keys = sorted(entries)
+    rotated = dict(zip(keys, [entries[k] for k in keys[1:] + keys[:1]], strict=True))
+    try:
+        for digest_of in (entries, rotated):  # the checksum left as it was, or made again
+            write_expressions(regex_cache, path, rotated, digest_of=digest_of)
+            regex_cache._known = None
+            assert verdicts() == expected
+    finally:
+        rules._compile.cache_clear()

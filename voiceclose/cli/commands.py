@@ -19,11 +19,11 @@ def check(args: argparse.Namespace) -> int:
     from voiceclose.report.writers import WRITERS
 
     items = list(discover(args.paths, text=args.text))
+    outputs = open_outputs(args)  # before the model loads: a problem caching it is told
     checker = Checker(Options(model=args.model, last_minutes=args.last, text=args.text))
     if any(isinstance(item, Item) for item in items):
         checker.prefetch()
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
-    outputs = open_outputs(args)
     results = []
     show_progress = sys.stderr.isatty() and len(items) > 1
     for n, item in enumerate(items, 1):
@@ -54,13 +54,20 @@ def open_outputs(args: argparse.Namespace):
 
 
 def add_output(outputs, result) -> None:
-    warning = outputs.add(result)  # stored before printed: a printed line is in the history
-    if warning:
+    # stored before printed: a printed line is in the history
+    tell(outputs.add(result))
+
+
+def tell(warnings) -> None:
+    for warning in warnings:
         print(f"voiceclose: {printable(warning)}", file=sys.stderr, flush=True)
 
 
 def finish_outputs(outputs) -> None:
-    page = outputs.finish()
+    try:
+        page = outputs.finish()
+    finally:
+        tell(outputs.warnings())
     if page is not None:
         print(page_line(page), file=sys.stderr)
 

@@ -245,7 +245,7 @@ def open_for_reading(path: Path | None = None) -> History | None:
     A read-only directory still reads; an older database is migrated when it can be written.
     """
     path = path or history_path()
-    if not path.exists():
+    if not _exists(path):
         return None
     _not_a_folder(path)
     # a read-only folder cannot hold WAL's shared-memory file: read the file as it stands
@@ -293,8 +293,19 @@ def _closed_on_failure(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
         raise
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as e:  # a folder on the way that may not be searched
+        raise HistoryError(f"cannot open {path} ({e.strerror or e})") from e
+
+
 def _not_a_folder(path: Path) -> None:
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as e:
+        raise HistoryError(f"cannot open {path} ({e.strerror or e})") from e
+    if is_dir:
         raise HistoryError(f"{path} is a folder, not a voiceclose history database")
 
 
