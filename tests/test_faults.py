@@ -730,3 +730,82 @@ def test_a_rewritten_expression_cache_changes_no_verdict_on_a_corpus(expressions
             assert verdicts() == expected
     finally:
         rules._compile.cache_clear()
+
+
+# --- 7. damaged history rows ----------------------------------------------------------------------
+
+DAMAGE = {  # column -> what a damaged or hand-edited row holds there
+    "extras": "{not json",
+    "missed": '{"interest": 1}',
+    "created_at": "last tuesday",
+    "duration_s": "'long'",
+    "report": "[]",
+}
+
+
+def stored(cli, tmp_path, count: int) -> Path:
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    for _ in range(count):
+        assert cli("check", "--text", close).code == 0
+    from voiceclose.store.history import history_path
+
+    return history_path()
+
+
+def damage(database: Path, attempt: int, column: str, value: str) -> None:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as conn, conn:
+        if value.startswith("'"):  # an SQL value of another type than the column's
+            conn.execute(f"UPDATE attempts SET {column} = {value} WHERE id = ?", (attempt,))
+        else:
+            conn.execute(f"UPDATE attempts SET {column} = ? WHERE id = ?", (value, attempt))
+
+
+@pytest.mark.parametrize("column", sorted(DAMAGE))
+def test_a_damaged_history_row_is_left_out_with_a_note(cli, tmp_path, column):
+    database = stored(cli, tmp_path, 3)
+    damage(database, 2, column, DAMAGE[column])
+    if column == "report":  # the listing does not read the whole report; review does
+        run = cli("history")
+        assert run.code == 0 and run.err == ""
+    else:
+        run = cli("history")
+        assert run.code == 0 and "Traceback" not in run.err
+        assert run.err == (
+            "voiceclose: note: left out 1 damaged attempt(s) the history cannot read: 2\n"
+        )
+        ids = [line.split()[0] for line in run.out.splitlines()[2:4]]
+        assert ids == ["1", "3"] and "Trend over 2 attempt(s)" in run.out
+        run = cli("history", "--json")
+        assert [a["id"] for a in (json.loads(line) for line in run.out.splitlines())] == [1, 3]
+    run = cli("review", "2")
+    assert run.code == 3 and run.out == "" and "Traceback" not in run.err
+    assert run.err.count("\n") == 1
+    assert run.err.startswith("voiceclose: attempt 2 is damaged in ") and str(database) in run.err
+    assert cli("review", "1").code == 0 and cli("review").code == 0
+
+
+def test_a_report_of_the_wrong_shape_is_damaged_not_a_traceback(cli, tmp_path):
+    database = stored(cli, tmp_path, 1)
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        report = json.loads(conn.execute("SELECT report FROM attempts").fetchone()[0])
+    variants = [
+        {**report, "duration_s": "long"},
+        {**report, "elements": {"thanks": [1, 2]}},
+        {
+            **report,
+            "elements": {**report["elements"], "fit": {**report["elements"]["fit"], "evidence": 5}},
+        },
+        {**report, "feedback": {"tips": ["try harder"]}},
+        {**report, "notes": [None]},
+        {k: v for k, v in report.items() if k != "elements"},
+        None,
+    ]
+    for variant in variants:
+        damage(database, 1, "report", json.dumps(variant))
+        run = cli("review", "1", "--json")
+        assert run.code == 3 and "Traceback" not in run.err and "is damaged" in run.err, variant

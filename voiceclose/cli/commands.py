@@ -114,11 +114,19 @@ def history(args: argparse.Namespace) -> int:
     from voiceclose.app.review import attempts, trend
     from voiceclose.report.writers import attempt_json, attempts_table, trend_text
 
-    matching = attempts(args.scenario, args.since, args.until)
-    if matching is None:
+    listing = attempts(args.scenario, args.since, args.until)
+    if listing is None:
         if not args.json:  # --json: no objects
             print("No attempts yet: voiceclose check and voiceclose practice add them.")
         return EXIT_COMPLETE
+    if listing.damaged:
+        numbers = ", ".join(str(n) for n in listing.damaged)
+        print(
+            f"voiceclose: note: left out {len(listing.damaged)} damaged attempt(s) the history "
+            f"cannot read: {numbers}",
+            file=sys.stderr,
+        )
+    matching = listing.attempts
     shown = matching[-args.limit :] if args.limit else matching
     if args.json:
         for attempt in shown:

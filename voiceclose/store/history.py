@@ -29,8 +29,9 @@ from voiceclose.results import (
     StoredAttempt,
     recording_of,
 )
-from voiceclose.results_json import as_json, report_from_json
+from voiceclose.results_json import as_json
 from voiceclose.store import migrations
+from voiceclose.store.rows import DamagedRow, attempt_from_row, report_from_column
 
 DB_NAME = "history.db"
 BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another process's transaction to finish
@@ -54,6 +55,7 @@ class History:
         self._conn = conn
         self.path = path
         self.writable = writable
+        self.damaged: list[int] = []  # ids of the rows the last ``attempts`` left out
 
     def close(self) -> None:
         self._conn.close()
@@ -121,7 +123,8 @@ class History:
     ) -> list[Attempt]:
         """Stored attempts, oldest first; with ``limit``, only the latest ``limit`` of them.
 
-        ``since`` and ``until`` are days in local time, both included.
+        ``since`` and ``until`` are days in local time, both included. Rows that cannot be read
+        (damaged, or edited by hand) are left out, their ids listed in ``damaged``.
         """
         where, params = [], []
         if scenario is not None:
@@ -142,7 +145,13 @@ class History:
             params.append(limit)
         rows = self._read(sql, params)
         elements = self._elements([row[0] for row in rows])
-        return [_attempt(row, elements.get(row[0], {})) for row in reversed(rows)]
+        found, self.damaged = [], []
+        for row in reversed(rows):
+            try:
+                found.append(attempt_from_row(row, elements.get(row[0], {})))
+            except DamagedRow:
+                self.damaged.append(row[0])
+        return found
 
     def get(self, attempt_id: int | None = None) -> StoredAttempt:
         """One attempt with its report: by id, or the latest when ``attempt_id`` is None."""
@@ -160,12 +169,13 @@ class History:
                     f"no attempt {attempt_id} in the history (voiceclose history lists them)"
                 )
         row = rows[0]
-        attempt = _attempt(row[:13], self._elements([row[0]]).get(row[0], {}))
         try:
-            report = report_from_json(json.loads(row[13]))
-        except (ValueError, TypeError, KeyError) as e:
+            attempt = attempt_from_row(row[:13], self._elements([row[0]]).get(row[0], {}))
+            report = report_from_column(row[13])
+        except DamagedRow as e:
             raise HistoryError(
-                f"attempt {attempt.id} is stored in a form this voiceclose cannot read ({e})"
+                f"attempt {row[0]} is damaged in {self.path} and cannot be shown ({e}); "
+                "voiceclose history lists the others"
             ) from e
         return StoredAttempt(attempt, report, row[14], row[15])
 
@@ -361,25 +371,6 @@ def _problem(error: sqlite3.Error, path: Path) -> str:
     if "locked" in text or "busy" in text:
         return f"{path} stayed locked by another voiceclose for over {BUSY_TIMEOUT_S:g} s"
     return f"{path}: {text}"
-
-
-def _attempt(row: Sequence, elements: dict[str, ElementResult]) -> Attempt:
-    return Attempt(
-        id=row[0],
-        created_at=row[1],
-        source=row[2],
-        recording=row[3],
-        kind=row[4],
-        scenario=row[5],
-        model=row[6],
-        duration_s=row[7],
-        complete=bool(row[8]),
-        missed=json.loads(row[9]),
-        elements=elements,
-        words_per_minute=row[10],
-        fillers=row[11],
-        extras=json.loads(row[12]),
-    )
 
 
 def _ordered(parts: dict[str, ElementResult]) -> list[str]:
