@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -26,7 +27,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voiceclose.app.checking import Checker, Options, discover
+from voiceclose.app.checking import Checker, Item, Options, discover
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 from voiceclose.errors import InputError
 
@@ -809,3 +810,150 @@ def test_a_report_of_the_wrong_shape_is_damaged_not_a_traceback(cli, tmp_path):
         damage(database, 1, "report", json.dumps(variant))
         run = cli("review", "1", "--json")
         assert run.code == 3 and "Traceback" not in run.err and "is damaged" in run.err, variant
+
+
+# --- 8. privacy: a voice and its words are the user's only -----------------------------------------
+
+
+@contextlib.contextmanager
+def umask(mask: int):
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def text_report(tmp_path: Path):
+    close = tmp_path / "typed.txt"
+    close.write_text(COMPLETE)
+    return Checker(Options(text=True)).run(Item(str(close), close))
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o000])
+def test_recordings_reports_history_page_and_csv_are_owner_only(cli, user_home, tmp_path, mask):
+    from voiceclose.app.practise import _save
+    from voiceclose.audio.recorder import new_recording_path
+    from voiceclose.paths import recordings_dir
+    from voiceclose.store.history import open_for_writing
+
+    with umask(mask):
+        recording = new_recording_path(recordings_dir(), "emergency-nurse")
+        with sf.SoundFile(recording, "w", samplerate=SAMPLE_RATE, channels=1) as f:
+            f.write(noise(1))  # as the recorder writes it
+        sidecar = _save(text_report(tmp_path), recording)
+        close = tmp_path / "close.txt"
+        close.write_text(COMPLETE)
+        page, table = tmp_path / "page.html", tmp_path / "closes.csv"
+        run = cli("check", "--text", close, "--html", page, "--csv", table)
+        assert run.code == 0, run.err
+        database = user_home / "data" / "history.db"
+        for path in (recording, sidecar, database, page, table):
+            assert mode(path) == 0o600, (path, oct(mode(path)))
+        with open_for_writing() as history:  # its -wal and -shm files exist while it is open
+            history.add(text_report(tmp_path))
+            for suffix in ("-wal", "-shm"):
+                assert mode(Path(f"{database}{suffix}")) == 0o600, suffix
+        for folder in (user_home / "data", recordings_dir()):
+            assert mode(folder) == 0o700, (folder, oct(mode(folder)))
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_cache_folders_and_files_are_owner_only(own_home, mask):
+    from voiceclose.asr import transcript_cache
+    from voiceclose.check import regex_cache
+    from voiceclose.paths import cache_dir
+
+    with umask(mask):
+        transcript_cache.save("key", spoken(COMPLETE))
+        regex_cache._write(cache_dir() / regex_cache.FOLDER / "test.marshal", b"data")
+    for folder in (own_home, cache_dir(), cache_dir() / transcript_cache.FOLDER):
+        assert mode(folder) == 0o700, folder
+    for path in (cached_transcript("key"), cache_dir() / regex_cache.FOLDER / "test.marshal"):
+        assert mode(path) == 0o600, path
+
+
+def test_files_from_before_are_made_owner_only_when_written_again(cli, user_home, tmp_path):
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    page, table = tmp_path / "page.html", tmp_path / "closes.csv"
+    database = user_home / "data" / "history.db"
+    database.parent.mkdir()
+    for path in (page, table, database):
+        path.write_bytes(b"")
+        path.chmod(0o644)  # what an older voiceclose left
+    assert cli("check", "--text", close, "--html", page, "--csv", table).code == 0
+    assert [mode(p) for p in (page, table, database)] == [0o600] * 3
+
+
+def test_a_csv_to_a_device_leaves_the_device_alone(cli, tmp_path):
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    before = mode(Path("/dev/null"))
+    assert cli("check", "--text", close, "--csv", "/dev/null").code == 0
+    assert mode(Path("/dev/null")) == before == 0o666
+
+
+@pytest.mark.slow
+def test_practice_keeps_the_voice_owner_only_under_umask_022(mic, tmp_path):
+    from .test_practice import COMPLETE as SPOKEN
+    from .test_practice import Practice
+
+    home = tmp_path / "fresh"
+    env = {
+        **os.environ,
+        "XDG_RUNTIME_DIR": mic.env["XDG_RUNTIME_DIR"],
+        "VOICECLOSE_HOME": str(home),
+    }
+    page = tmp_path / "page.html"
+    run = Practice(["--json", "--html", page], env, preexec=lambda: os.umask(0o022))
+    recording = run.recording_path()
+    mic.play(SPOKEN).wait(timeout=60)
+    code, out, err = run.finish()
+    assert code in (0, 1), err
+    data = home / "data"
+    for folder in (home, data, data / "recordings", home / "cache"):
+        assert mode(folder) == 0o700, folder
+    database = data / "history.db"
+    written = [recording, recording.with_suffix(".json"), database, page]
+    written += [Path(f"{database}{s}") for s in ("-wal", "-shm") if Path(f"{database}{s}").exists()]
+    for path in written:
+        assert mode(path) == 0o600, path
+
+
+# --- 10. nothing half-written ---------------------------------------------------------------------
+
+
+def test_a_report_beside_a_recording_is_whole_or_absent(tmp_path):
+    from voiceclose.app.practise import _save
+
+    report = text_report(tmp_path)
+    with tmpfs("64k") as disk:
+        recording = disk / "close.wav"
+        recording.write_bytes(b"")
+        fill(disk)
+        assert _save(report, recording) is None
+        assert sorted(p.name for p in disk.iterdir()) == ["close.wav", "filler"]
+        (disk / "filler").unlink()
+        saved = _save(report, recording)
+        assert saved == disk / "close.json" and json.loads(saved.read_text())["ok"] is True
+        before = saved.read_bytes()
+        assert _save(report, recording) is None  # never replaces one that is there
+        assert saved.read_bytes() == before
+        assert sorted(p.name for p in disk.iterdir()) == ["close.json", "close.wav"]
+
+
+def test_a_page_that_cannot_be_written_leaves_nothing_behind(cli, tmp_path):
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    with tmpfs("64k") as disk:
+        fill(disk)
+        run = cli("check", "--text", "--no-history", close, "--html", disk / "page.html")
+        left = sorted(p.name for p in disk.iterdir())
+    assert run.code == 3 and "Traceback" not in run.err
+    assert run.err.strip().splitlines()[-1].startswith(f"voiceclose: cannot write {disk}/page.html")
+    assert left == ["filler"]

@@ -7,6 +7,7 @@ once, for the front end to tell, and everything goes on without caching.
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 import platformdirs
@@ -83,6 +84,21 @@ def private_dir(folder: Path) -> Path:
                 error = errno.ENOTDIR
                 raise NotADirectoryError(error, os.strerror(error), str(made)) from None
     return folder
+
+
+def private_file(path: Path | str, flags: int = os.O_RDONLY) -> int:
+    """Open ``path`` (made with mode 0600 when ``flags`` hold O_CREAT) and make it readable by
+    this user only if it is a regular file of theirs that is not yet (a device or a pipe, say
+    --csv /dev/stdout, is left alone). Returns the file descriptor."""
+    fd = os.open(path, flags | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and info.st_mode & 0o077:
+            os.fchmod(fd, PRIVATE_FILE_MODE)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
 
 
 _cache_failures = 0  # caches that could not be written in this process

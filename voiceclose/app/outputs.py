@@ -13,7 +13,7 @@ from pathlib import Path
 from voiceclose.app.pages import write_page
 from voiceclose.check import regex_cache
 from voiceclose.errors import OutputError
-from voiceclose.paths import cache_failures, cache_problem
+from voiceclose.paths import cache_failures, cache_problem, private_file
 from voiceclose.report.page import Page, check_target
 from voiceclose.report.writers import CsvWriter
 from voiceclose.results import Result
@@ -40,7 +40,10 @@ class Outputs:
             check_target(html)  # fail now, not after a long batch
         if csv_path:
             try:  # Excel reads UTF-8 only with the byte-order mark
-                self._csv = open(csv_path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+                # the user's only: it holds what people said (opened row by row, closed in finish)
+                self._csv = open(  # noqa: SIM115
+                    csv_path, "w", encoding="utf-8-sig", newline="", opener=private_file
+                )
                 self._write_csv(self._csv_writer.header())
             except OSError as e:
                 raise OutputError(f"cannot write {csv_path} ({e.strerror or e})") from e

@@ -10,8 +10,10 @@ attempt keep the database whole under two batches at once and a process killed m
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -20,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from voiceclose.errors import AttemptNotFound, HistoryError
-from voiceclose.paths import data_dir, writable
+from voiceclose.paths import data_dir, private_dir, private_file, writable
 from voiceclose.results import (
     ELEMENTS,
     Attempt,
@@ -232,9 +234,10 @@ def open_for_writing(path: Path | None = None) -> History:
     path = path or history_path()
     _not_a_folder(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
     except OSError as e:
         raise HistoryError(f"cannot create {path.parent} ({e.strerror or e})") from e
+    _owner_only(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as e:
@@ -301,6 +304,15 @@ def _closed_on_failure(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
     except HistoryError:
         conn.close()
         raise
+
+
+def _owner_only(path: Path) -> None:
+    """Make the database (created now if need be) readable by this user only: it holds what
+    they said. SQLite gives the -wal and -shm files it makes the database's mode; ones an older
+    voiceclose left are made private too. A failure here is left to SQLite to report."""
+    for name, flags in ((path, os.O_RDWR | os.O_CREAT), (f"{path}-wal", 0), (f"{path}-shm", 0)):
+        with contextlib.suppress(OSError):
+            os.close(private_file(name, flags))
 
 
 def _exists(path: Path) -> bool:
