@@ -29,7 +29,7 @@ import soundfile as sf
 
 from voiceclose.app.checking import Checker, Item, Options, discover
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
-from voiceclose.errors import InputError
+from voiceclose.errors import InputError, UsageError
 
 from .conftest import ROOT, SAMPLES, require_tool
 
@@ -957,3 +957,84 @@ def test_a_page_that_cannot_be_written_leaves_nothing_behind(cli, tmp_path):
     assert run.code == 3 and "Traceback" not in run.err
     assert run.err.strip().splitlines()[-1].startswith(f"voiceclose: cannot write {disk}/page.html")
     assert left == ["filler"]
+
+
+# --- 9. scenario names that try to escape ----------------------------------------------------------
+
+ESCAPING_NAMES = [
+    "../pyproject",
+    str(ROOT / "pyproject"),
+    "/etc/passwd",
+    "emergency-nurse.toml",
+    "emergency-nurse/../head-chef",
+    ".",
+    "..",
+    "~",
+    "Emergency-Nurse",
+    "head-chef\x1b[2J",
+]
+
+
+@pytest.mark.parametrize("name", ESCAPING_NAMES)
+def test_a_scenario_name_that_is_a_path_is_a_usage_error_naming_those_there_are(cli, name):
+    run = cli("practice", "--prompt", name, "--no-history")
+    assert run.code == 2 and run.out == "" and "Traceback" not in run.err
+    [line] = run.err.splitlines()
+    assert line.startswith("voiceclose: no practice scenario called ")
+    assert "(there are: backend-engineer, " in line and "emergency-nurse" in line
+    assert "\x1b" not in line
+
+
+def test_the_scenario_in_a_saved_report_goes_through_the_same_lookup(tmp_path, monkeypatch):
+    from voiceclose.app import scenarios
+
+    outside = tmp_path / "outside.toml"  # a well-formed scenario, but not in the folder
+    outside.write_text((ROOT / "prompts" / "head-chef.toml").read_text())
+    recording = tmp_path / "recordings" / "close.wav"
+    recording.parent.mkdir()
+    for prompt in ("../outside", str(outside.with_suffix("")), "../../pyproject", 7, ["x"]):
+        recording.with_suffix(".json").write_text(json.dumps({"prompt": prompt}))
+        notes: list[str] = []
+        monkeypatch.chdir(recording.parent)
+        assert scenarios.sidecar_scenario(recording, notes) is None
+        if isinstance(prompt, str):
+            assert len(notes) == 1 and "no longer in the prompts" in notes[0]
+    recording.with_suffix(".json").write_text(json.dumps({"prompt": "head-chef"}))
+    assert scenarios.sidecar_scenario(recording, []).name == "head-chef"
+
+
+def test_only_files_with_a_scenario_name_are_scenarios(tmp_path, monkeypatch):
+    from voiceclose.app import scenarios
+
+    chef = (ROOT / "prompts" / "head-chef.toml").read_text()
+    for name in ("chef", "odd.name", "with space", "-dash", "x\x1b[1m"):
+        (tmp_path / f"{name}.toml").write_text(chef)
+    (tmp_path / "folder.toml").mkdir()
+    monkeypatch.setenv("VOICECLOSE_PROMPTS", str(tmp_path))
+    assert [s.name for s in scenarios.available()] == ["chef"]
+    with pytest.raises(UsageError, match=r"\(there are: chef\)"):
+        scenarios.find("odd.name")
+
+
+def test_scenario_text_reaches_the_terminal_without_control_characters(cli, tmp_path, monkeypatch):
+    from voiceclose.app import scenarios
+    from voiceclose.cli.practice import _scenario_text
+
+    chef = (ROOT / "prompts" / "head-chef.toml").read_text()
+    hostile = (
+        chef.replace('role = "', 'role = "\\u001b]0;pwned\\u0007\\u001b[31m')
+        .replace('interviewer = "', 'interviewer = "\\u009b2J\\u202e')
+        .replace('moment = "', 'moment = "\\u001b[2J\\r\\u001b[1A')
+        .replace('what = "', 'what = "line\\none ')
+    )
+    assert hostile != chef
+    (tmp_path / "chef.toml").write_text(hostile)
+    monkeypatch.setenv("VOICECLOSE_PROMPTS", str(tmp_path))
+    scenario = scenarios.find("chef")
+    shown = (
+        _scenario_text(scenario) + cli("prompts").out + json.dumps(scenario.__dict__, default=str)
+    )
+    for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\r", "pwned\x07"):
+        assert bad not in shown
+    assert scenario.role == "head chef" and scenario.needs[0].what.startswith("line one ")
+    assert len(_scenario_text(scenario).splitlines()) == 4
