@@ -1038,3 +1038,56 @@ def test_scenario_text_reaches_the_terminal_without_control_characters(cli, tmp_
         assert bad not in shown
     assert scenario.role == "head chef" and scenario.needs[0].what.startswith("line one ")
     assert len(_scenario_text(scenario).splitlines()) == 4
+
+
+# --- no native abort, ten times in a row ----------------------------------------------------------
+
+TIMES_IN_A_ROW = 10
+
+
+def no_speech(kind: str, seed: int) -> np.ndarray:
+    """Five seconds of a recording with nobody speaking; each seed is a new recording."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(5 * SAMPLE_RATE) / SAMPLE_RATE
+    if kind == "silence":
+        return rng.normal(0, 1e-5, t.size).astype(np.float32)
+    if kind == "hum":  # mains hum and its harmonics
+        hum = sum(0.05 / k * np.sin(2 * np.pi * 50 * k * t + seed) for k in (1, 2, 3))
+        return (hum + rng.normal(0, 1e-4, t.size)).astype(np.float32)
+    return rng.normal(0, 0.05, t.size).astype(np.float32)  # noise
+
+
+def truncated(tmp_path: Path, seed: int) -> Path:
+    """A WAV cut off mid-recording, its header promising more than is there."""
+    audio, rate = sf.read(SAMPLES / "complete_close_slt.flac", dtype="int16")
+    whole = tmp_path / "whole.wav"
+    sf.write(whole, audio, rate, subtype="PCM_16")
+    cut = tmp_path / f"truncated-{seed}.wav"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 3 + 2 * seed * 997])
+    return cut
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["silence", "hum", "noise", "truncated"])
+def test_a_new_recording_checked_ten_times_in_a_row_exits_normally(tmp_path, shared_cache, kind):
+    home = tmp_path / "fresh"
+    (home / "cache").mkdir(parents=True)
+    (home / "cache" / "models").symlink_to(shared_cache / "models", target_is_directory=True)
+    for n in range(TIMES_IN_A_ROW):
+        if kind == "truncated":
+            path = truncated(tmp_path, n)
+        else:
+            path = tmp_path / f"{kind}-{n}.wav"  # new each time: no transcript is cached
+            sf.write(path, no_speech(kind, n), SAMPLE_RATE)
+        done = voiceclose("check", "--json", "--no-history", path, home=home)
+        assert "terminate called" not in done.err and done.code >= 0, (
+            f"run {n + 1}: native abort at exit (exit {done.code}): {done.err.strip()}"
+        )
+        assert done.code == 1 and "Traceback" not in done.err, (n, done.code, done.err)
+        [report] = done.json()
+        assert report["ok"], report
+        if kind != "truncated":
+            assert report["extras"]["speech_heard"] is False
+        else:
+            assert any("promises more audio" in note for note in report["notes"])
