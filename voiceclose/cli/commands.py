@@ -11,7 +11,14 @@ from pathlib import Path
 
 from voiceclose.audio.native import native_stderr_silenced
 from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, exit_status
-from voiceclose.report.writers import printable
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (report.writers, imported when first needed so
+    that --help stays instant)."""
+    from voiceclose.report.writers import printable as escaped
+
+    return escaped(text)
 
 
 def check(args: argparse.Namespace) -> int:
