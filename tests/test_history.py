@@ -521,6 +521,9 @@ def test_read_only_user_directory_with_a_history(cli, readable_home):
     assert cli("check", "--text", close).code == 0
     database = home / "data" / "history.db"
     before = rows(database, "SELECT id, created_at FROM attempts")
+    if os.geteuid() == 0:  # the history is its owner's only (0600): the reader owns it
+        for path in database.parent.glob("history.db*"):
+            os.chown(path, NOBODY, -1)
     as_reader = ReadOnly(cli, home / "data")
     run = as_reader("check", "--text", close, close)
     assert run.code == 0 and run.out.count("All four parts of a strong close were there.") == 2

@@ -49,6 +49,7 @@ def last_level(tracker, signal, rate=SAMPLE_RATE):
     return level
 
 
+@pytest.mark.slow  # torch and the Silero speech model
 def test_warns_about_silence_and_clipping():
     silent = last_level(SpeechTracker(SAMPLE_RATE), np.zeros(3 * SAMPLE_RATE, np.float32))
     assert "no sound" in silent.warning
@@ -57,6 +58,7 @@ def test_warns_about_silence_and_clipping():
     assert "clipping" in last_level(SpeechTracker(SAMPLE_RATE), loud).warning
 
 
+@pytest.mark.slow  # torch and the Silero speech model
 def test_tracks_speech_at_another_rate(manifest):
     import soundfile as sf
     import soxr

@@ -7,6 +7,7 @@ bad input never stops the others. The Whisper model is loaded once, on the first
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -17,7 +18,13 @@ from voiceclose.app.scenarios import Scenario, sidecar_scenario
 from voiceclose.asr import transcript_cache
 from voiceclose.asr.transcribe import transcribe, transcript_from_text
 from voiceclose.asr.weights import LoadedModel, ModelLoader
-from voiceclose.audio.decode import AUDIO_SUFFIXES, load_audio
+from voiceclose.audio.decode import (
+    AUDIO_SUFFIXES,
+    load_audio,
+    looks_like_audio,
+    read_regular,
+    text_codec,
+)
 from voiceclose.check.engine import check
 from voiceclose.check.feedback import feedback_for
 from voiceclose.check.rules import warm_up
@@ -37,6 +44,7 @@ from voiceclose.results import (
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MAX_TEXT_BYTES = 1_000_000  # a transcript of a close is a few hundred words; 1 MB is not one
+SNIFF_BYTES = 4096  # bytes of a transcript looked at to tell text from audio, and its codec
 STDIN = "-"
 
 
@@ -57,7 +65,8 @@ class Item:
 
 
 def discover(paths: Sequence[str], text: bool = False) -> Iterator[Item | Failure]:
-    """Expand the paths given into inputs; directories are searched recursively, sorted."""
+    """Expand the paths given into inputs; directories are searched recursively, sorted. A
+    folder that cannot be read becomes a Failure naming it, and the search goes on."""
     suffixes = TEXT_SUFFIXES if text else AUDIO_SUFFIXES
     for given in paths:
         if given == STDIN and text:
@@ -65,40 +74,46 @@ def discover(paths: Sequence[str], text: bool = False) -> Iterator[Item | Failur
             continue
         path = Path(given)
         try:
-            is_dir = path.is_dir()
-            exists = is_dir or path.exists()
+            is_dir = stat.S_ISDIR(path.stat().st_mode)
+        except FileNotFoundError:
+            yield Failure(given, "no such file or directory")
+            continue
         except PermissionError:
             yield Failure(given, "permission denied: the file cannot be read")
             continue
-        if not exists:
-            yield Failure(given, "no such file or directory")
-        elif is_dir:
-            found = list(_walk(path, suffixes))
-            if not found:
-                what = "transcripts (.txt)" if text else "audio files"
-                yield Failure(given, f"no {what} found in this directory")
-            for child in found:
-                yield Item(str(child), child)
-        else:
+        except OSError as e:
+            yield Failure(given, f"cannot be read ({e.strerror or e})")
+            continue
+        if not is_dir:
             yield Item(given, path)
+            continue
+        found = _walk(path, suffixes)
+        if not found:
+            what = "transcripts (.txt)" if text else "audio files"
+            yield Failure(given, f"no {what} found in this directory")
+        yield from found
 
 
-def _walk(root: Path, suffixes: set[str]) -> Iterator[Path]:
+def _walk(root: Path, suffixes: set[str]) -> list[Item | Failure]:
+    """The inputs under ``root`` and a Failure for each folder that could not be read, sorted
+    by path."""
+    found: list[tuple[str, Item | Failure]] = []
+
     def on_error(error: OSError) -> None:
-        raise InputError(error.filename or str(root), "cannot be read (permission denied?)")
+        folder = str(error.filename or root)
+        if isinstance(error, PermissionError):
+            problem = "permission denied: the folder cannot be read"
+        else:
+            problem = f"the folder cannot be read ({error.strerror or error})"
+        found.append((Path(folder).as_posix(), Failure(folder, problem)))
 
-    found = []
-    try:
-        for folder, dirs, files in os.walk(root, onerror=on_error):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            found.extend(
-                Path(folder) / f
-                for f in files
-                if not f.startswith(".") and Path(f).suffix.lower() in suffixes
-            )
-    except InputError:
-        pass  # an unreadable sub-folder: report what could be read
-    yield from sorted(found, key=lambda p: p.as_posix())
+    for folder, dirs, files in os.walk(root, onerror=on_error):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if not name.startswith(".") and Path(name).suffix.lower() in suffixes:
+                child = Path(folder) / name
+                found.append((child.as_posix(), Item(str(child), child)))
+    return [entry for _, entry in sorted(found, key=lambda pair: pair[0])]
 
 
 class Checker:
@@ -237,26 +252,25 @@ def _read_text(item: Item) -> str:
     else:
         if item.path.is_dir():
             raise InputError(item.source, "is a directory, not a transcript")
-        try:
-            if item.path.stat().st_size > MAX_TEXT_BYTES:
-                raise InputError(
-                    item.source,
-                    f"the transcript is over {MAX_TEXT_BYTES // 1_000_000} MB; a close is a few "
-                    "hundred words",
-                )
-            data = item.path.read_bytes()
-        except PermissionError as e:
-            raise InputError(item.source, "permission denied: the file cannot be read") from e
-        except OSError as e:
-            raise InputError(item.source, f"cannot be read ({e.strerror or e})") from e
+        data = read_regular(item.path, item.source, MAX_TEXT_BYTES + 1)
+    head = data[:SNIFF_BYTES]
+    if looks_like_audio(head):
+        raise InputError(item.source, "this is audio, not a transcript (check it without --text)")
     if len(data) > MAX_TEXT_BYTES:
-        raise InputError(item.source, f"the transcript is over {MAX_TEXT_BYTES // 1_000_000} MB")
-    if b"\x00" in data[:4096]:
+        raise InputError(
+            item.source,
+            f"the transcript is over {MAX_TEXT_BYTES // 1_000_000} MB; a close is a few hundred "
+            "words",
+        )
+    # text in a byte-order mark's codec, or else UTF-8 (which names the problem if it is not)
+    codec = text_codec(head) or ("utf-8-sig" if b"\x00" not in head else None)
+    if codec is None:
         raise InputError(item.source, "not a text file (use it without --text if it is audio)")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(codec)
     except UnicodeDecodeError as e:
-        raise InputError(item.source, "not UTF-8 text") from e
+        name = "UTF-8" if codec.startswith("utf-8") else codec.upper()
+        raise InputError(item.source, f"not {name} text") from e
     if not text.strip():
         raise InputError(item.source, "the transcript is empty")
     return text

@@ -1,7 +1,8 @@
 """What check and practice write besides the report: the history, CSV rows, and the page.
 
 Every front end (the CLI, the app) hands each result to ``Outputs.add`` as it is checked and calls
-``finish`` at the end; problems come back as one line each, for the front end to show.
+``finish`` at the end; problems (the history or a cache that cannot be written) come back as one
+line each, each told once, for the front end to show.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import contextlib
 from pathlib import Path
 
 from voiceclose.app.pages import write_page
+from voiceclose.check import regex_cache
 from voiceclose.errors import OutputError
+from voiceclose.paths import cache_failures, cache_problem, private_file
 from voiceclose.report.page import Page, check_target
 from voiceclose.report.writers import CsvWriter
 from voiceclose.results import Result
@@ -31,18 +34,23 @@ class Outputs:
         self._csv = None
         self._csv_writer = CsvWriter()
         self._csv_problem: str | None = None
+        self._cache_failures = cache_failures()  # problems before these outputs are not ours
+        self._cache_told = False
         if html:
             check_target(html)  # fail now, not after a long batch
         if csv_path:
             try:  # Excel reads UTF-8 only with the byte-order mark
-                self._csv = open(csv_path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+                # the user's only: it holds what people said (opened row by row, closed in finish)
+                self._csv = open(  # noqa: SIM115
+                    csv_path, "w", encoding="utf-8-sig", newline="", opener=private_file
+                )
                 self._write_csv(self._csv_writer.header())
             except OSError as e:
                 raise OutputError(f"cannot write {csv_path} ({e.strerror or e})") from e
 
-    def add(self, result: Result) -> str | None:
+    def add(self, result: Result) -> list[str]:
         """Store ``result`` (before it is printed: a printed line is in the history) and add its
-        CSV row; returns a problem with the history the first time there is one."""
+        CSV row; returns the problems not told yet (see ``warnings``)."""
         self.results.append(result)
         self.attempt_ids.append(self.keeper.add(result))
         if self._csv and not self._csv_problem:
@@ -51,7 +59,17 @@ class Outputs:
             except OSError as e:
                 rows = len(self.results) - 1
                 self._csv_problem = f"{e.strerror or e}; the CSV stops after {rows} row(s)"
-        return self.keeper.warning()
+        return self.warnings()
+
+    def warnings(self) -> list[str]:
+        """Problems not told yet, one line each: the history cannot be written, a cache cannot
+        be written (checking goes on without either). Each is returned once."""
+        found = [self.keeper.warning()]
+        problem = cache_problem(after=self._cache_failures)
+        if problem and not self._cache_told:
+            self._cache_told = True
+            found.append(problem)
+        return [w for w in found if w]
 
     @property
     def last_attempt_id(self) -> int | None:
@@ -64,6 +82,7 @@ class Outputs:
     def finish(self) -> Page | None:
         """Close the history and the CSV and write the page; returns the page, if one was asked
         for. Raises OutputError if the CSV or the page could not be written."""
+        regex_cache.save()  # now, not at exit: a problem writing it can still be told
         self.keeper.close()
         if self._csv:
             with contextlib.suppress(OSError):

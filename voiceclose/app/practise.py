@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +18,11 @@ from voiceclose.asr.live import LiveTranscriber
 from voiceclose.audio.devices import InputDevice, input_devices
 from voiceclose.audio.recorder import Level, Recorder, Recording, RecordOptions
 from voiceclose.errors import InputError
-from voiceclose.paths import recordings_dir
+from voiceclose.paths import PRIVATE_FILE_MODE, recordings_dir
 from voiceclose.results import Failure, Report, Result
 from voiceclose.results_json import as_json
+
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK}
 
 STOPPED = {
     "enter": "stopped with Enter",
@@ -147,11 +153,44 @@ def _recording_notes(recording: Recording) -> list[str]:
 
 
 def _save(report: Report, recording: Path) -> Path | None:
-    """The report as JSON beside the recording; never replaces an existing file."""
+    """The report as JSON beside the recording, readable by the user only; never replaces an
+    existing file, and a write that fails (a full disk) leaves no file behind."""
     path = sidecar_path(recording)
+    data = json.dumps(as_json(report), ensure_ascii=False, indent=1).encode("utf-8")
     try:
-        with open(path, "x", encoding="utf-8") as f:
-            json.dump(as_json(report), f, ensure_ascii=False, indent=1)
+        _write_new(path, data)
     except OSError:
         return None
     return path
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file (0600) beside ``path``, then link it into place: the
+    file appears whole or not at all, and an existing ``path`` is never replaced."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)  # FileExistsError if it is there
+        except FileExistsError:
+            raise
+        except OSError as e:
+            if e.errno not in _NO_HARD_LINKS:
+                raise
+            _write_exclusive(path, data)  # a file system without hard links (FAT, some FUSE)
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+
+
+def _write_exclusive(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise

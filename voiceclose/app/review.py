@@ -104,15 +104,24 @@ def play(moment: Moment) -> None:
     play_samples(moment.samples, moment.rate)
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The stored attempts that match, and the rows that had to be left out."""
+
+    attempts: list[Attempt]  # oldest first
+    damaged: list[int]  # ids of attempts whose rows are damaged
+
+
 def attempts(
     scenario: str | None = None, since: date | None = None, until: date | None = None
-) -> list[Attempt] | None:
+) -> Listing | None:
     """The stored attempts that match, oldest first; None when nothing was ever stored."""
     history = open_for_reading()
     if history is None:
         return None
     with history:
-        return history.attempts(scenario=scenario, since=since, until=until)
+        found = history.attempts(scenario=scenario, since=since, until=until)
+        return Listing(found, history.damaged)
 
 
 def recheck(stored: StoredAttempt, model: str | None = None) -> Recheck:

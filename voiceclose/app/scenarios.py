@@ -3,6 +3,10 @@
 Each is a TOML file in prompts/. A scenario's needs carry phrases that show a candidate spoke to
 them ("listen_for", each entry one or more phrases separated by "|"), so that in practice the fit
 check looks for experience tied to *this* job's needs.
+
+A scenario is found by its name only among the files in the scenario folder: a name is letters,
+digits, "-" and "_", never a path. Its text reaches the terminal, so control characters and
+terminal escape sequences are taken out of it when it is read.
 """
 
 from __future__ import annotations
@@ -21,6 +25,13 @@ DEFAULT_SUGGESTED_S = 60.0  # a close of about a minute
 _REQUIRED = ("field", "seniority", "role", "organisation", "interviewer", "moment", "needs")
 _OPTIONAL = ("suggested_seconds",)
 _NEED_KEYS = ("what", "listen_for")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a scenario's name: never a path
+_ESCAPE_SEQUENCE = re.compile(  # ECMA-48: CSI ... final byte, OSC/DCS/... strings, 2-byte escapes
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+)
+# control characters (C0 but tab and newline, DEL, C1), line separators, bidirectional overrides
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -58,20 +69,25 @@ def _as_pattern(phrases: str) -> str:
 
 def available(folder: Path | None = None) -> list[Scenario]:
     """Every scenario in the prompts folder, by name."""
-    folder = folder or prompts_dir()
-    if not folder.is_dir():
-        raise ScenarioError(f"no practice scenarios: {folder} is not a folder")
-    return [load(path) for path in sorted(folder.glob("*.toml"))]
+    return [load(path) for path in _files(folder or prompts_dir()).values()]
 
 
 def find(name: str, folder: Path | None = None) -> Scenario:
-    """The scenario called ``name``, or an error listing the ones there are."""
-    folder = folder or prompts_dir()
-    path = folder / f"{name}.toml"
-    if not path.is_file():
-        names = ", ".join(s.name for s in available(folder))
+    """The scenario called ``name`` in the prompts folder, or a UsageError listing the ones there
+    are: a path, or a name with dots or slashes, never reaches a file."""
+    files = _files(folder or prompts_dir())
+    if name not in files:
+        names = ", ".join(files)
         raise UsageError(f"no practice scenario called {name!r} (there are: {names})")
-    return load(path)
+    return load(files[name])
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    """The scenario files in ``folder`` by name, sorted; only files with a proper name."""
+    if not folder.is_dir():
+        raise ScenarioError(f"no practice scenarios: {folder} is not a folder")
+    paths = sorted(folder.glob("*.toml"))
+    return {p.stem: p for p in paths if _NAME.fullmatch(p.stem) and p.is_file()}
 
 
 def choose(rng: random.Random | None = None, folder: Path | None = None) -> Scenario:
@@ -123,18 +139,28 @@ def load(path: Path) -> Scenario:
             )
     try:
         needs = tuple(
-            Need(str(n["what"]), tuple(str(p) for p in n["listen_for"])) for n in data["needs"]
+            Need(_line(n["what"]), tuple(_line(p) for p in n["listen_for"])) for n in data["needs"]
         )
     except (KeyError, TypeError) as e:
         raise ScenarioError(f"{path}: each [[needs]] needs 'what' and 'listen_for'") from e
     return Scenario(
         name=path.stem,
-        field=str(data["field"]),
-        seniority=str(data["seniority"]),
-        role=str(data["role"]),
-        organisation=str(data["organisation"]),
-        interviewer=str(data["interviewer"]),
-        moment=str(data["moment"]),
+        field=_line(data["field"]),
+        seniority=_line(data["seniority"]),
+        role=_line(data["role"]),
+        organisation=_line(data["organisation"]),
+        interviewer=_line(data["interviewer"]),
+        moment=_text(data["moment"]),
         needs=needs,
         suggested_seconds=float(data.get("suggested_seconds", DEFAULT_SUGGESTED_S)),
     )
+
+
+def _text(value) -> str:
+    """``value`` as text fit for a terminal: escape sequences and control characters out."""
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", str(value)))
+
+
+def _line(value) -> str:
+    """``value`` as one line of such text (it is printed inside a sentence)."""
+    return " ".join(_text(value).split())

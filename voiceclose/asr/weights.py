@@ -31,7 +31,7 @@ from voiceclose.asr.acceleration import (
 )
 from voiceclose.defaults import DEFAULT_MODEL
 from voiceclose.errors import ModelUnavailable
-from voiceclose.paths import cache_dir
+from voiceclose.paths import cache_dir, cache_unwritable, private_dir
 
 if TYPE_CHECKING:
     import whisper
@@ -190,13 +190,13 @@ def _load_bundled(model: BundledModel, int8: bool) -> whisper.Whisper:
             checkpoint = ct2_format.to_whisper_checkpoint(ct2_format.read_ct2(blob))
         except ct2_format.FormatError as e:
             raise ModelUnavailable(f"model {model.name!r}: cannot convert its weights ({e})") from e
-        _save_verified(checkpoint, converted)
+        _cache(checkpoint, converted)
     else:
         checkpoint = _torch_load(data, trusted=False)
     whisper_model = _with_heads(_build(checkpoint), heads)
     if int8:
         accelerate(whisper_model)
-        _save_verified(quantised_checkpoint(whisper_model), fast)
+        _cache(quantised_checkpoint(whisper_model), fast)
     return whisper_model
 
 
@@ -230,11 +230,23 @@ def _read_verified(cached: Path) -> bytes | None:
     return data if expected and hashlib.sha256(data).hexdigest() == expected else None
 
 
+def _cache(obj, cached: Path) -> bool:
+    """Save ``obj`` to the cache; a cache that cannot be written (read-only, full, a folder in
+    the way) is recorded as a problem for the front end to tell, and the model loads anyway."""
+    try:
+        _save_verified(obj, cached)
+    except (OSError, RuntimeError) as e:  # torch.save reports a failed write as a RuntimeError
+        error = e if isinstance(e, OSError) else OSError(str(e).splitlines()[0])
+        cache_unwritable(cached.parent, error)
+        return False
+    return True
+
+
 def _save_verified(obj, cached: Path) -> None:
     """torch.save ``obj`` to ``cached`` with its checksum beside it."""
     import torch
 
-    cached.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(cached.parent)
     # Write beside the target and rename, so a crash never leaves a half-written cache in place;
     # the checksum goes last, so a cache without one is never trusted.
     fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=cached.name, suffix=".tmp")
@@ -285,9 +297,13 @@ def _with_heads(model: whisper.Whisper, heads: list[list[int]] | None) -> whispe
 
 def _write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # --- paths and standard names --------------------------------------------------------------------
@@ -308,13 +324,16 @@ def _load_path(path: Path, spec: str) -> whisper.Whisper:
     blob = path.read_bytes()
     digest = hashlib.sha256(blob).hexdigest()
     cached = cache_dir() / "models" / f"ct2-{digest[:16]}.pt"
+    config = path.with_name("config.json")
+    heads = _alignment_heads(config) if config.is_file() else None
     if _read_verified(cached) is None:
         try:
-            _save_verified(ct2_format.to_whisper_checkpoint(ct2_format.read_ct2(blob)), cached)
+            checkpoint = ct2_format.to_whisper_checkpoint(ct2_format.read_ct2(blob))
         except ct2_format.FormatError as e:
             raise ModelUnavailable(f"{spec}: cannot convert its weights ({e})") from e
-    config = path.with_name("config.json")
-    return _load_checkpoint(cached, spec, _alignment_heads(config) if config.is_file() else None)
+        if not _cache(checkpoint, cached):
+            return _with_heads(_build(checkpoint), heads)
+    return _load_checkpoint(cached, spec, heads)
 
 
 def _load_checkpoint(path: Path, spec: str, heads: list[list[int]] | None) -> whisper.Whisper:

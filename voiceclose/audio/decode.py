@@ -7,9 +7,14 @@ was never finalised (what a killed recorder leaves behind) is read from the byte
 
 from __future__ import annotations
 
+import codecs
+import errno
+import os
 import shutil
+import stat
 import struct
 import subprocess
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +22,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from voiceclose.audio.native import native_stderr_silenced
 from voiceclose.errors import InputError
 
 SAMPLE_RATE = 16000  # Hz; what Whisper and the speech detector expect
@@ -26,6 +32,35 @@ FFMPEG_SUFFIXES = {".m4a", ".mp4", ".aac", ".webm", ".mkv", ".mov", ".wma", ".am
 AUDIO_SUFFIXES = LIBSNDFILE_SUFFIXES | FFMPEG_SUFFIXES
 _WAV_UNSET_SIZES = {0, 0xFFFFFFFF, 0x7FFFFFFF}  # what recorders leave before finalising a header
 _SNIFF_BYTES = 4096  # bytes looked at to tell text from audio
+MIN_SOURCE_RATE = 1000  # Hz; a header giving less (or more than the next) is corrupt
+MAX_SOURCE_RATE = 768_000  # Hz; the highest rate audio interfaces record at
+MAX_CHANNELS = 64  # a header claiming more channels than this is corrupt
+UNKNOWN_FRAMES = 2**63 - 1  # libsndfile's length for a stream whose header has none
+STREAM_BLOCK_FRAMES = 1 << 16  # frames read at a time from a file of unknown length
+_BOM_CODECS = (  # a text file's byte-order mark -> its codec (UTF-32's first: UTF-16's begin them)
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_TEXT_CONTROLS = "\t\n\v\f\r"  # the only control characters plain text holds
+_AUDIO_MAGIC = (  # how audio and video files begin: WAV/AVI, FLAC, OGG, an MP3's ID3 tag, AIFF,
+    b"RIFF",  # Matroska/WebM, AMR and WMA/ASF
+    b"fLaC",
+    b"OggS",
+    b"ID3",
+    b"FORM",
+    b"\x1aE\xdf\xa3",
+    b"#!AMR",
+    b"0&\xb2u",
+)
+_FILE_KINDS = (  # what a path that is not a regular file is, for the message
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
 
 
 @dataclass(frozen=True)
@@ -84,26 +119,81 @@ def _check_readable(path: Path, source: str) -> None:
         raise InputError(source, "permission denied: the file cannot be read") from e
 
 
-def _read_head(path: Path, source: str) -> bytes:
+def read_regular(path: Path, source: str, limit: int) -> bytes:
+    """The first ``limit`` bytes of ``path``, which must be a regular file: a named pipe, a
+    socket or a device is refused at once (reading one could wait forever, or never end).
+
+    Raises InputError, naming the file, when it cannot be read.
+    """
     try:
-        with open(path, "rb") as f:
-            return f.read(_SNIFF_BYTES)
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except PermissionError as e:
         raise InputError(source, "permission denied: the file cannot be read") from e
     except OSError as e:
+        if e.errno == errno.ENXIO:  # a socket, or a FIFO opened some other way
+            raise InputError(source, _not_regular(path)) from e
         raise InputError(source, f"cannot be read ({e.strerror or e})") from e
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(source, "is a directory, not a file")
+        if not stat.S_ISREG(mode):
+            raise InputError(source, _not_regular(path, mode))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limit)
+    except OSError as e:
+        raise InputError(source, f"cannot be read ({e.strerror or e})") from e
+    finally:
+        os.close(fd)
+
+
+def _not_regular(path: Path, mode: int | None = None) -> str:
+    if mode is None:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = 0
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+    return f"not a regular file but {kind}; voiceclose reads closes from files"
+
+
+def _read_head(path: Path, source: str) -> bytes:
+    return read_regular(path, source, _SNIFF_BYTES)
+
+
+def text_codec(head: bytes) -> str | None:
+    """The codec a file starting with ``head`` is text in: the one its byte-order mark names,
+    or UTF-8; None when it is not text."""
+    for bom, codec in _BOM_CODECS:
+        if head.startswith(bom):
+            # an MPEG audio frame can begin with the same bytes as UTF-16's mark
+            return codec if _decodes(head, codec, strict=True) else None
+    if b"\x00" in head:
+        return None
+    return "utf-8-sig" if _decodes(head, "utf-8", strict=False) else None
+
+
+def _decodes(head: bytes, codec: str, strict: bool) -> bool:
+    """Whether ``head`` is the start of text in ``codec`` (a character cut off at the end of
+    it still counts); ``strict`` also refuses control characters plain text never holds."""
+    try:
+        text = codecs.getincrementaldecoder(codec)().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return not strict or all(c >= " " or c in _TEXT_CONTROLS for c in text)
+
+
+def looks_like_audio(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is audio (or video) rather than text."""
+    if text_codec(head) is not None:
+        return False
+    mpeg_sync = len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+    return head.startswith(_AUDIO_MAGIC) or head[4:8] == b"ftyp" or mpeg_sync
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        # a multi-byte character cut off at the end of the sniffed block is still text
-        if e.start < len(head) - 4:
-            return False
-    return True
+    return text_codec(head) is not None
 
 
 def _not_audio(source: str, head: bytes) -> InputError:
@@ -154,24 +244,27 @@ def _finish(source, data, rate, channels, start_frame, total_frames, notes=()) -
 
 
 def _load_with_libsndfile(path: Path, source: str, head: bytes, last_s: float | None) -> Audio:
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, TypeError) as e:
-        raise _not_audio(source, head) from e
-    rate, channels, frames = info.samplerate, info.channels, info.frames
-    if rate <= 0 or channels <= 0:
-        raise InputError(source, "the audio header is corrupt (no sample rate or channels)")
-    if frames <= 0:
-        raise InputError(source, "the recording holds no audio (0 seconds)")
-    _check_length(source, frames / rate)
-    start = _window(frames, rate, last_s)
-    try:
-        with sf.SoundFile(str(path)) as f:
-            if start:
-                f.seek(start)
-            data = f.read(dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError) as e:
-        raise InputError(source, f"the file is truncated or corrupt ({_sf_reason(e)})") from e
+    # libmpg123 reports each broken MP3 frame on file descriptor 2; the error raised says enough
+    with native_stderr_silenced():
+        try:
+            info = sf.info(str(path))
+        except (sf.LibsndfileError, RuntimeError, TypeError) as e:
+            raise _not_audio(source, head) from e
+        rate, channels, frames = info.samplerate, info.channels, info.frames
+        _check_format(source, rate, channels)
+        if frames == UNKNOWN_FRAMES:  # streamed: the length is only known once read to the end
+            return _read_stream(path, source, rate, channels, last_s)
+        if frames <= 0:
+            raise InputError(source, "the recording holds no audio (0 seconds)")
+        _check_length(source, frames / rate)
+        start = _window(frames, rate, last_s)
+        try:
+            with sf.SoundFile(str(path)) as f:
+                if start:
+                    f.seek(start)
+                data = f.read(dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError) as e:
+            raise InputError(source, f"the file is truncated or corrupt ({_sf_reason(e)})") from e
     expected = frames - start
     # libsndfile stops quietly at a cut in a compressed stream; a big shortfall is a truncated file
     if len(data) < expected * 0.98 and expected - len(data) > rate // 2:
@@ -181,6 +274,56 @@ def _load_with_libsndfile(path: Path, source: str, head: bytes, last_s: float | 
             f"{(start + len(data)) / rate:.1f} s of {frames / rate:.1f} s)",
         )
     return _finish(source, data, rate, channels, start, frames)
+
+
+def _check_format(source: str, rate: int, channels: int) -> None:
+    """A header's sample rate and channel count, checked before anything is read by them."""
+    if not (MIN_SOURCE_RATE <= rate <= MAX_SOURCE_RATE) or not (1 <= channels <= MAX_CHANNELS):
+        raise InputError(
+            source,
+            f"the audio header is corrupt (it gives {rate} Hz and {channels} channel(s))",
+        )
+
+
+def _read_stream(path: Path, source: str, rate: int, channels: int, last_s: float | None) -> Audio:
+    """Decode a file whose header gives no length (``ffmpeg ... -f flac -`` writes one) block by
+    block to its end, keeping only the final ``last_s`` seconds in memory when asked to."""
+    keep = int(round(last_s * rate)) if last_s and last_s > 0 else None
+    limit = int(MAX_DURATION_S * rate)
+    blocks: deque[np.ndarray] = deque()
+    kept = total = 0
+    try:
+        with sf.SoundFile(str(path)) as f:
+            for block in _blocks(f, channels):
+                total += len(block)
+                if total > limit:
+                    _check_length(source, total / rate)
+                blocks.append(block)
+                kept += len(block)
+                while keep is not None and blocks and kept - len(blocks[0]) >= keep:
+                    kept -= len(blocks.popleft())
+    except (sf.LibsndfileError, RuntimeError) as e:
+        raise InputError(source, f"the file is truncated or corrupt ({_sf_reason(e)})") from e
+    if total == 0:
+        raise InputError(source, "the recording holds no audio (0 seconds)")
+    data = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+    if keep is not None and len(data) > keep:
+        data = data[-keep:]
+    return _finish(source, data, rate, channels, total - len(data), total)
+
+
+def _blocks(f: sf.SoundFile, channels: int):
+    """Mono blocks of ``f`` to its end. soundfile's own ``read`` seeks after every block, which
+    fails at the end of a stream of unknown length, so libsndfile is called directly."""
+    from soundfile import _ffi, _snd
+
+    buffer = np.empty((STREAM_BLOCK_FRAMES, channels), dtype=np.float32)
+    pointer = _ffi.cast("float *", buffer.ctypes.data)
+    while True:
+        got = _snd.sf_readf_float(f._file, pointer, STREAM_BLOCK_FRAMES)
+        if got <= 0:
+            return
+        yield buffer[:got].mean(axis=1, dtype=np.float32)
 
 
 def _sf_reason(e: Exception) -> str:
@@ -257,8 +400,9 @@ def _load_wav(path: Path, source: str, head: bytes, last_s: float | None) -> Aud
         w = _parse_wav(path, source, head)
     except OSError as e:
         raise InputError(source, f"cannot be read ({e.strerror or e})") from e
-    if w.channels <= 0 or w.rate <= 0 or w.block_align <= 0:
+    if w.block_align <= 0:
         raise InputError(source, "the WAV header is corrupt (no sample rate or channels)")
+    _check_format(source, w.rate, w.channels)
     frames = w.data_bytes // w.block_align
     if frames <= 0:
         raise InputError(source, "the recording holds no audio (0 seconds)")

@@ -33,6 +33,7 @@ from voiceclose.audio.devices import InputDevice, resolve, sounddevice
 from voiceclose.audio.levels import Level, SpeechTracker
 from voiceclose.defaults import DEFAULT_MAX_SECONDS
 from voiceclose.errors import DeviceError
+from voiceclose.paths import PRIVATE_FILE_MODE, private_dir
 
 BLOCK_S = 0.1  # seconds of audio per block handed from PortAudio to the writer
 PRE_ROLL_S = 0.3  # audio from just before the start that begins the file
@@ -75,13 +76,16 @@ class Recording:
 
 
 def new_recording_path(out_dir: Path, label: str, now: datetime | None = None) -> Path:
-    """A new, empty file named by date, time and label; an existing file is never reused."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """A new, empty file named by date, time and label; an existing file is never reused.
+
+    The file, and any folder made for it, is the user's only: a recording is their voice.
+    """
+    private_dir(out_dir)
     stem = f"{(now or datetime.now()):%Y-%m-%d_%H-%M-%S}_{_safe(label)}"
     for n in range(1, 1000):
         path = out_dir / (f"{stem}.wav" if n == 1 else f"{stem}-{n}.wav")
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
         except FileExistsError:
             continue
         os.close(fd)

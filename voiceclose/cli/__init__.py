@@ -24,14 +24,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     from voiceclose.errors import UsageError, VoicecloseError
+    from voiceclose.report.writers import printable  # a name in a message never fakes a line
 
     try:
         return args.handler(args)
     except UsageError as e:
-        print(f"voiceclose: {e}", file=sys.stderr)
+        print(f"voiceclose: {printable(str(e))}", file=sys.stderr)
         return EXIT_USAGE
     except VoicecloseError as e:
-        print(f"voiceclose: {e}", file=sys.stderr)
+        print(f"voiceclose: {printable(str(e))}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("voiceclose: interrupted", file=sys.stderr)

@@ -9,8 +9,16 @@ import json
 import sys
 from pathlib import Path
 
+from voiceclose.audio.native import native_stderr_silenced
 from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, exit_status
-from voiceclose.cli.terminal import native_stderr_silenced
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (report.writers, imported when first needed so
+    that --help stays instant)."""
+    from voiceclose.report.writers import printable as escaped
+
+    return escaped(text)
 
 
 def check(args: argparse.Namespace) -> int:
@@ -18,9 +26,9 @@ def check(args: argparse.Namespace) -> int:
     from voiceclose.report.writers import WRITERS
 
     items = list(discover(args.paths, text=args.text))
+    outputs = open_outputs(args)  # before the model loads: a problem caching it is told
     options = Options(model=args.model, last_minutes=args.last, text=args.text)
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
-    outputs = open_outputs(args)
     with Checker(options) as checker:
         if any(isinstance(item, Item) for item in items):
             checker.prefetch()
@@ -38,7 +46,9 @@ def check(args: argparse.Namespace) -> int:
 def _check_one(checker, item, n: int, total: int, writer, outputs, as_json: bool):
     show_progress = sys.stderr.isatty() and total > 1
     if show_progress:
-        print(f"\r\033[K[{n}/{total}] {item.source}", end="", file=sys.stderr, flush=True)
+        print(
+            f"\r\033[K[{n}/{total}] {printable(item.source)}", end="", file=sys.stderr, flush=True
+        )
     result = checker.run(item)
     if show_progress:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
@@ -54,15 +64,26 @@ def open_outputs(args: argparse.Namespace):
 
 
 def add_output(outputs, result) -> None:
-    warning = outputs.add(result)  # stored before printed: a printed line is in the history
-    if warning:
-        print(f"voiceclose: {warning}", file=sys.stderr, flush=True)
+    # stored before printed: a printed line is in the history
+    tell(outputs.add(result))
+
+
+def tell(warnings) -> None:
+    for warning in warnings:
+        print(f"voiceclose: {printable(warning)}", file=sys.stderr, flush=True)
 
 
 def finish_outputs(outputs) -> None:
-    page = outputs.finish()
+    try:
+        page = outputs.finish()
+    finally:
+        tell(outputs.warnings())
     if page is not None:
-        print(f"Report page: {page.path} ({size_text(page.size_bytes)})", file=sys.stderr)
+        print(page_line(page), file=sys.stderr)
+
+
+def page_line(page) -> str:
+    return f"Report page: {printable(str(page.path))} ({size_text(page.size_bytes)})"
 
 
 def size_text(n: int) -> str:
@@ -103,11 +124,19 @@ def history(args: argparse.Namespace) -> int:
     from voiceclose.app.review import attempts, trend
     from voiceclose.report.writers import attempt_json, attempts_table, trend_text
 
-    matching = attempts(args.scenario, args.since, args.until)
-    if matching is None:
+    listing = attempts(args.scenario, args.since, args.until)
+    if listing is None:
         if not args.json:  # --json: no objects
             print("No attempts yet: voiceclose check and voiceclose practice add them.")
         return EXIT_COMPLETE
+    if listing.damaged:
+        numbers = ", ".join(str(n) for n in listing.damaged)
+        print(
+            f"voiceclose: note: left out {len(listing.damaged)} damaged attempt(s) the history "
+            f"cannot read: {numbers}",
+            file=sys.stderr,
+        )
+    matching = listing.attempts
     shown = matching[-args.limit :] if args.limit else matching
     if args.json:
         for attempt in shown:
@@ -134,8 +163,8 @@ def review(args: argparse.Namespace) -> int:
     attempt, report = stored.attempt, stored.report
     if (args.play or args.recheck) and reviewing.recording_changed(stored):
         print(
-            f"voiceclose: note: {attempt.recording} has changed since attempt {attempt.id} "
-            "was checked",
+            f"voiceclose: note: {printable(attempt.recording)} has changed since attempt "
+            f"{attempt.id} was checked",
             file=sys.stderr,
         )
     if args.recheck:
@@ -147,7 +176,7 @@ def review(args: argparse.Namespace) -> int:
     if args.play:
         moment = reviewing.moment(stored, args.play)
         print(
-            f"Playing {args.play} at {clock(moment.start_s)}: “{moment.evidence}”",
+            printable(f"Playing {args.play} at {clock(moment.start_s)}: “{moment.evidence}”"),
             file=sys.stderr,
             flush=True,
         )
@@ -163,7 +192,7 @@ def review(args: argparse.Namespace) -> int:
             created_at=attempt.local_time,
             recording=Path(attempt.recording) if attempt.recording else None,
         )
-        print(f"Report page: {page.path} ({size_text(page.size_bytes)})", file=sys.stderr)
+        print(page_line(page), file=sys.stderr)
     return exit_status([report])
 
 

@@ -7,7 +7,7 @@ import argparse
 import sys
 import threading
 
-from voiceclose.cli.commands import add_output, emit, finish_outputs, open_outputs
+from voiceclose.cli.commands import add_output, emit, finish_outputs, open_outputs, printable
 from voiceclose.cli.status import EXIT_FAILED, EXIT_INTERRUPTED, exit_status
 from voiceclose.cli.terminal import Meter, native_stderr_silenced
 from voiceclose.defaults import UNATTENDED_SILENCE_STOP_S
@@ -70,7 +70,7 @@ def _cue(at_terminal: bool):
     def started(path, device, rate) -> None:
         stop = "; Enter stops" if at_terminal else ""
         print(
-            f"● Speak now. Recording to {path} from {device.name!r}{stop}.",
+            f"● Speak now. Recording to {printable(str(path))} from {device.name!r}{stop}.",
             file=sys.stderr,
             flush=True,
         )

@@ -3,30 +3,11 @@ kept off the screen."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 
-
-@contextlib.contextmanager
-def native_stderr_silenced():
-    """PortAudio, ALSA and PulseAudio write their own diagnostics straight to file descriptor 2;
-    keep those out of voiceclose's one-line messages, which still reach the terminal."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    ours = sys.stderr
-    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, errors="replace")
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        sys.stderr.close()
-        os.dup2(saved, 2)
-        os.close(saved)
-        sys.stderr = ours
+# PortAudio, ALSA and PulseAudio write their own diagnostics straight to file descriptor 2; the
+# core's helper keeps those out of voiceclose's one-line messages (practice and devices use it).
+from voiceclose.audio.native import native_stderr_silenced  # noqa: F401 - for the commands
 
 
 class Meter:

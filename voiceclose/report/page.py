@@ -12,6 +12,7 @@ Nothing on the page is fetched: style and script are inline, the audio is a data
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Sequence
@@ -75,18 +76,24 @@ def check_target(path: Path) -> None:
 
 
 def write(path: Path, inputs: Sequence[PageInput], history: Sequence[Attempt] = ()) -> Page:
-    """Render the page and write it in one step (a reader never sees half a page)."""
+    """Render the page and write it in one step (a reader never sees half a page, and a write
+    that fails leaves nothing behind). The page embeds a voice: it is the user's only (0600)."""
     text = render(inputs, history)
     data = text.encode("utf-8")
     folder = path.absolute().parent
+    temp = None
     try:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "wb") as f:  # mkstemp makes it 0600, whatever the umask
             f.write(data)
-        os.chmod(temp, 0o644)
         os.replace(temp, path)
+        temp = None
     except OSError as e:
         raise OutputError(f"cannot write {path} ({e.strerror or e})") from e
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.remove(temp)
     return Page(path, len(data), len(inputs), sum(1 for i in inputs if i.audio))
 
 

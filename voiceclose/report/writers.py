@@ -9,6 +9,7 @@ import dataclasses
 import io
 import json
 import os
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,42 @@ if TYPE_CHECKING:  # history and review import this module
 NAME_WIDTH = 30  # characters of a scenario or file name in the history table
 PACE_SHOWN = 12  # the latest attempts whose pace the trend line lists
 SPARKS = "▁▂▃▄▅▆▇█"
+# Characters that move the cursor, end a line or reorder text on a terminal: a file name or a
+# transcript holding one is printed with it escaped, so it can never fake a line of output.
+_UNPRINTABLE_CATEGORIES = ("Cc", "Zl", "Zp")  # control characters, line and paragraph separators
+_BIDI_CONTROLS = frozenset(  # marks, embeddings, overrides and isolates
+    chr(c) for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+)
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` as one plain line: control characters (a newline, a terminal escape sequence's
+    ESC), line separators and bidirectional overrides written as backslash escapes."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(_escaped(c) if _unprintable(c) else c for c in text)
+
+
+def _unprintable(c: str) -> bool:
+    return unicodedata.category(c) in _UNPRINTABLE_CATEGORIES or c in _BIDI_CONTROLS
+
+
+def _escaped(c: str) -> str:
+    if c in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[c]
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _json_line(data) -> str:
+    """``data`` as one line of JSON. JSON escapes ASCII control characters itself; the others
+    (C1 controls, line separators, bidirectional overrides) are escaped here too, so the line
+    reads as one line everywhere and never drives a terminal."""
+    text = json.dumps(data, ensure_ascii=False)
+    if text.isascii():
+        return text
+    return "".join(f"\\u{ord(c):04x}" if _unprintable(c) else c for c in text)
 
 
 class JsonWriter:
@@ -39,7 +76,7 @@ class JsonWriter:
         self.explain = explain
 
     def result(self, result: Result) -> str:
-        return json.dumps(as_json(result, self.explain), ensure_ascii=False)
+        return _json_line(as_json(result, self.explain))
 
     def summary(self, results: Sequence[Result]) -> str | None:
         return None
@@ -53,8 +90,8 @@ class TextWriter:
 
     def result(self, result: Result) -> str:
         if isinstance(result, Failure):
-            return f"{result.source}: {result.error}"
-        return "\n".join(self._report(result))
+            return printable(f"{result.source}: {result.error}")
+        return _lines(self._report(result))
 
     def summary(self, results: Sequence[Result]) -> str | None:
         if len(results) < 2:
@@ -119,6 +156,11 @@ class TextWriter:
                 mark = "accepted" if c.accepted else "rejected"
                 lines.append(f'      {mark} {c.score:5.1f} "{c.evidence}"{_when(c)} — {c.reason}')
         return lines
+
+
+def _lines(lines: Sequence[str]) -> str:
+    """Lines joined, each one printable: nothing in them can start another line."""
+    return "\n".join(printable(line) for line in lines)
 
 
 def _evidence(r: Report, element: str) -> str:
@@ -205,7 +247,7 @@ WRITERS = {"text": TextWriter, "json": JsonWriter}
 
 def attempt_json(attempt: Attempt) -> str:
     """One stored attempt as a line of JSON (``voiceclose history --json``)."""
-    return json.dumps(dataclasses.asdict(attempt), ensure_ascii=False)
+    return _json_line(dataclasses.asdict(attempt))
 
 
 def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
@@ -217,7 +259,7 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
         f"{'fillers':>7}  int fit res tha",
     ]
     for a in attempts:
-        name = a.scenario or os.path.basename(a.source) or a.source
+        name = printable(a.scenario or os.path.basename(a.source) or a.source)
         if len(name) > NAME_WIDTH:
             name = name[: NAME_WIDTH - 1] + "…"
         marks = "".join(
@@ -230,7 +272,7 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
             f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {name:<{NAME_WIDTH}} {length:>6} "
             f"{pace:>5} {fillers:>7}  {marks.rstrip()}"
         )
-    return "\n".join(lines)
+    return _lines(lines)
 
 
 def trend_text(t: Trend) -> str:
@@ -254,7 +296,7 @@ def trend_text(t: Trend) -> str:
             f"  {sparkline(recent)}  (comfortable: {COMFORTABLE_WPM[0]:.0f}–"
             f"{COMFORTABLE_WPM[1]:.0f})"
         )
-    return "\n".join(lines)
+    return _lines(lines)
 
 
 def sparkline(values: Sequence[float]) -> str:
@@ -277,7 +319,7 @@ def stored_text(stored: StoredAttempt) -> str:
 def stored_json(stored: StoredAttempt) -> str:
     a = stored.attempt
     data = {"attempt": a.id, "created_at": a.created_at, **as_json(stored.report)}
-    return json.dumps(data, ensure_ascii=False)
+    return _json_line(data)
 
 
 def recheck_text(done: Recheck) -> str:
@@ -288,7 +330,7 @@ def recheck_text(done: Recheck) -> str:
     lines.extend(f"  {line}" for line in changes)
     heard = len(now.elements) - len(now.missed)
     lines.append(f"  now: {heard} of {len(now.elements)} parts heard")
-    return "\n".join(lines)
+    return _lines(lines)
 
 
 def recheck_json(done: Recheck) -> str:
@@ -298,4 +340,4 @@ def recheck_json(done: Recheck) -> str:
         "before": as_json(done.before),
         "after": as_json(done.after),
     }
-    return json.dumps(data, ensure_ascii=False)
+    return _json_line(data)

@@ -10,8 +10,10 @@ attempt keep the database whole under two batches at once and a process killed m
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -20,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from voiceclose.errors import AttemptNotFound, HistoryError
-from voiceclose.paths import data_dir, writable
+from voiceclose.paths import data_dir, private_dir, private_file, writable
 from voiceclose.results import (
     ELEMENTS,
     Attempt,
@@ -29,8 +31,9 @@ from voiceclose.results import (
     StoredAttempt,
     recording_of,
 )
-from voiceclose.results_json import as_json, report_from_json
+from voiceclose.results_json import as_json
 from voiceclose.store import migrations
+from voiceclose.store.rows import DamagedRow, attempt_from_row, report_from_column
 
 DB_NAME = "history.db"
 BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another process's transaction to finish
@@ -54,6 +57,7 @@ class History:
         self._conn = conn
         self.path = path
         self.writable = writable
+        self.damaged: list[int] = []  # ids of the rows the last ``attempts`` left out
 
     def close(self) -> None:
         self._conn.close()
@@ -121,7 +125,8 @@ class History:
     ) -> list[Attempt]:
         """Stored attempts, oldest first; with ``limit``, only the latest ``limit`` of them.
 
-        ``since`` and ``until`` are days in local time, both included.
+        ``since`` and ``until`` are days in local time, both included. Rows that cannot be read
+        (damaged, or edited by hand) are left out, their ids listed in ``damaged``.
         """
         where, params = [], []
         if scenario is not None:
@@ -142,7 +147,13 @@ class History:
             params.append(limit)
         rows = self._read(sql, params)
         elements = self._elements([row[0] for row in rows])
-        return [_attempt(row, elements.get(row[0], {})) for row in reversed(rows)]
+        found, self.damaged = [], []
+        for row in reversed(rows):
+            try:
+                found.append(attempt_from_row(row, elements.get(row[0], {})))
+            except DamagedRow:
+                self.damaged.append(row[0])
+        return found
 
     def get(self, attempt_id: int | None = None) -> StoredAttempt:
         """One attempt with its report: by id, or the latest when ``attempt_id`` is None."""
@@ -160,12 +171,13 @@ class History:
                     f"no attempt {attempt_id} in the history (voiceclose history lists them)"
                 )
         row = rows[0]
-        attempt = _attempt(row[:13], self._elements([row[0]]).get(row[0], {}))
         try:
-            report = report_from_json(json.loads(row[13]))
-        except (ValueError, TypeError, KeyError) as e:
+            attempt = attempt_from_row(row[:13], self._elements([row[0]]).get(row[0], {}))
+            report = report_from_column(row[13])
+        except DamagedRow as e:
             raise HistoryError(
-                f"attempt {attempt.id} is stored in a form this voiceclose cannot read ({e})"
+                f"attempt {row[0]} is damaged in {self.path} and cannot be shown ({e}); "
+                "voiceclose history lists the others"
             ) from e
         return StoredAttempt(attempt, report, row[14], row[15])
 
@@ -222,9 +234,10 @@ def open_for_writing(path: Path | None = None) -> History:
     path = path or history_path()
     _not_a_folder(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
     except OSError as e:
         raise HistoryError(f"cannot create {path.parent} ({e.strerror or e})") from e
+    _owner_only(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as e:
@@ -245,7 +258,7 @@ def open_for_reading(path: Path | None = None) -> History | None:
     A read-only directory still reads; an older database is migrated when it can be written.
     """
     path = path or history_path()
-    if not path.exists():
+    if not _exists(path):
         return None
     _not_a_folder(path)
     # a read-only folder cannot hold WAL's shared-memory file: read the file as it stands
@@ -293,8 +306,28 @@ def _closed_on_failure(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
         raise
 
 
+def _owner_only(path: Path) -> None:
+    """Make the database (created now if need be) readable by this user only: it holds what
+    they said. SQLite gives the -wal and -shm files it makes the database's mode; ones an older
+    voiceclose left are made private too. A failure here is left to SQLite to report."""
+    for name, flags in ((path, os.O_RDWR | os.O_CREAT), (f"{path}-wal", 0), (f"{path}-shm", 0)):
+        with contextlib.suppress(OSError):
+            os.close(private_file(name, flags))
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as e:  # a folder on the way that may not be searched
+        raise HistoryError(f"cannot open {path} ({e.strerror or e})") from e
+
+
 def _not_a_folder(path: Path) -> None:
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as e:
+        raise HistoryError(f"cannot open {path} ({e.strerror or e})") from e
+    if is_dir:
         raise HistoryError(f"{path} is a folder, not a voiceclose history database")
 
 
@@ -350,25 +383,6 @@ def _problem(error: sqlite3.Error, path: Path) -> str:
     if "locked" in text or "busy" in text:
         return f"{path} stayed locked by another voiceclose for over {BUSY_TIMEOUT_S:g} s"
     return f"{path}: {text}"
-
-
-def _attempt(row: Sequence, elements: dict[str, ElementResult]) -> Attempt:
-    return Attempt(
-        id=row[0],
-        created_at=row[1],
-        source=row[2],
-        recording=row[3],
-        kind=row[4],
-        scenario=row[5],
-        model=row[6],
-        duration_s=row[7],
-        complete=bool(row[8]),
-        missed=json.loads(row[9]),
-        elements=elements,
-        words_per_minute=row[10],
-        fillers=row[11],
-        extras=json.loads(row[12]),
-    )
 
 
 def _ordered(parts: dict[str, ElementResult]) -> list[str]:
