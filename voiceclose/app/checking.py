@@ -18,13 +18,8 @@ from voiceclose.app.scenarios import Scenario, sidecar_scenario
 from voiceclose.asr import transcript_cache
 from voiceclose.asr.transcribe import transcribe, transcript_from_text
 from voiceclose.asr.weights import LoadedModel, ModelLoader
-from voiceclose.audio.decode import (
-    AUDIO_SUFFIXES,
-    load_audio,
-    looks_like_audio,
-    read_regular,
-    text_codec,
-)
+from voiceclose.audio.decode import AUDIO_SUFFIXES, load_audio
+from voiceclose.audio.sniff import looks_like_audio, read_regular, text_codec
 from voiceclose.check.engine import check
 from voiceclose.check.feedback import feedback_for
 from voiceclose.check.rules import warm_up

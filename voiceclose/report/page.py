@@ -81,19 +81,18 @@ def write(path: Path, inputs: Sequence[PageInput], history: Sequence[Attempt] = 
     text = render(inputs, history)
     data = text.encode("utf-8")
     folder = path.absolute().parent
-    temp = None
-    try:
+    try:  # mkstemp makes the file 0600, whatever the umask
         fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:  # mkstemp makes it 0600, whatever the umask
-            f.write(data)
-        os.replace(temp, path)
-        temp = None
     except OSError as e:
         raise OutputError(f"cannot write {path} ({e.strerror or e})") from e
-    finally:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.remove(temp)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(temp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.remove(temp)
+        raise OutputError(f"cannot write {path} ({e.strerror or e})") from e
     return Page(path, len(data), len(inputs), sum(1 for i in inputs if i.audio))
 
 
