@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import os
 import queue
 import signal
@@ -229,6 +230,7 @@ class Recorder:
         self.rate = SAMPLE_RATE
         self.path: Path | None = None
         self._tracker: SpeechTracker | None = None
+        self._writer: _Writer | None = None
 
     def stop(self, reason: str = "enter") -> None:
         if not self._stop.is_set():
@@ -295,7 +297,7 @@ class Recorder:
             raise
         max_frames = int(round(self.options.max_seconds * self.rate))
         with self._ctrl_c_stops(), _wav_writer(self.path, self.rate) as sound_file:
-            writer = _Writer(self, capture, sound_file, max_frames)
+            writer = self._writer = _Writer(self, capture, sound_file, max_frames)
             writer.start()
             started = time.monotonic()
             kept = capture.begin()
@@ -348,11 +350,14 @@ class Recorder:
     def _analyse(self, block, elapsed: float, tracker, on_level, on_audio) -> float:
         elapsed += len(block) / self.rate
         level = tracker.feed(block, elapsed)
-        if on_level:
-            on_level(level)
+        if on_level:  # the timer shows what is on disk: analysis may lag on a busy machine
+            on_level(dataclasses.replace(level, elapsed_s=max(elapsed, self._on_disk_s())))
         if on_audio:
             on_audio(tracker.last_16k, level.speaking)
         return elapsed
+
+    def _on_disk_s(self) -> float:
+        return self._writer.written / self.rate if self._writer else 0.0
 
     @contextlib.contextmanager
     def _ctrl_c_stops(self):

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
                 on_stopped=_stopped(meter),
             )
     except KeyboardInterrupt:
-        print("voiceclose: interrupted; any recording is saved", file=sys.stderr)
+        print("voiceclose: interrupted (anything recorded is saved)", file=sys.stderr)
         return EXIT_INTERRUPTED
     writer = WRITERS["json" if args.json else "text"]()
     emit(writer, done.result, args.json)  # on screen first (it is saved beside the recording)
