@@ -1,8 +1,10 @@
 """Practice scenarios: the role, the organisation, the interviewer, and what the job needs most.
 
-Each is a TOML file in prompts/. A scenario's needs carry phrases that show a candidate spoke to
-them ("listen_for", each entry one or more phrases separated by "|"), so that in practice the fit
-check looks for experience tied to *this* job's needs.
+Each is a TOML file: the bundled ones in prompts/, the user's own (``voiceclose scenario new``) in
+the scenarios folder of the user data folder. A scenario's needs may carry phrases that show a
+candidate spoke to them ("listen_for", each entry one or more phrases separated by "|"); a need
+without them is listened for by its own content words, so that in practice the fit check looks for
+experience tied to *this* job's needs.
 """
 
 from __future__ import annotations
@@ -15,12 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceclose.errors import ScenarioError, UsageError
-from voiceclose.paths import prompts_dir
+from voiceclose.paths import own_scenarios_dir, prompts_dir
 
 DEFAULT_SUGGESTED_S = 60.0  # a close of about a minute
-_REQUIRED = ("field", "seniority", "role", "organisation", "interviewer", "moment", "needs")
-_OPTIONAL = ("suggested_seconds",)
+_REQUIRED = ("role", "organisation", "interviewer", "moment", "needs")
+_OPTIONAL = ("field", "seniority", "suggested_seconds", "pronoun", "concerns")
 _NEED_KEYS = ("what", "listen_for")
+PRONOUNS = ("she", "he", "they")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a scenario's name: its file name
+# Words of a need that say nothing about *what* is needed ("someone who can ..."): not listened for.
+STOP_WORDS = frozenset(
+    """a about above after again all also am an and any are as at be been being both but by can
+    could did do does doing for from further get gets getting good great had has have having he her
+    here him his how i if in into is it its just less like make makes making me more most much must
+    my need needs needed new no nor not of off on once only or other our out over own really role
+    same she should so some someone somebody such than that the their them then there these they
+    this those through to too under up very want wants was we well were what when where which while
+    who whom why will with would you your job person people able way ways lot lots thing things""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,8 @@ class Scenario:
     moment: str  # where the interview is when the close begins
     needs: tuple[Need, ...]
     suggested_seconds: float = DEFAULT_SUGGESTED_S
+    pronoun: str = "they"  # the interviewer's: she, he or they
+    own: bool = False  # the user's own (scenario new), not bundled
 
     @property
     def need_patterns(self) -> tuple[str, ...]:
@@ -56,22 +72,78 @@ def _as_pattern(phrases: str) -> str:
     return "(" + "|".join(alternatives) + ")"
 
 
+def listen_for(what: str) -> tuple[str, ...]:
+    """What to listen for when a need has no phrases of its own: each content word of the need
+    (not a stop word), with its common forms, as one entry ("pick accuracy" gives
+    "pick|picks|picked|picking" and "accuracy|accurate")."""
+    words = re.findall(r"[a-z0-9']+", what.lower().replace("-", " "))
+    entries = []
+    for word in words:
+        if word in STOP_WORDS or len(word) < 3 or word.isdigit():
+            continue
+        forms = _forms(word.strip("'"))
+        entry = "|".join(forms)
+        if entry not in entries:
+            entries.append(entry)
+    return tuple(entries)
+
+
+def _forms(word: str) -> list[str]:
+    """A word and the forms it is most often said in (a rough stem: a form nobody says is
+    harmless, it is only listened for)."""
+    if word.endswith("ies") and len(word) > 5:
+        bases = [word[:-3] + "y"]
+    elif word.endswith(("ing", "ed")) and len(word) > 5:
+        cut = word[: -3 if word.endswith("ing") else -2]
+        bases = [cut, cut + "e"]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 4:
+        bases = [word[:-1]]
+    else:
+        bases = [word]
+    forms = [word]
+    for base in bases:
+        forms.append(base)
+        if base.endswith("acy"):  # accuracy, accurate
+            forms += [base[:-3] + "ate"]
+        elif base.endswith("y"):
+            forms += [base[:-1] + "ies"]
+        elif base.endswith("e"):
+            forms += [base + "s", base + "d", base[:-1] + "ing"]
+        else:
+            forms += [base + "s", base + "ed", base + "ing"]
+    return list(dict.fromkeys(forms))
+
+
+def scenario_folders(folder: Path | None = None) -> list[Path]:
+    """Where scenarios are looked for, in order: the bundled ones, then the user's own."""
+    return [folder] if folder else [prompts_dir(), own_scenarios_dir()]
+
+
 def available(folder: Path | None = None) -> list[Scenario]:
-    """Every scenario in the prompts folder, by name."""
-    folder = folder or prompts_dir()
-    if not folder.is_dir():
-        raise ScenarioError(f"no practice scenarios: {folder} is not a folder")
-    return [load(path) for path in sorted(folder.glob("*.toml"))]
+    """Every scenario, bundled first, then the user's own, each by name (only ``folder``'s when
+    it is given)."""
+    folders = scenario_folders(folder)
+    if not folders[0].is_dir():
+        raise ScenarioError(f"no practice scenarios: {folders[0]} is not a folder")
+    found = [load(p) for p in sorted(folders[0].glob("*.toml"))]
+    if len(folders) > 1 and folders[1].is_dir():
+        bundled = {s.name for s in found}
+        found += [
+            load(p, own=True) for p in sorted(folders[1].glob("*.toml")) if p.stem not in bundled
+        ]
+    return found
 
 
 def find(name: str, folder: Path | None = None) -> Scenario:
-    """The scenario called ``name``, or an error listing the ones there are."""
-    folder = folder or prompts_dir()
-    path = folder / f"{name}.toml"
-    if not path.is_file():
-        names = ", ".join(s.name for s in available(folder))
-        raise UsageError(f"no practice scenario called {name!r} (there are: {names})")
-    return load(path)
+    """The scenario called ``name`` (bundled first, then the user's own), or an error listing
+    the ones there are."""
+    if NAME_PATTERN.fullmatch(name):
+        for n, where in enumerate(scenario_folders(folder)):
+            path = where / f"{name}.toml"
+            if path.is_file():
+                return load(path, own=n > 0)
+    names = ", ".join(s.name for s in available(folder))
+    raise UsageError(f"no practice scenario called {name!r} (there are: {names})")
 
 
 def choose(rng: random.Random | None = None, folder: Path | None = None) -> Scenario:
@@ -102,7 +174,7 @@ def sidecar_scenario(recording: Path, notes: list[str]) -> Scenario | None:
         return None
 
 
-def load(path: Path) -> Scenario:
+def load(path: Path, own: bool = False) -> Scenario:
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
@@ -123,18 +195,29 @@ def load(path: Path) -> Scenario:
             )
     try:
         needs = tuple(
-            Need(str(n["what"]), tuple(str(p) for p in n["listen_for"])) for n in data["needs"]
+            Need(
+                str(n["what"]),
+                tuple(str(p) for p in n["listen_for"])
+                if "listen_for" in n
+                else listen_for(str(n["what"])),
+            )
+            for n in data["needs"]
         )
     except (KeyError, TypeError) as e:
-        raise ScenarioError(f"{path}: each [[needs]] needs 'what' and 'listen_for'") from e
+        raise ScenarioError(f"{path}: each [[needs]] needs 'what'") from e
+    pronoun = str(data.get("pronoun", "they"))
+    if pronoun not in PRONOUNS:
+        raise ScenarioError(f"{path}: pronoun must be one of {', '.join(PRONOUNS)}")
     return Scenario(
         name=path.stem,
-        field=str(data["field"]),
-        seniority=str(data["seniority"]),
+        field=str(data.get("field", "")),
+        seniority=str(data.get("seniority", "")),
         role=str(data["role"]),
         organisation=str(data["organisation"]),
         interviewer=str(data["interviewer"]),
         moment=str(data["moment"]),
         needs=needs,
         suggested_seconds=float(data.get("suggested_seconds", DEFAULT_SUGGESTED_S)),
+        pronoun=pronoun,
+        own=own,
     )

@@ -82,7 +82,8 @@ def emit(writer, result, as_json: bool) -> None:
 def prompts(args: argparse.Namespace) -> int:
     from voiceclose.app import scenarios
 
-    for s in scenarios.available():
+    listed = scenarios.available()
+    for s in listed:
         if args.json:
             row = {
                 "name": s.name,
@@ -92,10 +93,15 @@ def prompts(args: argparse.Namespace) -> int:
                 "organisation": s.organisation,
                 "interviewer": s.interviewer,
                 "needs": [n.what for n in s.needs],
+                "own": s.own,
             }
             print(json.dumps(row, ensure_ascii=False))
         else:
-            print(f"{s.name:<24} {s.field} ({s.seniority}): {s.role}, {s.organisation}")
+            kind = f"{s.field} ({s.seniority})" if s.field else "your own"
+            mark = "*" if s.own else " "
+            print(f"{mark} {s.name:<24} {kind}: {s.role}, {s.organisation}")
+    if not args.json and any(s.own for s in listed):
+        print("* your own (voiceclose scenario new; scenario remove NAME deletes one)")
     return EXIT_COMPLETE
 
 
