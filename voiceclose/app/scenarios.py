@@ -25,16 +25,15 @@ _OPTIONAL = ("field", "seniority", "suggested_seconds", "pronoun", "concerns")
 _NEED_KEYS = ("what", "listen_for")
 PRONOUNS = ("she", "he", "they")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a scenario's name: its file name
-# Words of a need that say nothing about *what* is needed ("someone who can ..."): not listened for.
-STOP_WORDS = frozenset(
-    """a about above after again all also am an and any are as at be been being both but by can
+# Words of a need that say nothing of *what* is needed ("someone who can ..."): not listened for
+_STOP_TEXT = """a about above after again all also am an and any are as at be been being both but by can
     could did do does doing for from further get gets getting good great had has have having he her
     here him his how i if in into is it its just less like make makes making me more most much must
     my need needs needed new no nor not of off on once only or other our out over own really role
     same she should so some someone somebody such than that the their them then there these they
     this those through to too under up very want wants was we well were what when where which while
-    who whom why will with would you your job person people able way ways lot lots thing things""".split()
-)
+    who whom why will with would you your job person people able way ways lot lots thing things"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
 @dataclass(frozen=True)
