@@ -26,7 +26,8 @@ _NEED_KEYS = ("what", "listen_for")
 PRONOUNS = ("she", "he", "they")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a scenario's name: its file name
 # Words of a need that say nothing of *what* is needed ("someone who can ..."): not listened for
-_STOP_TEXT = """a about above after again all also am an and any are as at be been being both but by can
+_STOP_TEXT = """a about above after again all also am an and any are as at be been being both
+    but by can
     could did do does doing for from further get gets getting good great had has have having he her
     here him his how i if in into is it its just less like make makes making me more most much must
     my need needs needed new no nor not of off on once only or other our out over own really role
