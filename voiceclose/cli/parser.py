@@ -154,8 +154,24 @@ def _add_history(commands) -> None:
         help=f"show the latest N attempts (default {DEFAULT_HISTORY_LIMIT}; 0 = all); "
         "the trend covers all",
     )
+    history.add_argument("--tag", metavar="NAME", help="only attempts labelled NAME (--tag)")
     history.add_argument("--json", action="store_true", help="one JSON object per attempt")
     history.set_defaults(handler=handlers.history)
+    actions = history.add_subparsers(dest="action", metavar="ACTION")
+    delete = actions.add_parser(
+        "delete",
+        help="remove attempts from the history",
+        description="Remove attempts from the history. Their recordings stay unless "
+        "--recordings is given (asked to confirm at a terminal; --yes without one).",
+    )
+    delete.add_argument("ids", nargs="+", type=_count, metavar="ID", help="attempt numbers")
+    delete.add_argument(
+        "--recordings",
+        action="store_true",
+        help="also delete each attempt's recording and the report saved beside it",
+    )
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(handler=handlers.history_delete)
 
 
 def _add_review(commands) -> None:
@@ -272,6 +288,11 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-history", action="store_true", help="don't store the result in the history"
+    )
+    parser.add_argument(
+        "--tag",
+        metavar="NAME",
+        help="label the attempts in the history (a candidate, a class); history --tag lists them",
     )
 
 

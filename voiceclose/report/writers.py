@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # history and review import this module
 NAME_WIDTH = 30  # characters of a scenario or file name in the history table
 PACE_SHOWN = 12  # the latest attempts whose pace the trend line lists
 SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_RANGE_WPM = (60.0, 240.0)  # the sparkline's fixed scale: 150 is mid-height wherever it is
+TAG_WIDTH = 14  # characters of a tag in the history table
 
 
 class JsonWriter:
@@ -211,26 +213,35 @@ def attempt_json(attempt: Attempt) -> str:
 def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
     """The attempts, oldest first, one line each: when, what, length, pace, fillers, parts."""
     heading = "Attempts" if len(attempts) == total else f"The latest {len(attempts)} of {total}"
+    tagged = any(a.tag for a in attempts)
+    tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
     lines = [
         f"{heading}:",
-        f"{'#':>5}  {'when':<16}  {'close':<{NAME_WIDTH}} {'length':>6} {'pace':>5} "
+        f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{NAME_WIDTH}} {'length':>6} {'pace':>5} "
         f"{'fillers':>7}  int fit res tha",
     ]
     for a in attempts:
-        name = a.scenario or os.path.basename(a.source) or a.source
-        if len(name) > NAME_WIDTH:
-            name = name[: NAME_WIDTH - 1] + "…"
-        marks = "".join(
-            f"{'✓' if e in a.elements and a.elements[e].found else '✗':^4}" for e in ELEMENTS
+        name = _cut(a.scenario or os.path.basename(a.source) or a.source, NAME_WIDTH)
+        tag = f"{_cut(a.tag or '–', TAG_WIDTH):<{TAG_WIDTH}} " if tagged else ""
+        marks = (
+            "no speech heard (not in the trend)"
+            if a.no_speech
+            else "".join(
+                f"{'✓' if e in a.elements and a.elements[e].found else '✗':^4}" for e in ELEMENTS
+            )
         )
         length = clock(a.duration_s) if a.duration_s is not None else "–"
         pace = f"{a.words_per_minute:.0f}" if a.words_per_minute is not None else "–"
         fillers = a.fillers if a.fillers is not None else "–"
         lines.append(
-            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {name:<{NAME_WIDTH}} {length:>6} "
+            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {tag}{name:<{NAME_WIDTH}} {length:>6} "
             f"{pace:>5} {fillers:>7}  {marks.rstrip()}"
         )
     return "\n".join(lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def trend_text(t: Trend) -> str:
@@ -245,8 +256,10 @@ def trend_text(t: Trend) -> str:
             f"  most often missed: {LABELS[t.most_missed]} "
             f"({t.missed_counts[t.most_missed]} of {t.attempts})"
         )
-    else:
+    elif t.attempts:
         lines.append("  nothing missed in these attempts")
+    if t.no_speech:
+        lines.append(f"  left out: {t.no_speech} attempt(s) where no speech was heard")
     if t.pace:
         recent = [wpm for _, wpm in t.pace][-PACE_SHOWN:]
         lines.append(
@@ -257,12 +270,12 @@ def trend_text(t: Trend) -> str:
     return "\n".join(lines)
 
 
-def sparkline(values: Sequence[float]) -> str:
-    """One bar character per value, from the lowest to the highest."""
-    lo, hi = min(values), max(values)
-    if hi - lo < 1e-9:
-        return SPARKS[3] * len(values)
-    return "".join(SPARKS[round((v - lo) / (hi - lo) * (len(SPARKS) - 1))] for v in values)
+def sparkline(values: Sequence[float], scale: tuple[float, float] = SPARK_RANGE_WPM) -> str:
+    """One bar character per value, on a fixed scale (a comfortable pace is drawn mid-height,
+    not as the lowest bar because it was the slowest of the run)."""
+    lo, hi = scale
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[max(0, min(top, round((v - lo) / (hi - lo) * top)))] for v in values)
 
 
 # --- review --------------------------------------------------------------------------------------
