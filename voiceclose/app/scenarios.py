@@ -33,7 +33,9 @@ _STOP_TEXT = """a about above after again all also am an and any are as at be be
     my need needs needed new no nor not of off on once only or other our out over own really role
     same she should so some someone somebody such than that the their them then there these they
     this those through to too under up very want wants was we well were what when where which while
-    who whom why will with would you your job person people able way ways lot lots thing things"""
+    who whom why will with would you your job person people able way ways lot lots thing things
+    time times see seen day days week weeks month months year years one two three first last
+    best better fast faster quick quickly sure help helps take takes use using go going done"""
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
