@@ -116,3 +116,22 @@ def test_scenario_new_refuses_bad_values_in_one_line(cli):
         assert run.code == 2 and said in run.err and len(run.err.strip().splitlines()) == 1
     assert cli("scenario", "remove", "emergency-nurse").code == 2
     assert cli("scenario", "remove", "nosuch").code == 2
+
+
+def test_tips_are_lines_a_person_could_say_with_the_interviewers_pronoun():
+    nurse = scenarios.find("emergency-nurse")
+    tips = feedback_for(check(transcript_from_text("Hello.").words), nurse).tips
+    text = " ".join(t.tip + " " + t.example for t in tips)
+    assert "Thank Priya for her time" in text and "gives her pause" in text
+    assert "needs getting" not in text and "here's the result it had" not in text
+    assert "You talked about getting patients triaged faster;" in text
+    plain = " ".join(t.example for t in feedback_for(check(transcript_from_text("Hi.").words)).tips)
+    assert "clinic" not in plain
+
+
+def test_a_need_put_as_a_verb_is_said_as_ing():
+    from voiceclose.check.feedback import as_said
+
+    assert as_said("cut waiting times") == "cutting waiting times"
+    assert as_said("manage the rota") == "managing the rota"
+    assert as_said("pick accuracy") == "pick accuracy"
