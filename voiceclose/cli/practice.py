@@ -9,6 +9,7 @@ Each step of an attempt is a function of its own (``_one_attempt``, ``_report``,
 from __future__ import annotations
 
 import argparse
+import itertools
 import queue
 import sys
 import threading
@@ -34,7 +35,9 @@ def run(args: argparse.Namespace) -> int:
     previous = _latest_stored(scenario, outputs)
     status = EXIT_FAILED
     try:
-        while True:
+        for attempt in itertools.count(1):
+            if attempt > 1:
+                print(f"\nTry {attempt}: {scenario.moment}", flush=True)
             done = _one_attempt(args, scenario, keys)
             if done is None:
                 return EXIT_INTERRUPTED

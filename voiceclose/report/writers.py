@@ -74,7 +74,7 @@ class TextWriter:
         head = r.source
         details = []
         if r.duration_s is not None:
-            details.append(clock(r.duration_s))
+            details.append(f"{clock(r.duration_s)} recorded")
         if r.model:
             details.append(f"model {r.model}")
         if details:
@@ -217,7 +217,7 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
     tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
     lines = [
         f"{heading}:",
-        f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{NAME_WIDTH}} {'length':>6} {'pace':>5} "
+        f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{NAME_WIDTH}} {'recorded':>8} {'pace':>5} "
         f"{'fillers':>7}  int fit res tha",
     ]
     for a in attempts:
@@ -234,7 +234,7 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
         pace = f"{a.words_per_minute:.0f}" if a.words_per_minute is not None else "–"
         fillers = a.fillers if a.fillers is not None else "–"
         lines.append(
-            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {tag}{name:<{NAME_WIDTH}} {length:>6} "
+            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {tag}{name:<{NAME_WIDTH}} {length:>8} "
             f"{pace:>5} {fillers:>7}  {marks.rstrip()}"
         )
     return "\n".join(lines)
