@@ -213,7 +213,8 @@ def attempt_json(attempt: Attempt) -> str:
 def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
     """The attempts, oldest first, one line each: when, what, length, pace, fillers, parts."""
     heading = "Attempts" if len(attempts) == total else f"The latest {len(attempts)} of {total}"
-    tagged = any(a.tag for a in attempts)
+    tagged = len({a.tag for a in attempts}) > 1  # one tag for all (history --tag): said once
+    heading += f" tagged {attempts[0].tag!r}" if attempts and attempts[0].tag and not tagged else ""
     tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
     lines = [
         f"{heading}:",
@@ -224,7 +225,7 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
         name = _cut(a.scenario or os.path.basename(a.source) or a.source, NAME_WIDTH)
         tag = f"{_cut(a.tag or '–', TAG_WIDTH):<{TAG_WIDTH}} " if tagged else ""
         marks = (
-            "no speech heard (not in the trend)"
+            " no speech heard"
             if a.no_speech
             else "".join(
                 f"{'✓' if e in a.elements and a.elements[e].found else '✗':^4}" for e in ELEMENTS
