@@ -5,7 +5,7 @@ from __future__ import annotations
 from voiceclose.app.progress import Snapshot, since
 from voiceclose.asr.transcribe import transcript_from_text
 from voiceclose.check.engine import check
-from voiceclose.results import Report
+from voiceclose.results import ELEMENTS, Report
 
 
 def report(text: str, wpm: float | None = 150.0) -> Report:
@@ -30,3 +30,8 @@ def test_says_what_was_done_this_time_and_what_went_missing():
 def test_the_same_parts_again():
     now = report("I really want this job. Thank you for your time.")
     assert since(before("interest", "thanks"), now)[0].startswith("The same parts as in")
+
+
+def test_two_parts_missing_this_time():
+    now = report("I led the night team for five years. Do you have any concerns about hiring me?")
+    assert since(before(*ELEMENTS), now)[0] == "This time interest, fit and thanks were missing."

@@ -9,6 +9,12 @@ from voiceclose.errors import HistoryError
 from voiceclose.results import ELEMENTS, LABELS, Attempt, Report
 
 WPM_CHANGE = 5.0  # a pace change smaller than this (words a minute) is not worth telling
+NAMED = {
+    "interest": "interest",
+    "fit": "fit",
+    "reservations": "the reservations question",
+    "thanks": "thanks",
+}  # each part inside a sentence
 # What doing each part sounds like, for "this time you ..."
 DONE = {
     "interest": "said you want the job",
@@ -72,7 +78,10 @@ def since(before: Snapshot, now: Report) -> list[str]:
     lost = [e for e in ELEMENTS if e in before.heard and e not in after.heard]
     still = [e for e in ELEMENTS if e not in before.heard and e not in after.heard]
     said = [f"you {_and([DONE[e] for e in gained])}"] if gained else []
-    said += [f"{LABELS[e].lower()} was missing" for e in lost]
+    if lost:
+        said.append(
+            f"{_and([NAMED[e] for e in lost])} {'was' if len(lost) == 1 else 'were'} missing"
+        )
     lines = []
     if said:
         lines.append("This time " + "; ".join(said) + ".")
