@@ -29,7 +29,7 @@ def test_says_what_was_done_this_time_and_what_went_missing():
 
 def test_the_same_parts_again():
     now = report("I really want this job. Thank you for your time.")
-    assert since(before("interest", "thanks"), now)[0].startswith("The same parts as in")
+    assert since(before("interest", "thanks"), now)[0].startswith("The same parts as before")
 
 
 def test_two_parts_missing_this_time():

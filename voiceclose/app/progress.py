@@ -86,9 +86,9 @@ def since(before: Snapshot, now: Report) -> list[str]:
     if said:
         lines.append("This time " + "; ".join(said) + ".")
     elif len(after.heard) == len(ELEMENTS):
-        lines.append("All four parts again, as in " + before.label + ".")
+        lines.append("All four parts again.")
     else:
-        lines.append("The same parts as in " + before.label + ".")
+        lines.append("The same parts as before.")
     if still:
         lines.append("Still missing: " + ", ".join(LABELS[e] for e in still) + ".")
     wpm_then, wpm_now = before.words_per_minute, after.words_per_minute
