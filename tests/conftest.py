@@ -194,7 +194,13 @@ def checked_batch(tmp_path_factory, shared_cache) -> CheckedBatch:
     home = root / "home"
     home.mkdir()
     (home / "cache").symlink_to(shared_cache, target_is_directory=True)
-    inputs = [SAMPLES / name if name else root / "moved_away.flac" for name in BATCH]
+    # copies: the bundled samples themselves are demonstration material, never stored
+    copies = root / "closes"
+    copies.mkdir()
+    inputs = [
+        Path(shutil.copy(SAMPLES / name, copies / name)) if name else root / "moved_away.flac"
+        for name in BATCH
+    ]
     csv, html = root / "batch.csv", root / "batch.html"
     out, err = io.StringIO(), io.StringIO()
     with (

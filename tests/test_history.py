@@ -204,7 +204,8 @@ def test_history_filters_by_scenario_and_day(cli, tmp_path):
     assert "emergency-nurse" in table.out and "Trend over 2 attempt(s)" in table.out
     assert "head-chef" not in table.out
     nothing = cli("history", "--scenario", "no-such-scenario")
-    assert nothing.code == 0 and nothing.out.strip() == "No attempts match."
+    assert nothing.code == 0 and nothing.out.startswith("No attempts match.")
+    assert "scenarios with attempts: emergency-nurse, head-chef" in nothing.out
     bad = cli("history", "--since", "March")
     assert bad.code == 2 and "not a date (YYYY-MM-DD)" in bad.err and "Traceback" not in bad.err
 
@@ -547,3 +548,78 @@ def test_the_user_directory_cannot_be_created(cli, tmp_path, monkeypatch):
     run = cli("check", "--text", close, "--json")
     assert run.code == 0 and run.json()[0]["ok"]
     assert run.err.count("\n") == 1 and "history not saved" in run.err and str(blocker) in run.err
+
+
+# --- tags, deleting, demonstration material ----------------------------------------------------
+
+
+def test_a_coachs_batch_is_tagged_and_listed_by_tag(cli, user_home, tmp_path):
+    alex, sam = transcripts(tmp_path / "alex", 2), transcripts(tmp_path / "sam", 3)
+    assert cli("check", "--text", alex, "--tag", "Alex").code == 1
+    assert cli("check", "--text", sam, "--tag", "Sam").code == 1
+    assert cli("check", "--text", alex / "0000.txt").code == 0  # untagged: the user's own
+    database = user_home / "data" / "history.db"
+    assert user_version(database) == len(migrations.MIGRATIONS)
+    assert rows(database, "SELECT tag, count(*) FROM attempts GROUP BY tag ORDER BY tag") == [
+        (None, 1),
+        ("Alex", 2),
+        ("Sam", 3),
+    ]
+    assert [a["tag"] for a in cli("history", "--json", "--tag", "Sam").json()] == ["Sam"] * 3
+    table = cli("history", "--tag", "Alex")
+    assert "Trend over 2 attempt(s)" in table.out and "Sam" not in table.out
+    assert "Attempts tagged 'Alex'" in table.out
+    assert "tag" in cli("history").out.splitlines()[1]  # a column when the tags differ
+    nothing = cli("history", "--tag", "Kim")
+    assert "tags there are: Alex, Sam" in nothing.out
+    assert cli("check", "--text", alex, "--tag", "\x07").code == 2
+
+
+def test_history_delete_removes_attempts_and_recordings_only_when_asked(cli, user_home, tmp_path):
+    closes = transcripts(tmp_path / "c", 3)
+    cli("check", "--text", closes)
+    run = cli("history", "delete", "1", "3")
+    assert run.code == 0 and "Deleted 2 attempt(s)" in run.out
+    assert [a["id"] for a in cli("history", "--json").json()] == [2]
+    assert (closes / "0000.txt").exists()  # the files stay
+    missing = cli("history", "delete", "2", "9")
+    assert missing.code == 3 and "no attempt 9" in missing.err
+    assert [a["id"] for a in cli("history", "--json").json()] == [2]  # nothing deleted
+    recording = tmp_path / "rec.wav"  # a recording is deleted only with --recordings --yes
+    recording.write_bytes(b"")
+    with open_for_writing() as history:
+        history._conn.execute("UPDATE attempts SET recording = ? WHERE id = 2", (str(recording),))
+    refused = cli("history", "delete", "2", "--recordings")
+    assert refused.code == 2 and "--yes" in refused.err and recording.exists()
+    assert cli("history", "delete", "2", "--recordings", "--yes").code == 0
+    assert not recording.exists()
+
+
+def test_the_bundled_samples_are_not_added_to_the_history(cli, user_home):
+    from voiceclose.app.outputs import is_sample
+    from voiceclose.results import Failure
+
+    assert is_sample(Failure(str(ROOT / "samples" / "silence_10s.flac"), "x"))
+    assert not is_sample(Failure(str(user_home / "silence_10s.flac"), "x"))
+
+
+def test_no_speech_is_listed_but_left_out_of_the_trend():
+    from voiceclose.results import Attempt, ElementResult
+    from voiceclose.store.trend import trend
+
+    def attempt(n, heard, complete):
+        parts = {e: ElementResult(complete, 100.0, None, None, None) for e in ELEMENTS}
+        return Attempt(
+            n, "2025-01-01T00:00:00+00:00", "x.wav", None, "audio", None, None, 5.0, complete,
+            [] if complete else list(ELEMENTS), parts, None, None, {"speech_heard": heard},
+        )  # fmt: skip
+
+    t = trend([attempt(1, True, True), attempt(2, False, False), attempt(3, True, True)])
+    assert (t.attempts, t.complete_in_a_row, t.no_speech, t.most_missed) == (2, 2, 1, None)
+
+
+def test_the_pace_sparkline_has_a_fixed_scale():
+    from voiceclose.report.writers import sparkline
+
+    assert sparkline([160, 170, 165])[0] == sparkline([100, 160])[1]  # not scaled to the run
+    assert sparkline([160])[0] not in "▁▂" and sparkline([60])[0] == "▁"

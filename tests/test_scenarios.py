@@ -67,3 +67,71 @@ def test_prompts_lists_them(cli):
     run = cli("prompts")
     assert run.code == 0 and len(run.lines) >= 10 and "emergency-nurse" in run.out
     assert all("role" in row and "needs" in row for row in cli("prompts", "--json").json())
+
+
+def test_a_need_without_phrases_is_listened_for_by_its_own_words():
+    assert scenarios.listen_for("pick accuracy") == (
+        "pick|picks|picked|picking",
+        "accuracy|accurate",
+    )
+    assert scenarios.listen_for("someone who can do the job") == ()
+
+
+def test_scenario_new_saves_your_own_and_the_checker_uses_it(cli):
+    import stat
+
+    from voiceclose.paths import own_scenarios_dir
+
+    run = cli(
+        "scenario", "new", "--name", "acme-picker", "--role", "warehouse picker",
+        "--organisation", "Acme Logistics", "--interviewer", "Dana", "--pronoun", "she",
+        "--need", "pick accuracy", "--concern", "skills_gap:no forklift licence",
+        "--concern", "a gap in my CV",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    path = own_scenarios_dir() / "acme-picker.toml"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert 'kind = "skills_gap"' in path.read_text() and 'kind = "gap"' in path.read_text()
+    own = scenarios.find("acme-picker")
+    assert own.own and own.pronoun == "she" and "Dana" in own.moment
+    said = transcript_from_text("I kept my pick accuracy at 99 percent for three years.").words
+    assert not check(said).elements["fit"].found
+    assert check(said, extra_needs=own.need_patterns).elements["fit"].found
+    listing = cli("prompts")
+    assert "* acme-picker" in listing.out
+    assert cli("scenario", "remove", "acme-picker").code == 0 and not path.exists()
+
+
+def test_scenario_new_refuses_bad_values_in_one_line(cli):
+    base = ["scenario", "new", "--role", "r", "--organisation", "o", "--interviewer", "i"]
+    for extra, said in [
+        (["--name", "emergency-nurse", "--need", "x"], "bundled"),
+        (["--name", "../x", "--need", "x"], "letters, digits"),
+        (["--name", "a.b", "--need", "x"], "letters, digits"),
+        (["--name", "ok"], "--need"),
+        (["--name", "ok", "--need", "x", "--pronoun", "it"], "she, he, they"),
+    ]:
+        run = cli(*base, *extra)
+        assert run.code == 2 and said in run.err and len(run.err.strip().splitlines()) == 1
+    assert cli("scenario", "remove", "emergency-nurse").code == 2
+    assert cli("scenario", "remove", "nosuch").code == 2
+
+
+def test_tips_are_lines_a_person_could_say_with_the_interviewers_pronoun():
+    nurse = scenarios.find("emergency-nurse")
+    tips = feedback_for(check(transcript_from_text("Hello.").words), nurse).tips
+    text = " ".join(t.tip + " " + t.example for t in tips)
+    assert "Thank Priya for her time" in text and "gives her pause" in text
+    assert "needs getting" not in text and "here's the result it had" not in text
+    assert "You talked about getting patients triaged faster;" in text
+    plain = " ".join(t.example for t in feedback_for(check(transcript_from_text("Hi.").words)).tips)
+    assert "clinic" not in plain
+
+
+def test_a_need_put_as_a_verb_is_said_as_ing():
+    from voiceclose.check.feedback import as_said
+
+    assert as_said("cut waiting times") == "cutting waiting times"
+    assert as_said("manage the rota") == "managing the rota"
+    assert as_said("pick accuracy") == "pick accuracy"

@@ -39,6 +39,17 @@ def prompts_dir() -> Path:
     return next((d for d in _PROMPTS_DIRS if d.is_dir()), _PROMPTS_DIRS[-1])
 
 
+def samples_dir() -> Path:
+    """The bundled sample closes (samples/ at the top of the repository): demonstration
+    material, never added to the user's history."""
+    return _PACKAGE_DIR.parent / "samples"
+
+
+def own_scenarios_dir() -> Path:
+    """Where the user's own scenarios (``voiceclose scenario new``) are kept."""
+    return data_dir() / "scenarios"
+
+
 def recordings_dir() -> Path:
     """Where practice recordings go unless --out says otherwise."""
     return data_dir() / "recordings"

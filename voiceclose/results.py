@@ -197,6 +197,12 @@ class Attempt:
     words_per_minute: float | None
     fillers: int | None
     extras: dict[str, Any]
+    tag: str | None = None  # a label given with --tag (a candidate, a class)
+
+    @property
+    def no_speech(self) -> bool:
+        """Nothing was said (silence, noise): listed, but left out of the trend."""
+        return self.kind == "audio" and self.extras.get("speech_heard") is False
 
     @property
     def local_time(self) -> datetime:
@@ -224,6 +230,7 @@ class Trend:
     missed_counts: dict[str, int]  # how often each part was missed
     most_missed: str | None  # the part missed most often; None when none was
     pace: list[tuple[int, float]]  # (attempt id, words per minute), oldest first
+    no_speech: int = 0  # attempts where no speech was heard: listed, but not in the trend
 
 
 @dataclass(frozen=True)

@@ -12,21 +12,29 @@ from pathlib import Path
 
 from voiceclose.app.pages import write_page
 from voiceclose.check import regex_cache
-from voiceclose.errors import OutputError
-from voiceclose.paths import cache_failures, cache_problem, private_file
+from voiceclose.errors import OutputError, UsageError
+from voiceclose.paths import cache_failures, cache_problem, private_file, samples_dir
 from voiceclose.report.page import Page, check_target
 from voiceclose.report.writers import CsvWriter
 from voiceclose.results import Result
 from voiceclose.store.keeper import Keeper
+
+MAX_TAG = 64  # characters in a --tag label
 
 
 class Outputs:
     """The history (unless ``history`` is False), a CSV file and an HTML page, each optional."""
 
     def __init__(
-        self, history: bool = True, csv_path: Path | None = None, html: Path | None = None
+        self,
+        history: bool = True,
+        csv_path: Path | None = None,
+        html: Path | None = None,
+        tag: str | None = None,
     ):
-        self.keeper = Keeper(enabled=history)
+        self.keeper = Keeper(enabled=history, tag=check_tag(tag))
+        self.tag = self.keeper.tag
+        self.samples_not_stored = 0  # bundled samples checked: demonstration, not the user's
         self.html = html
         self.csv_path = csv_path
         self.results: list[Result] = []
@@ -52,7 +60,11 @@ class Outputs:
         """Store ``result`` (before it is printed: a printed line is in the history) and add its
         CSV row; returns the problems not told yet (see ``warnings``)."""
         self.results.append(result)
-        self.attempt_ids.append(self.keeper.add(result))
+        if is_sample(result):
+            self.samples_not_stored += 1
+            self.attempt_ids.append(None)
+        else:
+            self.attempt_ids.append(self.keeper.add(result))
         if self._csv and not self._csv_problem:
             try:
                 self._write_csv(self._csv_writer.result(result))
@@ -90,5 +102,27 @@ class Outputs:
         if self._csv_problem:
             raise OutputError(f"cannot write {self.csv_path} ({self._csv_problem})")
         if self.html:
-            return write_page(self.html, self.results, self.attempt_ids)
+            return write_page(self.html, self.results, self.attempt_ids, tag=self.tag)
         return None
+
+
+def check_tag(tag: str | None) -> str | None:
+    """``tag`` tidied, or UsageError: a label is a short line of printable text."""
+    if tag is None:
+        return None
+    tidy = " ".join(tag.split())
+    if not tidy or len(tidy) > MAX_TAG or not tidy.isprintable():
+        raise UsageError(f"a tag is up to {MAX_TAG} printable characters, not {tag!r}")
+    return tidy
+
+
+def is_sample(result: Result) -> bool:
+    """Whether ``result`` is one of the bundled sample closes (a demonstration, not stored)."""
+    samples = samples_dir()
+    if not samples.is_dir():
+        return False
+    try:
+        path = Path(result.source).resolve()
+    except (OSError, ValueError):
+        return False
+    return path.is_relative_to(samples.resolve())

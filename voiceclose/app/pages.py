@@ -104,9 +104,11 @@ def write_page(
     attempt_ids: Sequence[int | None],
     created_at: datetime | None = None,
     recording: Path | None = None,
+    tag: str | None = None,
 ) -> Page:
     """The page for ``results``; ``recording``, for one stored attempt, is where its audio was
-    (stored as an absolute path: a relative source would be read from the wrong folder)."""
+    (stored as an absolute path: a relative source would be read from the wrong folder); with
+    ``tag``, the chart shows only the attempts labelled so."""
     inputs = [
         page_input(r, attempt_id=i, created_at=created_at, recording=recording)
         for r, i in zip(results, attempt_ids, strict=True)
@@ -116,7 +118,7 @@ def write_page(
         recent = []
         if history is not None:
             with history:
-                recent = history.attempts(limit=page.CHART_ATTEMPTS)
+                recent = history.attempts(limit=page.CHART_ATTEMPTS, tag=tag)
     except HistoryError:
         recent = []  # the page goes without its chart; the history's problem was told already
     return page.write(path, inputs, recent)

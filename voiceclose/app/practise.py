@@ -17,9 +17,10 @@ from voiceclose.app.scenarios import Scenario, sidecar_path
 from voiceclose.asr.live import LiveTranscriber
 from voiceclose.audio.devices import InputDevice, input_devices
 from voiceclose.audio.recorder import Level, Recorder, Recording, RecordOptions
+from voiceclose.check.engine import check
 from voiceclose.errors import InputError
 from voiceclose.paths import PRIVATE_FILE_MODE, recordings_dir
-from voiceclose.results import Failure, Report, Result
+from voiceclose.results import ELEMENTS, Failure, Report, Result, Transcript
 from voiceclose.results_json import as_json
 
 _NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK}
@@ -52,6 +53,7 @@ class Practice:
         self.checker = Checker(Options(model=model, last_minutes=0, scenario=scenario))
         self.recorder = Recorder(record)
         self._live: LiveTranscriber | None = None
+        self.heard: tuple[str, ...] = ()  # the parts heard so far while recording (live)
 
     def __enter__(self) -> Practice:
         return self
@@ -64,7 +66,17 @@ class Practice:
         cannot be used)."""
         self.checker.prefetch(all_rules=True)
         self.recorder.open()
-        self._live = LiveTranscriber(self.checker.get_model)
+        self._live = LiveTranscriber(self.checker.get_model, on_piece=self._check_so_far)
+
+    def _check_so_far(self, transcript: Transcript) -> None:
+        """Check the words heard so far (in the live transcriber's thread), for a checklist that
+        ticks each part as soon as it is heard."""
+        result = check(
+            transcript.words,
+            extra_needs=self.scenario.need_patterns,
+            speech_regions=transcript.speech_regions,
+        )
+        self.heard = tuple(e for e in ELEMENTS if result.elements[e].found)
 
     def stop(self, reason: str = "enter") -> None:
         """End the recording (from any thread)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceclose.app.checking import Checker, Options
-from voiceclose.app.scenarios import find
+from voiceclose.app.scenarios import find, sidecar_path
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 from voiceclose.defaults import DEFAULT_MODEL
 from voiceclose.errors import AttemptNotFound, InputError, ScenarioError, UsageError
@@ -76,6 +76,7 @@ def recording_changed(stored: StoredAttempt) -> bool:
 def moment(stored: StoredAttempt, element: str) -> Moment:
     """The audio of ``element`` as said in the attempt (UsageError if it was not heard)."""
     names = LABELS
+    element = element.strip().lower()
     if element not in names:
         raise UsageError(f"no part called {element!r} (there are: {', '.join(ELEMENTS)})")
     e = stored.report.elements.get(element)
@@ -113,15 +114,55 @@ class Listing:
 
 
 def attempts(
-    scenario: str | None = None, since: date | None = None, until: date | None = None
+    scenario: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    tag: str | None = None,
 ) -> Listing | None:
     """The stored attempts that match, oldest first; None when nothing was ever stored."""
     history = open_for_reading()
     if history is None:
         return None
     with history:
-        found = history.attempts(scenario=scenario, since=since, until=until)
+        found = history.attempts(scenario=scenario, since=since, until=until, tag=tag)
         return Listing(found, history.damaged)
+
+
+def recordings_of(ids: list[int]) -> list[Path]:
+    """The files that deleting attempts ``ids`` with their recordings would remove: each
+    recording still there, and the report saved beside it (AttemptNotFound for an unknown id)."""
+    history = _history_or_none()
+    with history:
+        found = history.recordings(ids)
+    files = []
+    for path in (Path(p) for p in found.values() if p):
+        files += [f for f in (path, sidecar_path(path)) if f.is_file() and f not in files]
+    return files
+
+
+def delete_attempts(ids: list[int], files: list[Path]) -> tuple[int, list[str]]:
+    """Remove attempts ``ids`` from the history, then ``files``; returns how many attempts were
+    removed and a line for each file that could not be."""
+    history = _history_or_none()
+    with history:
+        history.recordings(ids)  # every id known, or nothing is deleted
+        removed = history.delete(ids)
+    problems = []
+    for f in files:
+        try:
+            f.unlink()
+        except OSError as e:
+            problems.append(f"cannot delete {f} ({e.strerror or e})")
+    return removed, problems
+
+
+def _history_or_none():
+    history = open_for_reading()
+    if history is None:
+        raise AttemptNotFound(
+            "no attempts in the history yet (voiceclose check and practice add them)"
+        )
+    return history
 
 
 def recheck(stored: StoredAttempt, model: str | None = None) -> Recheck:

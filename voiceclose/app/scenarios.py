@@ -1,10 +1,12 @@
 """Practice scenarios: the role, the organisation, the interviewer, and what the job needs most.
 
-Each is a TOML file in prompts/. A scenario's needs carry phrases that show a candidate spoke to
-them ("listen_for", each entry one or more phrases separated by "|"), so that in practice the fit
-check looks for experience tied to *this* job's needs.
+Each is a TOML file: the bundled ones in prompts/, the user's own (``voiceclose scenario new``) in
+the scenarios folder of the user data folder. A scenario's needs may carry phrases that show a
+candidate spoke to them ("listen_for", each entry one or more phrases separated by "|"); a need
+without them is listened for by its own content words, so that in practice the fit check looks for
+experience tied to *this* job's needs.
 
-A scenario is found by its name only among the files in the scenario folder: a name is letters,
+A scenario is found by its name only among the files in the scenario folders: a name is letters,
 digits, "-" and "_", never a path. Its text reaches the terminal, so control characters and
 terminal escape sequences are taken out of it when it is read.
 """
@@ -19,19 +21,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceclose.errors import ScenarioError, UsageError
-from voiceclose.paths import prompts_dir
+from voiceclose.paths import own_scenarios_dir, prompts_dir
 
 DEFAULT_SUGGESTED_S = 60.0  # a close of about a minute
-_REQUIRED = ("field", "seniority", "role", "organisation", "interviewer", "moment", "needs")
-_OPTIONAL = ("suggested_seconds",)
+_REQUIRED = ("role", "organisation", "interviewer", "moment", "needs")
+_OPTIONAL = ("field", "seniority", "suggested_seconds", "pronoun", "concerns")
 _NEED_KEYS = ("what", "listen_for")
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a scenario's name: never a path
 _ESCAPE_SEQUENCE = re.compile(  # ECMA-48: CSI ... final byte, OSC/DCS/... strings, 2-byte escapes
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])"
     r"|\x9b[0-?]*[ -/]*[@-~]"
 )
 # control characters (C0 but tab and newline, DEL, C1), line separators, bidirectional overrides
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+PRONOUNS = ("she", "he", "they")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # a scenario's name: never a path
+# Words of a need that say nothing of *what* is needed ("someone who can ..."): not listened for
+_STOP_TEXT = """a about above after again all also am an and any are as at be been being both
+    but by can
+    could did do does doing for from further get gets getting good great had has have having he her
+    here him his how i if in into is it its just less like make makes making me more most much must
+    my need needs needed new no nor not of off on once only or other our out over own really role
+    same she should so some someone somebody such than that the their them then there these they
+    this those through to too under up very want wants was we well were what when where which while
+    who whom why will with would you your job person people able way ways lot lots thing things
+    time times see seen day days week weeks month months year years one two three first last
+    best better fast faster quick quickly sure help helps take takes use using go going done"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,8 @@ class Scenario:
     moment: str  # where the interview is when the close begins
     needs: tuple[Need, ...]
     suggested_seconds: float = DEFAULT_SUGGESTED_S
+    pronoun: str = "they"  # the interviewer's: she, he or they
+    own: bool = False  # the user's own (scenario new), not bundled
 
     @property
     def need_patterns(self) -> tuple[str, ...]:
@@ -67,19 +84,77 @@ def _as_pattern(phrases: str) -> str:
     return "(" + "|".join(alternatives) + ")"
 
 
+def listen_for(what: str) -> tuple[str, ...]:
+    """What to listen for when a need has no phrases of its own: each content word of the need
+    (not a stop word), with its common forms, as one entry ("pick accuracy" gives
+    "pick|picks|picked|picking" and "accuracy|accurate")."""
+    words = re.findall(r"[a-z0-9']+", what.lower().replace("-", " "))
+    entries = []
+    for word in words:
+        if word in STOP_WORDS or len(word) < 3 or word.isdigit():
+            continue
+        forms = _forms(word.strip("'"))
+        entry = "|".join(forms)
+        if entry not in entries:
+            entries.append(entry)
+    return tuple(entries)
+
+
+def _forms(word: str) -> list[str]:
+    """A word and the forms it is most often said in (a rough stem: a form nobody says is
+    harmless, it is only listened for)."""
+    if word.endswith("ies") and len(word) > 5:
+        bases = [word[:-3] + "y"]
+    elif word.endswith(("ing", "ed")) and len(word) > 5:
+        cut = word[: -3 if word.endswith("ing") else -2]
+        bases = [cut, cut + "e"]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 4:
+        bases = [word[:-1]]
+    else:
+        bases = [word]
+    forms = [word]
+    for base in bases:
+        forms.append(base)
+        if base.endswith("acy"):  # accuracy, accurate
+            forms += [base[:-3] + "ate"]
+        elif base.endswith("y"):
+            forms += [base[:-1] + "ies"]
+        elif base.endswith("e"):
+            forms += [base + "s", base + "d", base[:-1] + "ing"]
+        else:
+            forms += [base + "s", base + "ed", base + "ing"]
+    return list(dict.fromkeys(forms))
+
+
+def scenario_folders(folder: Path | None = None) -> list[Path]:
+    """Where scenarios are looked for, in order: the bundled ones, then the user's own."""
+    return [folder] if folder else [prompts_dir(), own_scenarios_dir()]
+
+
 def available(folder: Path | None = None) -> list[Scenario]:
-    """Every scenario in the prompts folder, by name."""
-    return [load(path) for path in _files(folder or prompts_dir()).values()]
+    """Every scenario, bundled first, then the user's own, each by name (only ``folder``'s when
+    it is given)."""
+    folders = scenario_folders(folder)
+    found = [load(path) for path in _files(folders[0]).values()]
+    if len(folders) > 1 and folders[1].is_dir():
+        bundled = {s.name for s in found}
+        found += [
+            load(path, own=True) for name, path in _files(folders[1]).items() if name not in bundled
+        ]
+    return found
 
 
 def find(name: str, folder: Path | None = None) -> Scenario:
-    """The scenario called ``name`` in the prompts folder, or a UsageError listing the ones there
-    are: a path, or a name with dots or slashes, never reaches a file."""
-    files = _files(folder or prompts_dir())
-    if name not in files:
-        names = ", ".join(files)
-        raise UsageError(f"no practice scenario called {name!r} (there are: {names})")
-    return load(files[name])
+    """The scenario called ``name`` (bundled first, then the user's own), or a UsageError listing
+    the ones there are: a path, or a name with dots or slashes, never reaches a file."""
+    for n, where in enumerate(scenario_folders(folder)):
+        if n and not where.is_dir():
+            continue
+        files = _files(where)
+        if name in files:
+            return load(files[name], own=n > 0)
+    names = ", ".join(s.name for s in available(folder))
+    raise UsageError(f"no practice scenario called {name!r} (there are: {names})")
 
 
 def _files(folder: Path) -> dict[str, Path]:
@@ -87,7 +162,7 @@ def _files(folder: Path) -> dict[str, Path]:
     if not folder.is_dir():
         raise ScenarioError(f"no practice scenarios: {folder} is not a folder")
     paths = sorted(folder.glob("*.toml"))
-    return {p.stem: p for p in paths if _NAME.fullmatch(p.stem) and p.is_file()}
+    return {p.stem: p for p in paths if NAME_PATTERN.fullmatch(p.stem) and p.is_file()}
 
 
 def choose(rng: random.Random | None = None, folder: Path | None = None) -> Scenario:
@@ -118,7 +193,7 @@ def sidecar_scenario(recording: Path, notes: list[str]) -> Scenario | None:
         return None
 
 
-def load(path: Path) -> Scenario:
+def load(path: Path, own: bool = False) -> Scenario:
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
@@ -139,20 +214,31 @@ def load(path: Path) -> Scenario:
             )
     try:
         needs = tuple(
-            Need(_line(n["what"]), tuple(_line(p) for p in n["listen_for"])) for n in data["needs"]
+            Need(
+                _line(n["what"]),
+                tuple(_line(p) for p in n["listen_for"])
+                if "listen_for" in n
+                else listen_for(_line(n["what"])),
+            )
+            for n in data["needs"]
         )
     except (KeyError, TypeError) as e:
-        raise ScenarioError(f"{path}: each [[needs]] needs 'what' and 'listen_for'") from e
+        raise ScenarioError(f"{path}: each [[needs]] needs 'what'") from e
+    pronoun = str(data.get("pronoun", "they"))
+    if pronoun not in PRONOUNS:
+        raise ScenarioError(f"{path}: pronoun must be one of {', '.join(PRONOUNS)}")
     return Scenario(
         name=path.stem,
-        field=_line(data["field"]),
-        seniority=_line(data["seniority"]),
+        field=_line(data.get("field", "")),
+        seniority=_line(data.get("seniority", "")),
         role=_line(data["role"]),
         organisation=_line(data["organisation"]),
         interviewer=_line(data["interviewer"]),
         moment=_text(data["moment"]),
         needs=needs,
         suggested_seconds=float(data.get("suggested_seconds", DEFAULT_SUGGESTED_S)),
+        pronoun=pronoun,
+        own=own,
     )
 
 

@@ -8,6 +8,7 @@ same filters); at the end only the words after the last pause are left to do.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 
@@ -27,8 +28,15 @@ KEEP_S = 0.5  # never cut closer than this to the newest audio (a pause may be a
 class LiveTranscriber:
     """Feed it blocks while recording (``feed``); ``finish`` returns the whole transcript."""
 
-    def __init__(self, model: Callable[[], LoadedModel]):
+    def __init__(
+        self,
+        model: Callable[[], LoadedModel],
+        on_piece: Callable[[Transcript], None] | None = None,
+    ):
+        """``on_piece``, if given, is called (in the background thread) with the transcript so
+        far each time a piece has been transcribed."""
         self._model = model
+        self._on_piece = on_piece
         self._blocks: list[np.ndarray] = []
         self._speech: list[tuple[int, int, bool]] = []  # (start, end, speaking) per block
         self._total = 0  # samples received
@@ -86,10 +94,18 @@ class LiveTranscriber:
                     self._pieces.append(transcribe(audio, self._model))
                 else:
                     self._hold_back(transcribe(audio, self._model), cut)
+                if audio is not None and self._on_piece is not None and not self._stopping:
+                    self._tell()
                 if self._stopping and self._done >= self._total:
                     return
         except BaseException as e:  # handed to finish(), in the caller's thread
             self._error = e
+
+    def _tell(self) -> None:
+        """Hand the words so far to ``on_piece``; a failure there never stops transcribing."""
+        # a live display only: the report does not depend on it
+        with contextlib.suppress(Exception):
+            self._on_piece(_join(self._pieces))
 
     def _hold_back(self, piece: Transcript, cut: int) -> None:
         """A piece cut where the speaker did not pause may end inside a word: keep its whole

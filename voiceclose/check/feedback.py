@@ -24,6 +24,60 @@ from voiceclose.results import (
 )
 
 TIPS_FILE = "tips.toml"
+PRONOUNS = {
+    "she": ("she", "her", "her"),
+    "he": ("he", "him", "his"),
+    "they": ("they", "them", "their"),
+}
+# Verbs a need is often put as ("cut waiting times"): said as "-ing" inside a sentence.
+NEED_VERBS = frozenset(
+    [
+        "build",
+        "coach",
+        "cut",
+        "deliver",
+        "design",
+        "develop",
+        "drive",
+        "get",
+        "grow",
+        "handle",
+        "help",
+        "hire",
+        "improve",
+        "keep",
+        "lead",
+        "make",
+        "manage",
+        "mentor",
+        "plan",
+        "reduce",
+        "run",
+        "scale",
+        "sell",
+        "ship",
+        "support",
+        "teach",
+        "train",
+        "write",
+        "own",
+        "bring",
+        "fix",
+        "speed",
+        "set",
+        "open",
+        "close",
+        "launch",
+        "organise",
+        "organize",
+        "care",
+        "work",
+        "deal",
+        "raise",
+        "win",
+    ]
+)
+DOUBLED = frozenset(["cut", "get", "run", "plan", "ship", "set", "win"])  # cut -> cutting
 _PART_KEYS = ("praise", "missed", "tip", "example", "tip_scenario", "example_scenario")
 _EXTRA_KEYS = (
     "next_steps",
@@ -90,14 +144,41 @@ def feedback_for(
 def _names(scenario: Any | None) -> dict[str, str]:
     if scenario is None:
         return {}
-    needs = [need.what for need in scenario.needs]
+    needs = [as_said(need.what) for need in scenario.needs]
+    pronoun = getattr(scenario, "pronoun", "they")
+    they, them, their = PRONOUNS.get(pronoun, PRONOUNS["they"])
     return {
         "interviewer": scenario.interviewer,
         "role": scenario.role,
         "organisation": scenario.organisation,
-        "need": needs[0] if needs else "what matters most",
+        "need": needs[0] if needs else "what matters most here",
         "needs": _join(needs) if needs else "a few things above all",
+        "they": they,
+        "them": them,
+        "their": their,
     }
+
+
+def as_said(need: str) -> str:
+    """A need as it fits in a sentence: one that starts with a verb is said as "-ing" ("cut
+    waiting times" -> "cutting waiting times"); a noun phrase stays as it is."""
+    words = need.strip().rstrip(".").split()
+    if not words:
+        return need
+    first = words[0].lower()
+    if first in NEED_VERBS:
+        words[0] = _ing(first)
+    return " ".join(words)
+
+
+def _ing(verb: str) -> str:
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith("ee"):
+        return verb[:-1] + "ing"
+    if verb in DOUBLED:
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
 
 
 def _join(items: list[str]) -> str:

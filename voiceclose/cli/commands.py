@@ -11,6 +11,7 @@ from pathlib import Path
 
 from voiceclose.audio.native import native_stderr_silenced
 from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, exit_status
+from voiceclose.errors import UsageError
 
 
 def printable(text: str) -> str:
@@ -60,7 +61,12 @@ def _check_one(checker, item, n: int, total: int, writer, outputs, as_json: bool
 def open_outputs(args: argparse.Namespace):
     from voiceclose.app.outputs import Outputs
 
-    return Outputs(history=not args.no_history, csv_path=getattr(args, "csv", None), html=args.html)
+    return Outputs(
+        history=not args.no_history,
+        csv_path=getattr(args, "csv", None),
+        html=args.html,
+        tag=getattr(args, "tag", None),
+    )
 
 
 def add_output(outputs, result) -> None:
@@ -74,6 +80,13 @@ def tell(warnings) -> None:
 
 
 def finish_outputs(outputs) -> None:
+    if outputs.samples_not_stored:
+        print(
+            f"voiceclose: the {outputs.samples_not_stored} bundled sample close(s) are "
+            "demonstration material: not added to your history",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         page = outputs.finish()
     finally:
@@ -103,7 +116,8 @@ def emit(writer, result, as_json: bool) -> None:
 def prompts(args: argparse.Namespace) -> int:
     from voiceclose.app import scenarios
 
-    for s in scenarios.available():
+    listed = scenarios.available()
+    for s in listed:
         if args.json:
             row = {
                 "name": s.name,
@@ -113,10 +127,15 @@ def prompts(args: argparse.Namespace) -> int:
                 "organisation": s.organisation,
                 "interviewer": s.interviewer,
                 "needs": [n.what for n in s.needs],
+                "own": s.own,
             }
             print(json.dumps(row, ensure_ascii=False))
         else:
-            print(f"{s.name:<24} {s.field} ({s.seniority}): {s.role}, {s.organisation}")
+            kind = f"{s.field} ({s.seniority})" if s.field else "your own"
+            mark = "*" if s.own else " "
+            print(f"{mark} {s.name:<24} {kind}: {s.role}, {s.organisation}")
+    if not args.json and any(s.own for s in listed):
+        print("* your own (voiceclose scenario new; scenario remove NAME deletes one)")
     return EXIT_COMPLETE
 
 
@@ -124,7 +143,7 @@ def history(args: argparse.Namespace) -> int:
     from voiceclose.app.review import attempts, trend
     from voiceclose.report.writers import attempt_json, attempts_table, trend_text
 
-    listing = attempts(args.scenario, args.since, args.until)
+    listing = attempts(args.scenario, args.since, args.until, tag=args.tag)
     if listing is None:
         if not args.json:  # --json: no objects
             print("No attempts yet: voiceclose check and voiceclose practice add them.")
@@ -143,12 +162,59 @@ def history(args: argparse.Namespace) -> int:
             print(attempt_json(attempt))
         return EXIT_COMPLETE
     if not matching:
-        print("No attempts match.")
+        print(_no_match(args))
         return EXIT_COMPLETE
     print(attempts_table(shown, len(matching)))
     print()
     print(trend_text(trend(matching)))
     return EXIT_COMPLETE
+
+
+def _no_match(args: argparse.Namespace) -> str:
+    """Why nothing matched, naming the scenarios and tags there are when one was asked for."""
+    from voiceclose.app.review import attempts
+
+    listing = attempts()
+    every = listing.attempts if listing else []
+    lines = ["No attempts match."]
+    if args.scenario and all(a.scenario != args.scenario for a in every):
+        names = sorted({a.scenario for a in every if a.scenario})
+        there = ", ".join(names) if names else "none yet"
+        lines.append(
+            f"No attempts for the scenario {args.scenario!r}; scenarios with attempts: {there}."
+        )
+    if args.tag and all(a.tag != args.tag for a in every):
+        tags = sorted({a.tag for a in every if a.tag})
+        lines.append(
+            f"No attempts tagged {args.tag!r}; tags there are: {', '.join(tags) or 'none yet'}."
+        )
+    return "\n".join(lines)
+
+
+def history_delete(args: argparse.Namespace) -> int:
+    from voiceclose.app.review import delete_attempts, recordings_of
+
+    ids = list(dict.fromkeys(args.ids))
+    files = recordings_of(ids) if args.recordings else []
+    if files and not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "--recordings deletes files: confirm with --yes when not at a terminal"
+            )
+        shown = "\n".join(f"  {f}" for f in files)
+        print(f"These files will be deleted:\n{shown}", file=sys.stderr)
+        answer = input(f"Delete {len(ids)} attempt(s) and {len(files)} file(s)? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return EXIT_COMPLETE
+    removed, problems = delete_attempts(ids, files)
+    print(
+        f"Deleted {removed} attempt(s)"
+        + (f" and {len(files) - len(problems)} file(s)." if files else ".")
+    )
+    for problem in problems:
+        print(f"voiceclose: {problem}", file=sys.stderr)
+    return EXIT_FAILED if problems else EXIT_COMPLETE
 
 
 def review(args: argparse.Namespace) -> int:
@@ -176,7 +242,7 @@ def review(args: argparse.Namespace) -> int:
     if args.play:
         moment = reviewing.moment(stored, args.play)
         print(
-            printable(f"Playing {args.play} at {clock(moment.start_s)}: “{moment.evidence}”"),
+            printable(f"Playing {moment.element} at {clock(moment.start_s)}: “{moment.evidence}”"),
             file=sys.stderr,
             flush=True,
         )

@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_history(commands)
     _add_review(commands)
     _add_listings(commands)
+    _add_scenario(commands)
     return parser
 
 
@@ -153,8 +154,24 @@ def _add_history(commands) -> None:
         help=f"show the latest N attempts (default {DEFAULT_HISTORY_LIMIT}; 0 = all); "
         "the trend covers all",
     )
+    history.add_argument("--tag", metavar="NAME", help="only attempts labelled NAME (--tag)")
     history.add_argument("--json", action="store_true", help="one JSON object per attempt")
     history.set_defaults(handler=handlers.history)
+    actions = history.add_subparsers(dest="action", metavar="ACTION")
+    delete = actions.add_parser(
+        "delete",
+        help="remove attempts from the history",
+        description="Remove attempts from the history. Their recordings stay unless "
+        "--recordings is given (asked to confirm at a terminal; --yes without one).",
+    )
+    delete.add_argument("ids", nargs="+", type=_count, metavar="ID", help="attempt numbers")
+    delete.add_argument(
+        "--recordings",
+        action="store_true",
+        help="also delete each attempt's recording and the report saved beside it",
+    )
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(handler=handlers.history_delete)
 
 
 def _add_review(commands) -> None:
@@ -196,6 +213,51 @@ def _add_listings(commands) -> None:
     devices.set_defaults(handler=handlers.devices)
 
 
+def _add_scenario(commands) -> None:
+    from voiceclose.cli import scenario as scenario_handlers
+
+    scenario = commands.add_parser(
+        "scenario",
+        help="add your own interview as a practice scenario, or remove one",
+        description="Your own interview as a scenario: the role, the organisation, the "
+        "interviewer and what they said the role needs. Saved in the voiceclose data folder.",
+    )
+    actions = scenario.add_subparsers(dest="action", metavar="ACTION", required=True)
+    new = actions.add_parser(
+        "new",
+        help="save a scenario of your own (asks for what is missing, at a terminal)",
+        description="Save your own interview as a scenario. At a terminal, anything not given "
+        "as a flag is asked for. What the role needs is listened for by its own words.",
+    )
+    new.add_argument("--name", metavar="NAME", help="its name (letters, digits, - and _)")
+    new.add_argument("--role", metavar="TEXT", help="the role you applied for")
+    new.add_argument("--organisation", metavar="TEXT", help="the organisation")
+    new.add_argument("--interviewer", metavar="NAME", help="the interviewer's name")
+    new.add_argument(
+        "--pronoun", metavar="she|he|they", help="how to refer to the interviewer (default: they)"
+    )
+    new.add_argument(
+        "--need",
+        action="append",
+        metavar="TEXT",
+        help="what the interviewer said the role needs, in their words (repeat for each)",
+    )
+    new.add_argument(
+        "--concern",
+        action="append",
+        metavar="[KIND:]TEXT",
+        help="a concern you expect (repeatable); KIND is misunderstanding, gap (default), "
+        "skills_gap or none",
+    )
+    new.add_argument(
+        "--replace", action="store_true", help="replace your scenario of the same name"
+    )
+    new.set_defaults(handler=scenario_handlers.new)
+    remove = actions.add_parser("remove", help="delete a scenario of your own")
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(handler=scenario_handlers.remove)
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value)
@@ -226,6 +288,11 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-history", action="store_true", help="don't store the result in the history"
+    )
+    parser.add_argument(
+        "--tag",
+        metavar="NAME",
+        help="label the attempts in the history (a candidate, a class); history --tag lists them",
     )
 
 

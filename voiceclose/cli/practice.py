@@ -1,9 +1,16 @@
-"""voiceclose practice at the terminal: the scenario, Enter to start and stop, the live meter,
-then the report."""
+"""voiceclose practice at the terminal: the scenario, Enter to start and stop, the live line
+(timer, the parts heard so far, the level), the report, what changed since the last attempt at
+the scenario, and Enter to try again (q quits).
+
+Each step of an attempt is a function of its own (``_one_attempt``, ``_report``,
+``_since_last``, ``_again``), so another round (a follow-up question) can go in after the report.
+"""
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import queue
 import sys
 import threading
 
@@ -12,58 +19,174 @@ from voiceclose.cli.status import EXIT_FAILED, EXIT_INTERRUPTED, exit_status
 from voiceclose.cli.terminal import Meter, native_stderr_silenced
 from voiceclose.defaults import UNATTENDED_SILENCE_STOP_S
 
+KEY_POLL_S = 0.1  # how often the Enter-to-stop thread looks whether the recording has ended
+
 
 def run(args: argparse.Namespace) -> int:
-    """voiceclose practice: show a scenario, record a close, check it, report."""
+    """voiceclose practice: show a scenario, record a close, check it, report; at a terminal,
+    again and again until q."""
     from voiceclose.app import scenarios
-    from voiceclose.app.practise import Practice, record_options
-    from voiceclose.report.writers import WRITERS
 
     scenario = scenarios.find(args.prompt) if args.prompt else scenarios.choose()
     at_terminal = sys.stdin.isatty()
+    keys = Keys() if at_terminal else None
     print(_scenario_text(scenario), file=sys.stderr if args.json else sys.stdout, flush=True)
+    outputs = open_outputs(args)
+    previous = _latest_stored(scenario, outputs)
+    status = EXIT_FAILED
+    try:
+        for attempt in itertools.count(1):
+            if attempt > 1:
+                print(f"\nTry {attempt}: {scenario.moment}", flush=True)
+            done = _one_attempt(args, scenario, keys)
+            if done is None:
+                return EXIT_INTERRUPTED
+            _report(args, done, outputs)
+            previous = _since_last(args, previous, done)
+            # (a follow-up round after the report goes here)
+            status = _status(done)
+            if keys is None or args.json or not _again(keys):
+                return status
+    finally:
+        finish_outputs(outputs)
+
+
+def _one_attempt(args, scenario, keys):
+    """Record and check one close; None when Ctrl-C ended it before there was a report."""
+    from voiceclose.app.practise import Practice, record_options
+
     silence = args.stop_after_silence
-    if silence is None and not at_terminal:
+    if silence is None and keys is None:
         silence = UNATTENDED_SILENCE_STOP_S  # no Enter key to wait for: never record forever
     options = record_options(scenario, args.out, args.device, args.max_seconds, silence)
-    outputs = open_outputs(args)
-    meter = Meter(scenario.suggested_seconds) if sys.stderr.isatty() else None
     try:
         with native_stderr_silenced(), Practice(scenario, options, args.model) as practice:
+            meter = _meter(practice)
             practice.prepare()  # microphone, speech detection, model: before "speak now"
-            if at_terminal:
-                _wait_for_enter(practice)
-            done = practice.record(
-                on_level=meter.show if meter else None,
-                on_start=_cue(at_terminal),
-                on_stopped=_stopped(meter),
-            )
+            ended = threading.Event()
+            if keys is not None:
+                _wait_for_enter(practice, keys, ended)
+            try:
+                return practice.record(
+                    on_level=meter.show if meter else None,
+                    on_start=_cue(keys is not None),
+                    on_stopped=_stopped(meter),
+                )
+            finally:
+                ended.set()
     except KeyboardInterrupt:
         print("voiceclose: interrupted (anything recorded is saved)", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return None
+
+
+def _report(args, done, outputs) -> None:
+    from voiceclose.report.writers import WRITERS
+
     writer = WRITERS["json" if args.json else "text"]()
     emit(writer, done.result, args.json)  # on screen first (it is saved beside the recording)
     add_output(outputs, done.result)
-    finish_outputs(outputs)
+
+
+def _latest_stored(scenario, outputs):
+    """The latest attempt at ``scenario`` in the history, to compare the first report with."""
+    from voiceclose.app.progress import latest_for
+
+    return latest_for(scenario.name) if outputs.keeper.enabled else None
+
+
+def _since_last(args, previous, done):
+    """Say what changed since the previous attempt at the scenario; returns the attempt to
+    compare the next one with."""
+    from voiceclose.app.progress import from_report, since
+    from voiceclose.results import Report
+
+    if not isinstance(done.result, Report):
+        return previous
+    if previous is not None and not args.json:
+        lines = since(previous, done.result)
+        print(f"Since {previous.label}: " + " ".join(lines), flush=True)
+        print(flush=True)
+    return from_report(done.result)
+
+
+def _status(done) -> int:
     if done.recording.problem or not done.result.ok:
         return EXIT_FAILED
     return exit_status([done.result])
 
 
-def _wait_for_enter(practice) -> None:
+def _again(keys: Keys) -> bool:
+    """Enter: another attempt at the same scenario; q (or the end of input): stop."""
+    print("Press Enter to try again, or q and Enter to quit. ", end="", file=sys.stderr, flush=True)
+    line = keys.next()
+    return line is not None and line.strip().lower() not in ("q", "quit")
+
+
+class Keys:
+    """Lines typed at the terminal, read by one thread for the whole session: the Enter that
+    stops a recording and the answer to "try again?" come from the same place, so a recording
+    stopped another way (the time limit) leaves no reader waiting to swallow the next line."""
+
+    def __init__(self):
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            line = sys.stdin.readline()
+            self._lines.put(line if line else None)
+            if not line:
+                return
+
+    def next(self, timeout: float | None = None) -> str | None:
+        """The next line (None at the end of input); queue.Empty after ``timeout``."""
+        line = self._lines.get(timeout=timeout)
+        if line is None:
+            self._lines.put(None)  # the end of input stays the end
+        return line
+
+    def clear(self) -> None:
+        """Forget lines typed before now (an Enter pressed while the report was printing)."""
+        while True:
+            try:
+                line = self._lines.get_nowait()
+            except queue.Empty:
+                return
+            if line is None:
+                self._lines.put(None)
+                return
+
+
+def _meter(practice) -> Meter | None:
+    """The live line (timer, the parts heard so far, level), at a terminal only."""
+    if not sys.stderr.isatty():
+        return None
+    return Meter(practice.scenario.suggested_seconds, heard=lambda: practice.heard)
+
+
+def _wait_for_enter(practice, keys: Keys, ended: threading.Event) -> None:
     """The microphone is already listening: Enter starts the file (with the moment before it),
     a second Enter stops it. The prompt goes to the terminal even when the report is
     redirected."""
+    keys.clear()
     print(
         "Press Enter when you are ready to speak, and Enter again to stop. ",
         end="",
         file=sys.stderr,
         flush=True,
     )
-    sys.stdin.readline()
-    threading.Thread(
-        target=lambda: (sys.stdin.readline(), practice.stop("enter")), daemon=True
-    ).start()
+    keys.next()
+
+    def stop_on_enter() -> None:
+        while not ended.is_set():
+            try:
+                keys.next(timeout=KEY_POLL_S)
+            except queue.Empty:
+                continue
+            practice.stop("enter")
+            return
+
+    threading.Thread(target=stop_on_enter, daemon=True).start()
 
 
 def _cue(at_terminal: bool):
@@ -98,8 +221,9 @@ def _stopped(meter):
 
 def _scenario_text(s) -> str:
     needs = "; ".join(n.what for n in s.needs)
+    kind = f" ({s.field}, {s.seniority.lower()})" if s.field else ""
     return (
-        f"Scenario: {s.role} at {s.organisation} ({s.field}, {s.seniority.lower()})\n"
+        f"Scenario: {s.role} at {s.organisation}{kind}\n"
         f"What the role needs most: {needs}\n"
         f"{s.moment}\n"
         f"Close the interview: about {round(s.suggested_seconds)} seconds."

@@ -3,34 +3,92 @@ kept off the screen."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 # PortAudio, ALSA and PulseAudio write their own diagnostics straight to file descriptor 2; the
 # core's helper keeps those out of voiceclose's one-line messages (practice and devices use it).
 from voiceclose.audio.native import native_stderr_silenced  # noqa: F401 - for the commands
 
+# Warnings shortened to fit beside the checklist, by how the full warning begins.
+SHORT_WARNINGS = {
+    "clipping": "clipping: move back",
+    "no sound": "no sound: muted mic?",
+    "very quiet": "too quiet: speak up",
+}
+PARTS_LONG = {
+    "interest": "interest",
+    "fit": "fit",
+    "reservations": "reservations",
+    "thanks": "thanks",
+}
+PARTS_SHORT = {"interest": "int", "fit": "fit", "reservations": "res", "thanks": "tha"}
+BAR_WIDTHS = (24, 12, 8)  # the level bar shrinks before anything else goes
+
 
 class Meter:
-    """A one-line level meter and timer on the terminal."""
+    """One line on the terminal: the timer, the four parts (ticked as each is heard), the level
+    meter and any warning. The line always fits the terminal's width, so it never wraps (a
+    wrapped line would add a line at every refresh)."""
 
-    WIDTH = 24
+    WIDTH = BAR_WIDTHS[0]
 
-    def __init__(self, suggested_s: float):
+    def __init__(self, suggested_s: float, heard=None, width=None):
         self.suggested_s = suggested_s
+        self.heard = heard or (lambda: ())  # the parts heard so far
+        self._width = width or (lambda: shutil.get_terminal_size((80, 24)).columns)
 
     def show(self, level) -> None:
-        filled = max(0, min(self.WIDTH, int((level.level_dbfs + 60) / 60 * self.WIDTH)))
-        bar = "█" * filled + "·" * (self.WIDTH - filled)
-        elapsed = f"{int(level.elapsed_s) // 60}:{int(level.elapsed_s) % 60:02d}"
-        target = f"{int(self.suggested_s) // 60}:{int(self.suggested_s) % 60:02d}"
-        over = "  (past the suggested length)" if level.elapsed_s > self.suggested_s else ""
-        note = f"  {level.warning}" if level.warning else over
-        print(
-            f"\r\033[K● {elapsed} / {target}  [{bar}] {level.level_dbfs:6.1f} dB{note}",
-            end="",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(f"\r\033[K{self.line(level)}", end="", file=sys.stderr, flush=True)
+
+    def line(self, level) -> str:
+        """The meter's line for ``level``, no wider than the terminal less one column."""
+        room = max(10, self._width() - 1)
+        heard = set(self.heard())
+        timer = f"● {_clock(level.elapsed_s)} / {_clock(self.suggested_s)}"
+        over = "past the suggested length" if level.elapsed_s > self.suggested_s else ""
+        full_note = level.warning or over
+        short_note = _short(level.warning) if level.warning else ("over time" if over else "")
+        for names, bar, db, note in (
+            (PARTS_LONG, 24, True, full_note),
+            (PARTS_LONG, 24, True, short_note),
+            (PARTS_LONG, 12, True, short_note),
+            (PARTS_SHORT, 12, True, short_note),
+            (PARTS_SHORT, 8, False, short_note),
+            (PARTS_SHORT, 0, False, short_note),
+            (PARTS_SHORT, 0, False, ""),
+        ):
+            text = _layout(timer, _checklist(names, heard), level, bar, db, note)
+            if len(text) <= room:
+                return text
+        return text[: room - 1] + "…"
 
     def clear(self) -> None:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def _layout(timer: str, checklist: str, level, bar_width: int, db: bool, note: str) -> str:
+    parts = [timer, checklist]
+    if bar_width:
+        filled = max(0, min(bar_width, int((level.level_dbfs + 60) / 60 * bar_width)))
+        meter = "[" + "█" * filled + "·" * (bar_width - filled) + "]"
+        parts.append(meter + (f" {level.level_dbfs:6.1f} dB" if db else ""))
+    if note:
+        parts.append(note)
+    return "  ".join(parts)
+
+
+def _checklist(names: dict[str, str], heard: set[str]) -> str:
+    gap = "  " if names is PARTS_LONG else " "
+    return gap.join(f"{'✓' if part in heard else '·'} {name}" for part, name in names.items())
+
+
+def _short(warning: str) -> str:
+    for start, short in SHORT_WARNINGS.items():
+        if warning.startswith(start):
+            return short
+    return warning.split(":")[0]
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"

@@ -104,11 +104,15 @@ def render(inputs: Sequence[PageInput], history: Sequence[Attempt] = ()) -> str:
     else:
         title = f"Interview closes: {len(inputs)} inputs"
     current = {i.attempt_id for i in inputs if i.attempt_id is not None}
+    has_audio = any(i.audio is not None for i in inputs)
+    listen = (
+        " Click a marker, a highlight or the waveform to hear that moment." if has_audio else ""
+    )
     body = [
         "<header>",
         f"<h1>{_e(title)}</h1>",
         '<p class="sub">Made by voiceclose on this machine; this page loads nothing from the '
-        "network. Click a marker, a highlight or the waveform to hear that moment.</p>",
+        f"network.{listen}</p>",
         "</header>",
     ]
     if not single:

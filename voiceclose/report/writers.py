@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # history and review import this module
 NAME_WIDTH = 30  # characters of a scenario or file name in the history table
 PACE_SHOWN = 12  # the latest attempts whose pace the trend line lists
 SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_RANGE_WPM = (60.0, 240.0)  # the sparkline's fixed scale: 150 is mid-height wherever it is
+TAG_WIDTH = 14  # characters of a tag in the history table
 # Characters that move the cursor, end a line or reorder text on a terminal: a file name or a
 # transcript holding one is printed with it escaped, so it can never fake a line of output.
 _UNPRINTABLE_CATEGORIES = ("Cc", "Zl", "Zp")  # control characters, line and paragraph separators
@@ -109,7 +111,7 @@ class TextWriter:
         head = r.source
         details = []
         if r.duration_s is not None:
-            details.append(clock(r.duration_s))
+            details.append(f"{clock(r.duration_s)} recorded")
         if r.model:
             details.append(f"model {r.model}")
         if details:
@@ -253,26 +255,36 @@ def attempt_json(attempt: Attempt) -> str:
 def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
     """The attempts, oldest first, one line each: when, what, length, pace, fillers, parts."""
     heading = "Attempts" if len(attempts) == total else f"The latest {len(attempts)} of {total}"
+    tagged = len({a.tag for a in attempts}) > 1  # one tag for all (history --tag): said once
+    heading += f" tagged {attempts[0].tag!r}" if attempts and attempts[0].tag and not tagged else ""
+    tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
     lines = [
         f"{heading}:",
-        f"{'#':>5}  {'when':<16}  {'close':<{NAME_WIDTH}} {'length':>6} {'pace':>5} "
+        f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{NAME_WIDTH}} {'recorded':>8} {'pace':>5} "
         f"{'fillers':>7}  int fit res tha",
     ]
     for a in attempts:
-        name = printable(a.scenario or os.path.basename(a.source) or a.source)
-        if len(name) > NAME_WIDTH:
-            name = name[: NAME_WIDTH - 1] + "…"
-        marks = "".join(
-            f"{'✓' if e in a.elements and a.elements[e].found else '✗':^4}" for e in ELEMENTS
+        name = _cut(printable(a.scenario or os.path.basename(a.source) or a.source), NAME_WIDTH)
+        tag = f"{_cut(printable(a.tag or '–'), TAG_WIDTH):<{TAG_WIDTH}} " if tagged else ""
+        marks = (
+            " no speech heard"
+            if a.no_speech
+            else "".join(
+                f"{'✓' if e in a.elements and a.elements[e].found else '✗':^4}" for e in ELEMENTS
+            )
         )
         length = clock(a.duration_s) if a.duration_s is not None else "–"
         pace = f"{a.words_per_minute:.0f}" if a.words_per_minute is not None else "–"
         fillers = a.fillers if a.fillers is not None else "–"
         lines.append(
-            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {name:<{NAME_WIDTH}} {length:>6} "
+            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {tag}{name:<{NAME_WIDTH}} {length:>8} "
             f"{pace:>5} {fillers:>7}  {marks.rstrip()}"
         )
     return _lines(lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def trend_text(t: Trend) -> str:
@@ -287,8 +299,10 @@ def trend_text(t: Trend) -> str:
             f"  most often missed: {LABELS[t.most_missed]} "
             f"({t.missed_counts[t.most_missed]} of {t.attempts})"
         )
-    else:
+    elif t.attempts:
         lines.append("  nothing missed in these attempts")
+    if t.no_speech:
+        lines.append(f"  left out: {t.no_speech} attempt(s) where no speech was heard")
     if t.pace:
         recent = [wpm for _, wpm in t.pace][-PACE_SHOWN:]
         lines.append(
@@ -299,12 +313,12 @@ def trend_text(t: Trend) -> str:
     return _lines(lines)
 
 
-def sparkline(values: Sequence[float]) -> str:
-    """One bar character per value, from the lowest to the highest."""
-    lo, hi = min(values), max(values)
-    if hi - lo < 1e-9:
-        return SPARKS[3] * len(values)
-    return "".join(SPARKS[round((v - lo) / (hi - lo) * (len(SPARKS) - 1))] for v in values)
+def sparkline(values: Sequence[float], scale: tuple[float, float] = SPARK_RANGE_WPM) -> str:
+    """One bar character per value, on a fixed scale (a comfortable pace is drawn mid-height,
+    not as the lowest bar because it was the slowest of the run)."""
+    lo, hi = scale
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[max(0, min(top, round((v - lo) / (hi - lo) * top)))] for v in values)
 
 
 # --- review --------------------------------------------------------------------------------------

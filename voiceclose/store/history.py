@@ -41,8 +41,9 @@ WAL_RETRY_S = 0.05  # pause between tries to switch a brand-new database to WAL 
 
 _ATTEMPT_COLUMNS = (
     "id, created_at, source, recording, kind, scenario, model, duration_s, complete, missed, "
-    "words_per_minute, fillers, extras"
+    "words_per_minute, fillers, extras, tag"
 )
+_N_COLUMNS = 14  # in _ATTEMPT_COLUMNS
 
 
 def history_path() -> Path:
@@ -68,8 +69,9 @@ class History:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def add(self, report: Report, when: datetime | None = None) -> int:
-        """Store one checked close in its own transaction; returns its attempt id."""
+    def add(self, report: Report, when: datetime | None = None, tag: str | None = None) -> int:
+        """Store one checked close in its own transaction (labelled ``tag``, if given); returns
+        its attempt id."""
         when = (when or datetime.now(UTC)).astimezone(UTC)
         recording = recording_of(report)
         size = mtime = None
@@ -96,13 +98,14 @@ class History:
             extras.get("fillers"),
             json.dumps(extras, ensure_ascii=False),
             json.dumps(as_json(report, explain=True), ensure_ascii=False),
+            tag,
         )
         with self._transaction():
             cursor = self._conn.execute(
                 "INSERT INTO attempts (created_at, source, recording, recording_size, "
                 "recording_mtime_ns, kind, scenario, model, duration_s, complete, missed, "
-                "words_per_minute, fillers, extras, report) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "words_per_minute, fillers, extras, report, tag) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             attempt_id = cursor.lastrowid
@@ -122,6 +125,7 @@ class History:
         since: date | None = None,
         until: date | None = None,
         limit: int | None = None,
+        tag: str | None = None,
     ) -> list[Attempt]:
         """Stored attempts, oldest first; with ``limit``, only the latest ``limit`` of them.
 
@@ -132,6 +136,9 @@ class History:
         if scenario is not None:
             where.append("scenario = ?")
             params.append(scenario)
+        if tag is not None:
+            where.append("tag = ?")
+            params.append(tag)
         if since is not None:
             where.append("created_at >= ?")
             params.append(_utc_start_of(since))
@@ -172,17 +179,39 @@ class History:
                 )
         row = rows[0]
         try:
-            attempt = attempt_from_row(row[:13], self._elements([row[0]]).get(row[0], {}))
-            report = report_from_column(row[13])
+            attempt = attempt_from_row(row[:_N_COLUMNS], self._elements([row[0]]).get(row[0], {}))
+            report = report_from_column(row[_N_COLUMNS])
         except DamagedRow as e:
             raise HistoryError(
                 f"attempt {row[0]} is damaged in {self.path} and cannot be shown ({e}); "
                 "voiceclose history lists the others"
             ) from e
-        return StoredAttempt(attempt, report, row[14], row[15])
+        return StoredAttempt(attempt, report, row[_N_COLUMNS + 1], row[_N_COLUMNS + 2])
 
     def count(self) -> int:
         return self._read("SELECT count(*) FROM attempts", ())[0][0]
+
+    def recordings(self, ids: Sequence[int]) -> dict[int, str | None]:
+        """The recording of each attempt in ``ids`` (AttemptNotFound naming the first unknown)."""
+        found = {}
+        for attempt_id in ids:
+            rows = self._read("SELECT recording FROM attempts WHERE id = ?", (attempt_id,))
+            if not rows:
+                raise AttemptNotFound(
+                    f"no attempt {attempt_id} in the history (voiceclose history lists them)"
+                )
+            found[attempt_id] = rows[0][0]
+        return found
+
+    def delete(self, ids: Sequence[int]) -> int:
+        """Remove the attempts ``ids`` (their parts go with them) in one transaction."""
+        if not self.writable:
+            raise HistoryError(f"{self.path} is read-only")
+        with self._transaction():
+            for attempt_id in ids:
+                self._conn.execute("DELETE FROM elements WHERE attempt_id = ?", (attempt_id,))
+                self._conn.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
+        return len(ids)
 
     def _elements(self, ids: Sequence[int]) -> dict[int, dict[str, ElementResult]]:
         found: dict[int, dict[str, ElementResult]] = {}

@@ -13,8 +13,9 @@ class Keeper:
     """Adds each checked close to the history. If the history cannot be written, the reason is
     kept (to be told once) and the checking goes on without it."""
 
-    def __init__(self, enabled: bool = True, path: Path | None = None):
+    def __init__(self, enabled: bool = True, path: Path | None = None, tag: str | None = None):
         self.enabled = enabled
+        self.tag = tag
         self._path = path
         self._history: History | None = None
         self.problem: str | None = None
@@ -27,7 +28,7 @@ class Keeper:
         try:
             if self._history is None:
                 self._history = open_for_writing(self._path)
-            return self._history.add(result)
+            return self._history.add(result, tag=self.tag)
         except HistoryError as e:
             self.problem = f"history not saved: {e} (--no-history turns it off)"
             return None

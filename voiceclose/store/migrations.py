@@ -44,4 +44,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    (  # 2: a label on each attempt (a candidate, a class), to list and chart by
+        "ALTER TABLE attempts ADD COLUMN tag TEXT",
+        "CREATE INDEX attempts_by_tag ON attempts (tag, created_at)",
+    ),
 )

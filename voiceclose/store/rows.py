@@ -44,6 +44,7 @@ def attempt_from_row(row: Sequence, elements: dict[str, ElementResult]) -> Attem
             words_per_minute=row[10],
             fillers=row[11],
             extras=json.loads(row[12]),
+            tag=row[13] if len(row) > 13 else None,
         )
         attempt.local_time  # noqa: B018 - the time must parse: every listing shows it
     except (ValueError, TypeError) as e:

@@ -8,7 +8,10 @@ from voiceclose.results import ELEMENTS, Attempt, Trend
 
 
 def trend(attempts: Sequence[Attempt]) -> Trend:
-    """Complete closes in a row, the part most often missed, and pace over ``attempts``."""
+    """Complete closes in a row, the part most often missed, and pace over ``attempts``;
+    attempts where no speech was heard are counted apart, not as four parts missed."""
+    silent = sum(1 for a in attempts if a.no_speech)
+    attempts = [a for a in attempts if not a.no_speech]
     in_a_row = best = run = 0
     for a in attempts:
         run = run + 1 if a.complete else 0
@@ -27,4 +30,5 @@ def trend(attempts: Sequence[Attempt]) -> Trend:
         missed_counts=counts,
         most_missed=most if counts[most] else None,
         pace=[(a.id, a.words_per_minute) for a in attempts if a.words_per_minute is not None],
+        no_speech=silent,
     )

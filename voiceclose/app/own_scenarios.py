@@ -1,0 +1,155 @@
+"""The user's own scenarios: their interview (role, organisation, interviewer, what they said the
+role needs, the concerns to expect), saved as TOML in the user data folder, and removed again.
+
+Files are 0600 in a 0700 folder: an interview someone is preparing for is their own business.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voiceclose.app.scenarios import (
+    DEFAULT_SUGGESTED_S,
+    NAME_PATTERN,
+    PRONOUNS,
+    Scenario,
+    load,
+    scenario_folders,
+)
+from voiceclose.errors import ScenarioError, UsageError
+from voiceclose.paths import own_scenarios_dir, prompts_dir
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+CONCERN_KINDS = ("misunderstanding", "gap", "skills_gap", "none")
+DEFAULT_CONCERN_KIND = "gap"
+MAX_TEXT = 300  # characters in one value: a need or a concern is a phrase, not an essay
+MAX_NEEDS = 5
+
+
+@dataclass(frozen=True)
+class NewScenario:
+    """What ``scenario new`` was told (values as the user typed them)."""
+
+    name: str
+    role: str
+    organisation: str
+    interviewer: str
+    pronoun: str = "they"
+    needs: list[str] = field(default_factory=list)  # in the interviewer's words
+    concerns: list[str] = field(default_factory=list)  # "TEXT" or "KIND:TEXT"
+
+
+def check_name(name: str) -> str:
+    """``name`` if it can name a new scenario; UsageError saying why not."""
+    if not NAME_PATTERN.fullmatch(name or ""):
+        raise UsageError(
+            f"a scenario name is letters, digits, - and _ only (up to 64), not {name!r}"
+        )
+    if (prompts_dir() / f"{name}.toml").exists():
+        raise UsageError(f"{name!r} is a bundled scenario's name: choose another")
+    return name
+
+
+def parse_concern(value: str) -> tuple[str, str]:
+    """(kind, text) from "TEXT" (a gap) or "KIND:TEXT"."""
+    kind, sep, text = value.partition(":")
+    if sep and kind.strip().lower().replace("-", "_") in CONCERN_KINDS:
+        return kind.strip().lower().replace("-", "_"), text.strip()
+    return DEFAULT_CONCERN_KIND, value.strip()
+
+
+def create(new: NewScenario, replace: bool = False) -> Scenario:
+    """Save ``new`` as the user's own scenario and return it as the checker will read it."""
+    name = check_name(new.name)
+    values = {
+        "role": new.role,
+        "organisation": new.organisation,
+        "interviewer": new.interviewer,
+    }
+    for key, value in values.items():
+        _text(key, value)
+    if new.pronoun not in PRONOUNS:
+        raise UsageError(f"--pronoun must be one of {', '.join(PRONOUNS)}, not {new.pronoun!r}")
+    needs = [_text("need", n) for n in new.needs if n.strip()]
+    if not needs:
+        raise UsageError(
+            "say at least one thing the role needs (--need), in the interviewer's words"
+        )
+    if len(needs) > MAX_NEEDS:
+        raise UsageError(f"at most {MAX_NEEDS} needs: the close names one or two of them")
+    concerns = [parse_concern(c) for c in new.concerns if c.strip()]
+    for _, text in concerns:
+        _text("concern", text)
+    folder = own_scenarios_dir()
+    path = folder / f"{name}.toml"
+    if path.exists() and not replace:
+        raise UsageError(f"you already have a scenario called {name!r} (scenario remove {name})")
+    _write(path, _toml(values, new.pronoun, needs, concerns))
+    return load(path, own=True)
+
+
+def remove(name: str) -> Path:
+    """Delete the user's own scenario ``name``; UsageError for a bundled or unknown one."""
+    if not NAME_PATTERN.fullmatch(name or ""):
+        raise UsageError(f"no scenario of yours called {name!r}")
+    if (prompts_dir() / f"{name}.toml").exists():
+        raise UsageError(f"{name!r} is a bundled scenario: only your own can be removed")
+    path = scenario_folders()[-1] / f"{name}.toml"
+    if not path.is_file():
+        raise UsageError(f"no scenario of yours called {name!r} (voiceclose prompts lists them)")
+    try:
+        path.unlink()
+    except OSError as e:
+        raise ScenarioError(f"cannot remove {path} ({e.strerror or e})") from e
+    return path
+
+
+def moment(interviewer: str, pronoun: str) -> str:
+    """Where the interview is when the close begins, for a scenario of the user's own."""
+    possessive = {"she": "her", "he": "his", "they": "their"}[pronoun]
+    return (
+        f"{interviewer} puts down {possessive} notes. \"That's everything from my side. "
+        "Is there anything you'd like to ask, or anything you'd like to add?\""
+    )
+
+
+def _text(what: str, value: str) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise UsageError(f"the {what} cannot be empty")
+    if len(value) > MAX_TEXT:
+        raise UsageError(f"the {what} is longer than {MAX_TEXT} characters")
+    return value
+
+
+def _toml(values: dict[str, str], pronoun: str, needs: list[str], concerns) -> str:
+    def quoted(text: str) -> str:  # a JSON string is a TOML basic string
+        return json.dumps(" ".join(text.split()), ensure_ascii=False)
+
+    lines = [f"{key} = {quoted(value)}" for key, value in values.items()]
+    lines += [
+        f"pronoun = {quoted(pronoun)}",
+        f"moment = {quoted(moment(' '.join(values['interviewer'].split()), pronoun))}",
+        f"suggested_seconds = {DEFAULT_SUGGESTED_S:g}",
+    ]
+    for need in needs:
+        lines += ["", "[[needs]]", f"what = {quoted(need)}"]
+    for kind, text in concerns:
+        lines += ["", "[[concerns]]", f"kind = {quoted(kind)}", f"text = {quoted(text)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        os.chmod(path.parent, FOLDER_MODE)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(path, FILE_MODE)
+    except OSError as e:
+        raise ScenarioError(f"cannot save {path} ({e.strerror or e})") from e

@@ -1,0 +1,90 @@
+"""voiceclose scenario new / remove: the user's own interview as a practice scenario. At a
+terminal, whatever the flags left out is asked for; without one, missing values are an error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from voiceclose.cli.status import EXIT_COMPLETE
+from voiceclose.errors import UsageError
+
+QUESTIONS = (  # (field, question) asked at a terminal for what the flags left out
+    ("name", "A short name for this scenario (letters, digits, - and _)"),
+    ("role", "The role you applied for"),
+    ("organisation", "The organisation"),
+    ("interviewer", "The interviewer's name"),
+    ("pronoun", "Refer to them as she, he or they"),
+)
+
+
+def new(args: argparse.Namespace) -> int:
+    from voiceclose.app.own_scenarios import NewScenario, create
+
+    values = {key: getattr(args, key) for key, _ in QUESTIONS}
+    needs, concerns = list(args.need or []), list(args.concern or [])
+    if sys.stdin.isatty():
+        _ask_missing(values, needs, concerns)
+    missing = [f"--{key}" for key, value in values.items() if key != "pronoun" and not value]
+    if missing or not needs:
+        missing += [] if needs else ["--need"]
+        raise UsageError(f"scenario new needs {', '.join(missing)}")
+    scenario = create(
+        NewScenario(
+            name=values["name"],
+            role=values["role"],
+            organisation=values["organisation"],
+            interviewer=values["interviewer"],
+            pronoun=(values["pronoun"] or "they").strip().lower(),
+            needs=needs,
+            concerns=concerns,
+        ),
+        replace=args.replace,
+    )
+    print(f"Saved your scenario {scenario.name!r}: {scenario.role} at {scenario.organisation}.")
+    for need in scenario.needs:
+        print(f"  listening for “{need.what}”: {', '.join(need.listen_for)}")
+    print(f"Practise it: voiceclose practice --prompt {scenario.name}")
+    return EXIT_COMPLETE
+
+
+def remove(args: argparse.Namespace) -> int:
+    from voiceclose.app.own_scenarios import remove as remove_scenario
+
+    path = remove_scenario(args.name)
+    print(f"Removed your scenario {args.name!r} ({path}).")
+    return EXIT_COMPLETE
+
+
+def _ask_missing(values: dict, needs: list[str], concerns: list[str]) -> None:
+    for key, question in QUESTIONS:
+        while not values[key]:
+            values[key] = _ask(question + ("" if key != "pronoun" else " [they]"))
+            if key == "pronoun" and not values[key]:
+                values[key] = "they"
+    if not needs:
+        print("What did the interviewer say the role needs most? One per line, empty to finish.")
+        while len(needs) < 5:
+            need = _ask(f"  need {len(needs) + 1}")
+            if not need:
+                if needs:
+                    break
+                continue
+            needs.append(need)
+    if not concerns:
+        print(
+            "Any concern you expect them to raise? (KIND:TEXT, KIND one of misunderstanding, "
+            "gap, skills_gap; empty to finish)"
+        )
+        while True:
+            concern = _ask(f"  concern {len(concerns) + 1}")
+            if not concern:
+                break
+            concerns.append(concern)
+
+
+def _ask(question: str) -> str:
+    try:
+        return input(f"{question}: ").strip()
+    except EOFError:
+        raise UsageError("scenario new: stopped before every value was given") from None
