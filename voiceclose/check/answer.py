@@ -43,17 +43,32 @@ from voiceclose.results import (
 ANSWERS_FILE = "answers.toml"
 SCHEMA: dict[str, dict[str, str]] = {
     "acknowledge": {"cues": PATTERNS, "defensive": PATTERNS},
-    "address": {"experience": PATTERNS, "facts": PATTERNS, "plan": PATTERNS, "vague": PATTERNS},
+    "address": {
+        "experience": PATTERNS,
+        "facts": PATTERNS,
+        "plan": PATTERNS,
+        "confirm": PATTERNS,
+        "vague": PATTERNS,
+    },
     "high_note": {"cues": PATTERNS, "block_before": PATTERNS, "low": PATTERNS},
 }
 REQUIRED = {
     "acknowledge": ("cues",),
-    "address": ("experience", "facts", "plan"),
+    "address": ("experience", "facts", "plan", "confirm"),
     "high_note": ("cues", "low"),
 }
 ENDING_SENTENCES = 2  # a high note must come in the answer's last two sentences
 SHORT_SENTENCE = 3  # a closing "Thanks." this short (tokens) does not count as the ending
 MIN_ADDRESS_TOKENS = 5  # a sentence shorter than this is a reaction, not an answer
+# What answers a concern of each kind: a real skills gap needs a plan for closing it (experience
+# elsewhere does not close it); a misunderstanding or a gap, the facts or specific experience;
+# no concern, restating a strength or confirming something concrete.
+ADDRESS_BY_KIND = {
+    "misunderstanding": ("facts", "experience", "plan"),
+    "gap": ("facts", "experience", "plan"),
+    "skills_gap": ("plan",),
+    "none": ("experience", "confirm"),
+}
 NEGATION_WINDOW = 4  # tokens before a high-note cue in which "not"/"if" cancels it
 
 
@@ -195,16 +210,13 @@ def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
 
 
 def _address(answer: _Answer, rules: AnswerRules, kind: str):
-    """Specific experience, facts or a plan, in a sentence of its own, not vague reassurance."""
-    names = ("plan", "experience", "facts")
-    if kind == "none":  # nothing to answer: closing warmly (thanks, next steps) is the answer
-        lists = [rules.close.get("thanks", "cues"), rules.close.get("next_steps", "cues")]
-    else:
-        lists = [rules.get("address", name) for name in names]
+    """Specific experience, facts or a plan (which ones: ADDRESS_BY_KIND), in a sentence of its
+    own, not in one that hedges it into vague reassurance ("a course at some point, probably")."""
+    lists = [rules.get("address", name) for name in ADDRESS_BY_KIND[kind]]
     vague = rules.get("address", "vague")
     for patterns in lists:
         for m in answer.all_matches(patterns):
-            overlap = [v for v in answer.matches(vague, m.sentence) if v.start < m.end and m.start < v.end]
+            overlap = answer.matches(vague, m.sentence)
             words = [t for t in answer.tokens(m.sentence) if t not in {",", ".", "?", "!"}]
             if overlap:
                 reason = f'vague reassurance ("{answer.phrase(overlap[0])}")'
@@ -244,7 +256,7 @@ def _high_note(answer: _Answer, rules: AnswerRules):
                 for b in answer.matches(blockers, n)
                 if b.end <= m.start + 1 and m.start - b.end <= NEGATION_WINDOW and b.start < m.start
             ]
-            after = [x for x in low if x.sentence > n or x.start >= m.end]
+            after = [x for x in low if x.sentence > n or x.end > m.start]
             if before:
                 reason = f'negated or doubtful ("{answer.phrase(before[0])}")'
                 yield answer.candidate("high_note", m, False, reason)
