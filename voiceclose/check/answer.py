@@ -69,6 +69,7 @@ ADDRESS_BY_KIND = {
     "skills_gap": ("plan",),
     "none": ("experience", "confirm"),
 }
+MIN_SPEECH = MIN_WORD_SPEECH  # share of a cue's span that must lie in detected speech
 NEGATION_WINDOW = 4  # tokens before a high-note cue in which "not"/"if" cancels it
 
 
@@ -159,9 +160,9 @@ class _Answer:
         first, last = index[0], index[-1]
         start_s, end_s = self.words[first].start_s, self.words[last].end_s
         cue_start, cue_end = self.words[index[m.start]].start_s, self.words[index[m.end - 1]].end_s
-        if accepted and self.regions is not None and cue_start is not None and cue_end is not None:
-            if speech_fraction(self.regions, cue_start, cue_end) < MIN_WORD_SPEECH:
-                accepted, reason = False, "no speech in the audio under these words"
+        timed = self.regions is not None and cue_start is not None and cue_end is not None
+        if accepted and timed and speech_fraction(self.regions, cue_start, cue_end) < MIN_SPEECH:
+            accepted, reason = False, "no speech in the audio under these words"
         text = " ".join(w.text for w in self.words[first : last + 1])
         return Candidate(part, text, m.score, start_s, end_s, accepted, reason, first, last)
 
@@ -244,8 +245,10 @@ def _high_note(answer: _Answer, rules: AnswerRules):
     if not answer.sentences:
         return
     ending = _ending(answer, rules)
-    last = ending[-1]
-    low = answer.matches(rules.get("high_note", "low"), last)
+    low_patterns = rules.get("high_note", "low")  # in the ending and the short lines after it
+    low = [
+        m for n in range(ending[0], len(answer.sentences)) for m in answer.matches(low_patterns, n)
+    ]
     blockers = rules.get("high_note", "block_before")
     for n in ending:
         cues = answer.matches(rules.get("high_note", "cues"), n)
@@ -256,7 +259,7 @@ def _high_note(answer: _Answer, rules: AnswerRules):
                 for b in answer.matches(blockers, n)
                 if b.end <= m.start + 1 and m.start - b.end <= NEGATION_WINDOW and b.start < m.start
             ]
-            after = [x for x in low if x.sentence > n or x.end > m.start]
+            after = [x for x in low if x.sentence > n or (x.sentence == n and x.end > m.start)]
             if before:
                 reason = f'negated or doubtful ("{answer.phrase(before[0])}")'
                 yield answer.candidate("high_note", m, False, reason)

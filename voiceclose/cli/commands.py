@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, exit_status
+from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, EXIT_USAGE, exit_status
 from voiceclose.cli.terminal import native_stderr_silenced
 
 
@@ -17,6 +17,8 @@ def check(args: argparse.Namespace) -> int:
     from voiceclose.app.checking import Checker, Item, Options, discover
     from voiceclose.report.writers import WRITERS
 
+    if args.concern is not None or args.concern_kind is not None:
+        return check_answers(args)
     items = list(discover(args.paths, text=args.text))
     options = Options(model=args.model, last_minutes=args.last, text=args.text)
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
@@ -32,6 +34,34 @@ def check(args: argparse.Namespace) -> int:
     if summary:
         print(summary, flush=True)
     finish_outputs(outputs)
+    return exit_status(results)
+
+
+def check_answers(args: argparse.Namespace) -> int:
+    """check --concern: each input as an answer to the interviewer's concern."""
+    from voiceclose.app.answering import guess_kind, run_answer
+    from voiceclose.app.checking import Checker, Item, Options, discover
+    from voiceclose.report.writers import WRITERS
+    from voiceclose.results import Concern
+
+    text = (args.concern or "").strip()
+    if not text:
+        print("voiceclose: error: --concern needs the interviewer's words", file=sys.stderr)
+        return EXIT_USAGE
+    concern = Concern(args.concern_kind or guess_kind(text), text)
+    items = list(discover(args.paths, text=args.text))
+    writer = WRITERS["json" if args.json else "text"](explain=args.explain)
+    with Checker(Options(model=args.model, text=args.text)) as checker:
+        if any(isinstance(item, Item) for item in items):
+            checker.prefetch()
+        results = []
+        for item in items:
+            result = run_answer(checker, item, concern)
+            emit(writer, result, args.json)
+            results.append(result)
+    summary = writer.summary(results)
+    if summary:
+        print(summary, flush=True)
     return exit_status(results)
 
 

@@ -81,8 +81,25 @@ def _add_check(commands) -> None:
         metavar="FILE",
         help="also write one CSV row per input to FILE (each part's result, errors too)",
     )
+    _add_concern_options(check)
     _add_output_options(check)
     check.set_defaults(handler=handlers.check)
+
+
+def _add_concern_options(check) -> None:
+    check.add_argument(
+        "--concern",
+        metavar="TEXT",
+        help="check each input as an answer to this concern from the interviewer "
+        "(acknowledge, address, high note) instead of as a close",
+    )
+    check.add_argument(
+        "--concern-kind",
+        choices=("misunderstanding", "gap", "skills_gap", "none"),
+        metavar="KIND",
+        help="what the concern is: misunderstanding, gap, skills_gap or none "
+        "(default: read from its words)",
+    )
 
 
 def _add_practice(commands) -> None:

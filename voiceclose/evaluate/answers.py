@@ -91,7 +91,11 @@ def read_answers(path: Path) -> list[AnswerItem]:
                 concern = r["concern"]
                 items.append(
                     AnswerItem(
-                        str(r.get("id", n)), concern["kind"], concern["text"], r["text"], r["labels"]
+                        str(r.get("id", n)),
+                        concern["kind"],
+                        concern["text"],
+                        r["text"],
+                        r["labels"],
                     )
                 )
     return items
@@ -107,6 +111,7 @@ def score_text(items: Sequence[AnswerItem]) -> AnswerScores:
 
 def score_audio(items: Sequence[AnswerItem], model: str) -> AnswerScores:
     """Speak each answer (cached) and check the recording as `check --concern` does."""
+    from voiceclose.app.answering import answer_audio_file
     from voiceclose.app.checking import Checker, Options
     from voiceclose.evaluate.speak import render_cached, require_tools, tools_for
     from voiceclose.results import Concern
@@ -118,7 +123,7 @@ def score_audio(items: Sequence[AnswerItem], model: str) -> AnswerScores:
     scores = AnswerScores()
     for item, (voice, effects) in zip(items, plans, strict=True):
         path, _ = render_cached(item.text, voice, effects, folder, label=item.id)
-        report = checker.check_answer_audio_file(item.id, path, Concern(item.kind, item.concern))
+        report = answer_audio_file(checker, item.id, path, Concern(item.kind, item.concern))
         scores.add(
             item,
             report.elements,

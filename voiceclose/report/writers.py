@@ -12,10 +12,12 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from voiceclose.report.answer_text import answer_report_lines, followup_lines
 from voiceclose.results import (
     COMFORTABLE_WPM,
     ELEMENTS,
     LABELS,
+    AnswerReport,
     Candidate,
     Failure,
     Report,
@@ -54,12 +56,17 @@ class TextWriter:
     def result(self, result: Result) -> str:
         if isinstance(result, Failure):
             return f"{result.source}: {result.error}"
-        return "\n".join(self._report(result))
+        if isinstance(result, AnswerReport):
+            return "\n".join(answer_report_lines(result))
+        lines = self._report(result)
+        if result.followup is not None:
+            lines.extend(followup_lines(result.followup))
+        return "\n".join(lines)
 
     def summary(self, results: Sequence[Result]) -> str | None:
         if len(results) < 2:
             return None
-        checked = [r for r in results if isinstance(r, Report)]
+        checked = [r for r in results if isinstance(r, Report | AnswerReport)]
         complete = sum(1 for r in checked if r.complete)
         missed = len(checked) - complete
         line = f"{len(checked)} checked: {complete} complete, {missed} missed something"
