@@ -27,7 +27,11 @@ from voiceclose.results import (
 
 # When --concern-kind is not given, the kind is read from the concern's words: first match wins.
 _KIND_CUES = (
-    ("none", r"\bno (concerns?|reservations?|doubts?)\b|covered everything|nothing at all"),
+    (
+        "none",
+        r"\bno (concerns?|reservations?|doubts?)\b|covered (everything|it)|nothing (at all|comes)"
+        r"|answered everything|(don'?t|do not) have any (concerns|worries|reservations)",
+    ),
     (
         "misunderstanding",
         r"\b(you said|you mentioned|did i (hear|understand)|i understood|sounded like)\b"
@@ -35,8 +39,8 @@ _KIND_CUES = (
     ),
     (
         "skills_gap",
-        r"\b((not|haven'?t|never) used|no experience (with|in|of)|lack|don'?t have)\b"
-        r"|\bnot (yet )?(certified|qualified|chartered)|haven'?t (got|done|led|worked)",
+        r"\b(haven'?t|have not|never|not) (been|run|managed|had|taught|led|done|used|worked)\b"
+        r"|no experience (with|in|of)|\black|\bnot (yet )?(certified|qualified|chartered)",
     ),
 )
 

@@ -16,11 +16,13 @@ from pathlib import Path
 
 from voiceclose.errors import ScenarioError, UsageError
 from voiceclose.paths import prompts_dir
+from voiceclose.results import CONCERN_KINDS, Concern
 
 DEFAULT_SUGGESTED_S = 60.0  # a close of about a minute
 _REQUIRED = ("field", "seniority", "role", "organisation", "interviewer", "moment", "needs")
-_OPTIONAL = ("suggested_seconds",)
+_OPTIONAL = ("suggested_seconds", "concerns")
 _NEED_KEYS = ("what", "listen_for")
+_CONCERN_KEYS = ("kind", "text")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Scenario:
     moment: str  # where the interview is when the close begins
     needs: tuple[Need, ...]
     suggested_seconds: float = DEFAULT_SUGGESTED_S
+    concerns: tuple[Concern, ...] = ()  # what this interviewer might raise after the close
 
     @property
     def need_patterns(self) -> tuple[str, ...]:
@@ -137,4 +140,26 @@ def load(path: Path) -> Scenario:
         moment=str(data["moment"]),
         needs=needs,
         suggested_seconds=float(data.get("suggested_seconds", DEFAULT_SUGGESTED_S)),
+        concerns=_concerns(data.get("concerns", []), path),
     )
+
+
+def _concerns(tables: object, path: Path) -> tuple[Concern, ...]:
+    """The [[concerns]] tables: each a kind (one of CONCERN_KINDS) and the interviewer's text."""
+    if not isinstance(tables, list):
+        raise ScenarioError(f"{path}: concerns should be [[concerns]] tables")
+    out = []
+    for n, table in enumerate(tables, 1):
+        where = f"{path}: [[concerns]] {n}"
+        if not isinstance(table, dict):
+            raise ScenarioError(f"{where}: should be a table with kind and text")
+        extra = [key for key in table if key not in _CONCERN_KEYS]
+        if extra:
+            raise ScenarioError(f"{where}: unknown key {extra[0]!r} (known: kind, text)")
+        kind, text = table.get("kind"), table.get("text")
+        if kind not in CONCERN_KINDS:
+            raise ScenarioError(f"{where}: kind should be one of {', '.join(CONCERN_KINDS)}")
+        if not isinstance(text, str) or not text.strip():
+            raise ScenarioError(f"{where}: text should be the interviewer's words")
+        out.append(Concern(kind, text.strip()))
+    return tuple(out)
