@@ -140,6 +140,11 @@ def _add_practice(commands) -> None:
         help="stop after S seconds of silence once you have spoken "
         f"(default: off at a terminal, {UNATTENDED_SILENCE_STOP_S:g} otherwise)",
     )
+    practice.add_argument(
+        "--no-followup",
+        action="store_true",
+        help="stop after the close: no concern from the interviewer to answer",
+    )
     practice.add_argument("--json", action="store_true", help="print the report as one JSON object")
     practice.add_argument(
         "--model", default=DEFAULT_MODEL, metavar="NAME|PATH", help="Whisper model (as for check)"

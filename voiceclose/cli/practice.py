@@ -11,6 +11,7 @@ from voiceclose.cli.commands import add_output, emit, finish_outputs, open_outpu
 from voiceclose.cli.status import EXIT_FAILED, EXIT_INTERRUPTED, exit_status
 from voiceclose.cli.terminal import Meter, native_stderr_silenced
 from voiceclose.defaults import UNATTENDED_SILENCE_STOP_S
+from voiceclose.errors import VoicecloseError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,12 +43,71 @@ def run(args: argparse.Namespace) -> int:
         print("voiceclose: interrupted; any recording is saved", file=sys.stderr)
         return EXIT_INTERRUPTED
     writer = WRITERS["json" if args.json else "text"]()
-    emit(writer, done.result, args.json)  # on screen first (it is saved beside the recording)
-    add_output(outputs, done.result)
+    if not args.json:
+        emit(writer, done.result, False)  # on screen first (it is saved beside the recording)
+    result, answer_failed = done.result, False
+    if done.result.ok and not args.no_followup:
+        result, answer_failed = _followup(args, scenario, options, done.result, at_terminal)
+    if args.json:
+        emit(writer, result, True)
+    add_output(outputs, result)
     finish_outputs(outputs)
-    if done.recording.problem or not done.result.ok:
+    if done.recording.problem or not result.ok or answer_failed:
         return EXIT_FAILED
-    return exit_status([done.result])
+    followup_missed = result.followup is not None and result.followup.missed
+    return exit_status([result]) or (1 if followup_missed else 0)
+
+
+def _followup(args, scenario, options, report, at_terminal: bool):
+    """The follow-up round, right after the close's report: the interviewer's concern is spoken
+    and printed, the answer recorded and checked. Returns the report with the answer in it, and
+    whether the round failed (a line has then been printed)."""
+    from voiceclose.app.followup import run_round, with_followup
+    from voiceclose.report.answer_text import followup_lines
+
+    meter = Meter(30.0) if sys.stderr.isatty() else None
+
+    def say(concern) -> None:
+        out = sys.stderr if args.json else sys.stdout  # looked up now: stderr is swapped
+        print(f'\n{scenario.interviewer}: "{concern.text}"', file=out, flush=True)
+
+    def answer_cue(path, device, rate) -> None:
+        stop = "Enter stops" if at_terminal else "a pause stops"
+        print(
+            f"● Answer now. Recording to {path} from {device.name!r}; {stop}.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def enter_stops(round_) -> None:
+        if round_.spoken and round_.spoken.problem:
+            print(f"(not spoken aloud: {round_.spoken.problem})", file=sys.stderr, flush=True)
+        if at_terminal:
+            threading.Thread(
+                target=lambda: (sys.stdin.readline(), round_.stop("enter")), daemon=True
+            ).start()
+
+    try:
+        with native_stderr_silenced():
+            done = run_round(
+                scenario,
+                options,
+                args.model,
+                on_concern=say,
+                before_answer=enter_stops,
+                on_level=meter.show if meter else None,
+                on_start=answer_cue,
+                on_stopped=_stopped(meter),
+            )
+    except VoicecloseError as e:
+        print(f"voiceclose: the follow-up round could not run: {e}", file=sys.stderr)
+        return report, True
+    if done.followup is None:
+        print(f"voiceclose: the answer could not be checked: {done.problem}", file=sys.stderr)
+        return report, True
+    if not args.json:
+        print("\n".join(followup_lines(done.followup)), flush=True)
+    return with_followup(report, done.followup), False
 
 
 def _wait_for_enter(practice) -> None:
