@@ -269,6 +269,7 @@ class Attempt:
     words_per_minute: float | None
     fillers: int | None
     extras: dict[str, Any]
+    followup: dict[str, ElementResult] | None = None  # the answer's parts, after practice
 
     @property
     def local_time(self) -> datetime:
@@ -296,6 +297,8 @@ class Trend:
     missed_counts: dict[str, int]  # how often each part was missed
     most_missed: str | None  # the part missed most often; None when none was
     pace: list[tuple[int, float]]  # (attempt id, words per minute), oldest first
+    answers: int = 0  # attempts with an answer to the interviewer's concern
+    answer_found: dict[str, int] = field(default_factory=dict)  # each answer part: times found
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from voiceclose.report.answer_text import answer_report_lines, followup_lines
 from voiceclose.results import (
+    ANSWER_LABELS,
     COMFORTABLE_WPM,
     ELEMENTS,
     LABELS,
@@ -254,6 +255,11 @@ def trend_text(t: Trend) -> str:
         )
     else:
         lines.append("  nothing missed in these attempts")
+    if t.answers:
+        parts = ", ".join(
+            f"{ANSWER_LABELS[p].lower()} {n} of {t.answers}" for p, n in t.answer_found.items()
+        )
+        lines.append(f"  answers to the interviewer's concern: {parts}")
     if t.pace:
         recent = [wpm for _, wpm in t.pace][-PACE_SHOWN:]
         lines.append(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -110,7 +111,32 @@ class History:
                     for name, e in report.elements.items()
                 ],
             )
+            if report.followup is not None:
+                self._add_followup(attempt_id, report.followup)
         return attempt_id
+
+    def _add_followup(self, attempt_id: int, f) -> None:
+        recording = os.path.abspath(f.recording) if f.recording else None
+        self._conn.execute(
+            "INSERT INTO followups (attempt_id, concern_kind, concern, recording, complete, "
+            "missed) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                attempt_id,
+                f.concern.kind,
+                f.concern.text,
+                recording,
+                int(f.complete),
+                json.dumps(f.missed),
+            ),
+        )
+        self._conn.executemany(
+            "INSERT INTO followup_parts (attempt_id, part, found, score, evidence, start_s, "
+            "end_s) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (attempt_id, name, int(e.found), e.score, e.evidence, e.start_s, e.end_s)
+                for name, e in f.elements.items()
+            ],
+        )
 
     def attempts(
         self,
@@ -141,8 +167,15 @@ class History:
             sql += " LIMIT ?"
             params.append(limit)
         rows = self._read(sql, params)
-        elements = self._elements([row[0] for row in rows])
-        return [_attempt(row, elements.get(row[0], {})) for row in reversed(rows)]
+        ids = [row[0] for row in rows]
+        elements = self._elements(ids)
+        answers = self._elements(ids, "followup_parts", "part")
+        return [
+            dataclasses.replace(
+                _attempt(row, elements.get(row[0], {})), followup=answers.get(row[0])
+            )
+            for row in reversed(rows)
+        ]
 
     def get(self, attempt_id: int | None = None) -> StoredAttempt:
         """One attempt with its report: by id, or the latest when ``attempt_id`` is None."""
@@ -172,14 +205,16 @@ class History:
     def count(self) -> int:
         return self._read("SELECT count(*) FROM attempts", ())[0][0]
 
-    def _elements(self, ids: Sequence[int]) -> dict[int, dict[str, ElementResult]]:
+    def _elements(
+        self, ids: Sequence[int], table: str = "elements", column: str = "element"
+    ) -> dict[int, dict[str, ElementResult]]:
         found: dict[int, dict[str, ElementResult]] = {}
         for start in range(0, len(ids), 500):  # SQLite limits the number of parameters
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for attempt_id, name, *values in self._read(
-                "SELECT attempt_id, element, found, score, evidence, start_s, end_s "
-                f"FROM elements WHERE attempt_id IN ({marks})",
+                f"SELECT attempt_id, {column}, found, score, evidence, start_s, end_s "
+                f"FROM {table} WHERE attempt_id IN ({marks})",
                 chunk,
             ):
                 found.setdefault(attempt_id, {})[name] = ElementResult(bool(values[0]), *values[1:])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from voiceclose.results import ELEMENTS, Attempt, Trend
+from voiceclose.results import ANSWER_PARTS, ELEMENTS, Attempt, Trend
 
 
 def trend(attempts: Sequence[Attempt]) -> Trend:
@@ -19,6 +19,7 @@ def trend(attempts: Sequence[Attempt]) -> Trend:
         in_a_row += 1
     counts = {e: sum(1 for a in attempts if e in a.missed) for e in ELEMENTS}
     most = max(ELEMENTS, key=lambda e: counts[e])  # ties go to the earlier part
+    answered = [a.followup for a in attempts if a.followup]
     return Trend(
         attempts=len(attempts),
         complete=sum(1 for a in attempts if a.complete),
@@ -27,4 +28,6 @@ def trend(attempts: Sequence[Attempt]) -> Trend:
         missed_counts=counts,
         most_missed=most if counts[most] else None,
         pace=[(a.id, a.words_per_minute) for a in attempts if a.words_per_minute is not None],
+        answers=len(answered),
+        answer_found={p: sum(1 for f in answered if p in f and f[p].found) for p in ANSWER_PARTS},
     )
