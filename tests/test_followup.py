@@ -13,6 +13,7 @@ import pytest
 
 from voiceclose.evaluate.speak import Effects, Voice, render
 
+from .conftest import voiceclose_in_a_process
 from .test_practice import COMPLETE, Practice, env  # noqa: F401 - env is a fixture
 
 pytestmark = pytest.mark.slow
@@ -49,7 +50,9 @@ def test_the_concern_is_spoken_and_the_answer_recorded_without_it(mic, env, prom
     answer = tmp_path / "answer.wav"
     render(ANSWER, Voice.parse("flite:slt"), Effects(pad=(0.2, 0.5)), answer)
     env = {**env, "VOICECLOSE_PROMPTS": str(prompts)}
-    run = Practice(["--out", tmp_path / "rec", "--json", "--max-seconds", 60], env, followup=True)
+    page = tmp_path / "page.html"
+    args = ["--out", tmp_path / "rec", "--json", "--max-seconds", 60, "--html", page]
+    run = Practice(args, env, followup=True)
     close = run.recording_path()
     mic.play(COMPLETE).wait(timeout=60)
     answer_path = run.recording_path(timeout=180)  # the second "Recording to": the answer
@@ -71,3 +74,12 @@ def test_the_concern_is_spoken_and_the_answer_recorded_without_it(mic, env, prom
     assert CONCERN in err  # printed as well as spoken
     saved = json.loads(close.with_suffix(".json").read_text())
     assert saved["followup"]["transcript"] == followup["transcript"]
+    html = page.read_text()  # the answer has its own section, waveform and player
+    assert 'id="input-1-answer"' in html and html.count("<audio") == 2
+    assert html.count('<svg class="wave"') == 2 and CONCERN in html
+    # the history keeps it: review plays a part of the answer from the answer's recording
+    done = voiceclose_in_a_process(env, "review", "--play", "address")
+    assert done.returncode == 0, done.stderr
+    assert "Playing address" in done.stderr and "course" in done.stderr
+    listing = voiceclose_in_a_process(env, "history")
+    assert "answers to the interviewer's concern: acknowledge 1 of 1" in listing.stdout

@@ -191,7 +191,8 @@ def _add_review(commands) -> None:
     review.add_argument(
         "--play",
         metavar="PART",
-        help="play the moment PART (interest, fit, reservations, thanks) was said",
+        help="play the moment PART was said: interest, fit, reservations, thanks, or a part of "
+        "the answer to the concern: acknowledge, address, high_note",
     )
     review.add_argument(
         "--recheck",
