@@ -122,6 +122,7 @@ def prompts(args: argparse.Namespace) -> int:
                 "organisation": s.organisation,
                 "interviewer": s.interviewer,
                 "needs": [n.what for n in s.needs],
+                "concerns": [{"kind": c.kind, "text": c.text} for c in s.concerns],
             }
             print(json.dumps(row, ensure_ascii=False))
         else:
