@@ -102,6 +102,9 @@ def _followup(args, scenario, options, report, at_terminal: bool):
     except VoicecloseError as e:
         print(f"voiceclose: the follow-up round could not run: {e}", file=sys.stderr)
         return report, True
+    except KeyboardInterrupt:  # before the answer's recording began: the close still counts
+        print("voiceclose: follow-up round interrupted; the close is kept", file=sys.stderr)
+        return report, False
     if done.followup is None:
         print(f"voiceclose: the answer could not be checked: {done.problem}", file=sys.stderr)
         return report, True
