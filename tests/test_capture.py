@@ -118,7 +118,9 @@ class Terminal:
 
 def test_speaking_right_after_enter_keeps_the_first_words(mic, env, tmp_path, opening):
     with busy_cpu():
-        run = Terminal(["practice", "--prompt", PROMPT, "--out", str(tmp_path), "--json"], env)
+        run = Terminal(
+            ["practice", "--no-followup", "--prompt", PROMPT, "--out", str(tmp_path), "--json"], env
+        )
         run.wait_for("Press Enter")
         run.press_enter()
         time.sleep(0.2)  # a person starts speaking
@@ -138,7 +140,17 @@ def kill_after(env: dict, out: Path, speech: Path, mic, after_s: float) -> float
     """Start a practice, speak, kill -9 it ``after_s`` after the "speak now" cue; returns the
     audio that was captured but is not in the file, in seconds."""
     run = Terminal(
-        ["practice", "--prompt", PROMPT, "--out", str(out), "--stop-after-silence", "60"], env
+        [
+            "practice",
+            "--no-followup",
+            "--prompt",
+            PROMPT,
+            "--out",
+            str(out),
+            "--stop-after-silence",
+            "60",
+        ],
+        env,
     )
     run.wait_for("Press Enter")
     run.press_enter()
@@ -168,6 +180,7 @@ def test_the_time_limit_is_kept_to_the_block(mic, env, tmp_path):
         run = Terminal(
             [
                 "practice",
+                "--no-followup",
                 "--prompt",
                 PROMPT,
                 "--out",

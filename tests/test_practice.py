@@ -28,9 +28,19 @@ PROMPT = "emergency-nurse"
 class Practice:
     """`voiceclose practice` in a subprocess with no terminal on stdin."""
 
-    def __init__(self, args, env, preexec=None):
+    def __init__(self, args, env, preexec=None, followup=False):
+        extra = [] if followup else ["--no-followup"]  # the round has tests of its own
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "voiceclose", "practice", "--prompt", PROMPT, *map(str, args)],
+            [
+                sys.executable,
+                "-m",
+                "voiceclose",
+                "practice",
+                "--prompt",
+                PROMPT,
+                *extra,
+                *map(str, args),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -228,6 +238,7 @@ def test_at_a_terminal_enter_starts_and_stops_with_a_live_meter(mic, env, tmp_pa
             "practice",
             "--prompt",
             PROMPT,
+            "--no-followup",
             "--out",
             str(tmp_path),
         ],

@@ -101,8 +101,25 @@ def test_a_scenario_with_an_unknown_key_is_an_error(tmp_path):
     bad.write_text('colour = "blue"\n' + text)
     with pytest.raises(ScenarioError, match=r"chef.toml: unknown key 'colour'"):
         scenarios.load(bad)
-    bad.write_text(text + '\nlisten_fro = ["x"]\n')  # inside the last [[needs]]
+    bad.write_text(text.replace("listen_for =", "listen_fro =", 1))
     with pytest.raises(
         ScenarioError, match=r"chef.toml: \[\[needs\]\] \d+: unknown key 'listen_fro'"
     ):
         scenarios.load(bad)
+    bad.write_text(text + '\ntone = "stern"\n')  # inside the last [[concerns]]
+    with pytest.raises(ScenarioError, match=r"chef.toml: \[\[concerns\]\] \d+: unknown key 'tone'"):
+        scenarios.load(bad)
+    bad.write_text(text.replace('kind = "gap"', 'kind = "gripe"', 1))
+    with pytest.raises(ScenarioError, match=r"kind should be one of misunderstanding, gap"):
+        scenarios.load(bad)
+
+
+def test_every_bundled_scenario_has_two_to_four_concerns_of_known_kinds():
+    for scenario in scenarios.available():
+        assert 2 <= len(scenario.concerns) <= 4, scenario.name
+        assert {c.kind for c in scenario.concerns} <= {
+            "misunderstanding",
+            "gap",
+            "skills_gap",
+            "none",
+        }

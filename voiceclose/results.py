@@ -22,6 +22,13 @@ LABELS = {  # each part's name wherever a person reads it
     "reservations": "Reservations question",
     "thanks": "Thanks",
 }
+ANSWER_PARTS = ("acknowledge", "address", "high_note")  # the parts of an answer to a concern
+ANSWER_LABELS = {
+    "acknowledge": "Acknowledge",
+    "address": "Address",
+    "high_note": "High note",
+}
+CONCERN_KINDS = ("misunderstanding", "gap", "skills_gap", "none")  # what the interviewer raises
 MIN_WORD_SPEECH = 0.25  # a word needs this share of its span inside detected speech to count
 COMFORTABLE_WPM = (120.0, 170.0)  # a conversational pace, words per minute
 SUGGESTED_LENGTH_S = (30.0, 120.0)  # a close of half a minute to two minutes
@@ -117,6 +124,26 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class AnswerCheck:
+    """The checker's verdict on an answer to a concern: each of ANSWER_PARTS and every passage."""
+
+    elements: dict[str, ElementResult]
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def missed(self) -> list[str]:
+        return [name for name in ANSWER_PARTS if not self.elements[name].found]
+
+
+@dataclass(frozen=True)
+class Concern:
+    """What the interviewer raises after the reservations question."""
+
+    kind: str  # one of CONCERN_KINDS
+    text: str  # the interviewer's words
+
+
+@dataclass(frozen=True)
 class Tip:
     element: str
     label: str
@@ -142,6 +169,26 @@ class Window:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """The answer to the interviewer's concern, checked (``followup`` in a report's JSON)."""
+
+    concern: Concern
+    recording: str | None  # the answer's audio file; None for a typed answer
+    transcript: str
+    elements: dict[str, ElementResult]  # ANSWER_PARTS, in the close's shape
+    missed: list[str]
+    feedback: Feedback
+    duration_s: float | None = None
+    words: list[Word] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missed
+
+
+@dataclass(frozen=True)
 class Report:
     """One input that was checked. ``dataclasses.asdict`` of this is the JSON output."""
 
@@ -160,6 +207,31 @@ class Report:
     prompt: str | None = None  # the practice scenario the close was checked against
     words: list[Word] = field(default_factory=list)  # each word with its times, for review
     candidates: list[Candidate] = field(default_factory=list)  # every passage considered
+    followup: FollowUp | None = None  # the answer to the interviewer's concern, after practice
+    ok: bool = True
+
+    @property
+    def complete(self) -> bool:
+        return not self.missed
+
+
+@dataclass(frozen=True)
+class AnswerReport:
+    """One input checked as an answer to a concern (``voiceclose check --concern``)."""
+
+    source: str
+    kind: Literal["audio", "text"]
+    duration_s: float | None
+    transcript: str
+    model: str | None
+    concern: Concern
+    elements: dict[str, ElementResult]
+    missed: list[str]
+    feedback: Feedback
+    notes: list[str] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    check: str = "answer"
     ok: bool = True
 
     @property
@@ -176,7 +248,7 @@ class Failure:
     ok: bool = False
 
 
-Result = Report | Failure
+Result = Report | AnswerReport | Failure
 
 
 @dataclass(frozen=True)
@@ -203,6 +275,8 @@ class Attempt:
     def no_speech(self) -> bool:
         """Nothing was said (silence, noise): listed, but left out of the trend."""
         return self.kind == "audio" and self.extras.get("speech_heard") is False
+
+    followup: dict[str, ElementResult] | None = None  # the answer's parts, after practice
 
     @property
     def local_time(self) -> datetime:
@@ -231,6 +305,8 @@ class Trend:
     most_missed: str | None  # the part missed most often; None when none was
     pace: list[tuple[int, float]]  # (attempt id, words per minute), oldest first
     no_speech: int = 0  # attempts where no speech was heard: listed, but not in the trend
+    answers: int = 0  # attempts with an answer to the interviewer's concern
+    answer_found: dict[str, int] = field(default_factory=dict)  # each answer part: times found
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,14 @@ import dataclasses
 from typing import Any
 
 from voiceclose.results import (
+    AnswerReport,
     Candidate,
+    Concern,
     ElementResult,
     Extras,
     Failure,
     Feedback,
+    FollowUp,
     Report,
     Result,
     Tip,
@@ -38,6 +41,13 @@ def as_json(result: Result, explain: bool = False) -> dict:
     if isinstance(result, Failure):
         return {"source": result.source, "ok": False, "error": result.error}
     data = dataclasses.asdict(result)
+    if isinstance(result, AnswerReport):
+        return _answer_json(data, explain)
+    if data.get("followup") is None:
+        data.pop("followup", None)
+    elif not explain:
+        for key in _DETAIL_KEYS:
+            data["followup"].pop(key, None)
     ordered = {key: data.pop(key) for key in _FIRST_KEYS}
     if not explain:
         for key in _DETAIL_KEYS:
@@ -47,6 +57,43 @@ def as_json(result: Result, explain: bool = False) -> dict:
             data.pop(key, None)
     ordered.update(data)
     return ordered
+
+
+_ANSWER_KEYS = ("source", "ok", "check", "kind", "duration_s", "transcript", "model", "concern")
+
+
+def _answer_json(data: dict, explain: bool) -> dict:
+    ordered = {key: data.pop(key) for key in _ANSWER_KEYS}
+    ordered.update({"elements": data.pop("elements"), "missed": data.pop("missed")})
+    if not explain:
+        for key in _DETAIL_KEYS:
+            data.pop(key)
+    ordered.update(data)
+    return ordered
+
+
+def followup_from_json(data: dict[str, Any]) -> FollowUp:
+    """A FollowUp again, from the ``followup`` object of a report's JSON."""
+    return FollowUp(
+        concern=_build(Concern, data["concern"]),
+        recording=data.get("recording"),
+        transcript=data.get("transcript", ""),
+        elements={name: _build(ElementResult, e) for name, e in data["elements"].items()},
+        missed=list(data.get("missed", [])),
+        feedback=_feedback(data.get("feedback") or {}),
+        duration_s=data.get("duration_s"),
+        words=[_build(Word, w) for w in data.get("words", [])],
+        candidates=[_build(Candidate, c) for c in data.get("candidates", [])],
+        notes=list(data.get("notes", [])),
+    )
+
+
+def _feedback(feedback: dict[str, Any]) -> Feedback:
+    return Feedback(
+        praise=list(feedback.get("praise", [])),
+        tips=[_build(Tip, t) for t in feedback.get("tips", [])],
+        notes=list(feedback.get("notes", [])),
+    )
 
 
 def report_from_json(data: dict[str, Any]) -> Report:
@@ -72,6 +119,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
         prompt=data.get("prompt"),
         words=[_build(Word, w) for w in data.get("words", [])],
         candidates=[_build(Candidate, c) for c in data.get("candidates", [])],
+        followup=followup_from_json(data["followup"]) if data.get("followup") else None,
     )
 
 

@@ -198,7 +198,7 @@ class Checker:
         )
 
     def _check_text(self, item: Item) -> Report:
-        text = _read_text(item)
+        text = read_text_input(item)
         transcript = transcript_from_text(text)
         return self._report(item.source, "text", transcript, None, None, [], self.options.scenario)
 
@@ -241,7 +241,8 @@ def _nothing_heard(result: CheckResult) -> CheckResult:
     return CheckResult({e: empty for e in ELEMENTS}, result.extras, ())
 
 
-def _read_text(item: Item) -> str:
+def read_text_input(item: Item) -> str:
+    """A typed transcript's text, from a file or standard input; InputError says what is wrong."""
     if item.path is None:
         data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1)
     else:

@@ -46,7 +46,29 @@ def page_input(
         audio = embed_audio(path, result)
     except InputError as e:
         return PageInput(result, attempt_id, created_at, audio_note=f"the recording: {e.problem}")
-    return PageInput(result, attempt_id, created_at, audio=audio)
+    answer_audio, answer_note = _answer_audio(result)
+    return PageInput(
+        result,
+        attempt_id,
+        created_at,
+        audio=audio,
+        answer_audio=answer_audio,
+        answer_audio_note=answer_note,
+    )
+
+
+def _answer_audio(result: Report) -> tuple[EmbeddedAudio | None, str | None]:
+    """The answer to the concern's recording for the page, or why it is not there."""
+    f = result.followup
+    if f is None or not f.recording:
+        return None, None
+    path = Path(f.recording).absolute()
+    if not path.exists():
+        return None, f"the answer's recording is no longer at {path}, so it cannot be played"
+    try:
+        return embed_audio(path, f), None
+    except InputError as e:
+        return None, f"the answer's recording: {e.problem}"
 
 
 def embed_audio(path: Path, report: Report) -> EmbeddedAudio:
@@ -54,7 +76,7 @@ def embed_audio(path: Path, report: Report) -> EmbeddedAudio:
 
     Raises InputError (naming the file) if it cannot be read.
     """
-    window = report.window
+    window = getattr(report, "window", None)  # an answer (FollowUp) has none
     last_s = window.end_s - window.start_s if window else None
     audio = load_audio(path, last_s=last_s)
     samples = audio.samples

@@ -16,7 +16,17 @@ from voiceclose.app.scenarios import find, sidecar_path
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 from voiceclose.defaults import DEFAULT_MODEL
 from voiceclose.errors import AttemptNotFound, InputError, ScenarioError, UsageError
-from voiceclose.results import ELEMENTS, LABELS, Attempt, Recheck, Report, StoredAttempt, clock
+from voiceclose.results import (
+    ANSWER_LABELS,
+    ANSWER_PARTS,
+    ELEMENTS,
+    LABELS,
+    Attempt,
+    Recheck,
+    Report,
+    StoredAttempt,
+    clock,
+)
 from voiceclose.store.history import open_for_reading
 from voiceclose.store.trend import trend  # noqa: F401 - for front ends
 
@@ -75,17 +85,21 @@ def recording_changed(stored: StoredAttempt) -> bool:
 
 def moment(stored: StoredAttempt, element: str) -> Moment:
     """The audio of ``element`` as said in the attempt (UsageError if it was not heard)."""
-    names = LABELS
+    names = {**LABELS, **ANSWER_LABELS}
     element = element.strip().lower()
     if element not in names:
-        raise UsageError(f"no part called {element!r} (there are: {', '.join(ELEMENTS)})")
-    e = stored.report.elements.get(element)
+        known = ", ".join((*ELEMENTS, *ANSWER_PARTS))
+        raise UsageError(f"no part called {element!r} (there are: {known})")
+    if element in ANSWER_PARTS:
+        e, path = _answer_part(stored, element)
+    else:
+        e, path = stored.report.elements.get(element), None
     if e is None or not e.found:
         raise UsageError(
             f"{names.get(element, element)} was not heard in attempt {stored.attempt.id}, "
             "so there is no moment to play"
         )
-    path = recording(stored)
+    path = path or recording(stored)
     if e.start_s is None or e.end_s is None:
         raise UsageError(f"attempt {stored.attempt.id} has no times for {names[element]}")
     audio = load_audio(path)
@@ -96,6 +110,22 @@ def moment(stored: StoredAttempt, element: str) -> Moment:
             str(path), f"is shorter than when {names[element]} was said: it changed since"
         )
     return Moment(element, e.evidence or "", e.start_s, e.end_s, audio.samples[first:last])
+
+
+def _answer_part(stored: StoredAttempt, part: str):
+    """An answer part's result and the answer's recording (UsageError/InputError when none)."""
+    f = stored.report.followup
+    if f is None:
+        raise UsageError(
+            f"attempt {stored.attempt.id} has no answer to an interviewer's concern "
+            "(practice records one after the close)"
+        )
+    if not f.recording:
+        raise InputError(f"attempt {stored.attempt.id}", "the answer has no recording to play")
+    path = Path(f.recording).absolute()
+    if not path.is_file():
+        raise InputError(str(path), "the answer's recording is no longer there (moved or deleted)")
+    return f.elements.get(part), path
 
 
 def play(moment: Moment) -> None:

@@ -22,11 +22,13 @@ from pathlib import Path
 
 from voiceclose.errors import ScenarioError, UsageError
 from voiceclose.paths import own_scenarios_dir, prompts_dir
+from voiceclose.results import CONCERN_KINDS, Concern
 
 DEFAULT_SUGGESTED_S = 60.0  # a close of about a minute
 _REQUIRED = ("role", "organisation", "interviewer", "moment", "needs")
 _OPTIONAL = ("field", "seniority", "suggested_seconds", "pronoun", "concerns")
 _NEED_KEYS = ("what", "listen_for")
+_CONCERN_KEYS = ("kind", "text")
 _ESCAPE_SEQUENCE = re.compile(  # ECMA-48: CSI ... final byte, OSC/DCS/... strings, 2-byte escapes
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])"
     r"|\x9b[0-?]*[ -/]*[@-~]"
@@ -68,6 +70,7 @@ class Scenario:
     suggested_seconds: float = DEFAULT_SUGGESTED_S
     pronoun: str = "they"  # the interviewer's: she, he or they
     own: bool = False  # the user's own (scenario new), not bundled
+    concerns: tuple[Concern, ...] = ()  # what this interviewer might raise after the close
 
     @property
     def need_patterns(self) -> tuple[str, ...]:
@@ -239,7 +242,29 @@ def load(path: Path, own: bool = False) -> Scenario:
         suggested_seconds=float(data.get("suggested_seconds", DEFAULT_SUGGESTED_S)),
         pronoun=pronoun,
         own=own,
+        concerns=_concerns(data.get("concerns", []), path),
     )
+
+
+def _concerns(tables: object, path: Path) -> tuple[Concern, ...]:
+    """The [[concerns]] tables: each a kind (one of CONCERN_KINDS) and the interviewer's text."""
+    if not isinstance(tables, list):
+        raise ScenarioError(f"{path}: concerns should be [[concerns]] tables")
+    out = []
+    for n, table in enumerate(tables, 1):
+        where = f"{path}: [[concerns]] {n}"
+        if not isinstance(table, dict):
+            raise ScenarioError(f"{where}: should be a table with kind and text")
+        extra = [key for key in table if key not in _CONCERN_KEYS]
+        if extra:
+            raise ScenarioError(f"{where}: unknown key {extra[0]!r} (known: kind, text)")
+        kind, text = table.get("kind"), table.get("text")
+        if kind not in CONCERN_KINDS:
+            raise ScenarioError(f"{where}: kind should be one of {', '.join(CONCERN_KINDS)}")
+        if not isinstance(text, str) or not text.strip():
+            raise ScenarioError(f"{where}: text should be the interviewer's words")
+        out.append(Concern(kind, text.strip()))
+    return tuple(out)
 
 
 def _text(value) -> str:

@@ -129,10 +129,15 @@ class _Capture:
         """The stream is running: the device's silence is timed from now."""
         self.last_block = time.monotonic()
 
-    def begin(self) -> float:
-        """Start queueing for the file, the pre-roll first; returns the seconds of pre-roll."""
+    def begin(self, not_before: float | None = None) -> float:
+        """Start queueing for the file, the pre-roll first (only blocks wholly heard after
+        ``not_before``, a time.monotonic() moment, when given); returns the seconds of pre-roll."""
         with self._lock:
-            kept = list(self._pre_roll)
+            kept = [
+                (arrived, block)
+                for arrived, block in self._pre_roll
+                if not_before is None or self.first_heard(arrived, len(block)) >= not_before
+            ]
             self._pre_roll.clear()
             for item in kept:
                 self.blocks.put(item)
@@ -231,6 +236,7 @@ class Recorder:
         self.path: Path | None = None
         self._tracker: SpeechTracker | None = None
         self._writer: _Writer | None = None
+        self.run_started: float | None = None  # time.monotonic() when ``run`` began the file
 
     def stop(self, reason: str = "enter") -> None:
         if not self._stop.is_set():
@@ -281,13 +287,16 @@ class Recorder:
         on_level: Callable[[Level], None] | None = None,
         on_start: Callable[[Path, InputDevice, int], None] | None = None,
         on_audio: Callable[[np.ndarray, bool], None] | None = None,
+        not_before: float | None = None,
     ) -> Recording:
         """Start the recording (opening the microphone first if need be) and record until it is
         stopped. Ctrl-C stops it too when called from the main thread.
 
         ``on_start`` is called the moment audio goes to the file (the time to say "speak now");
         ``on_audio`` receives every block once it is on disk: 16 kHz mono, and whether it held
-        speech (for transcribing while the person speaks)."""
+        speech (for transcribing while the person speaks). ``not_before`` (a time.monotonic()
+        moment) keeps what was heard before it out of the file, even from the pre-roll: the
+        interviewer's voice, just played."""
         self.open()
         capture, tracker = self._capture, self._tracker
         try:
@@ -299,8 +308,8 @@ class Recorder:
         with self._ctrl_c_stops(), _wav_writer(self.path, self.rate) as sound_file:
             writer = self._writer = _Writer(self, capture, sound_file, max_frames)
             writer.start()
-            started = time.monotonic()
-            kept = capture.begin()
+            started = self.run_started = time.monotonic()
+            kept = capture.begin(not_before)
             if on_start:
                 on_start(self.path, self.device, self.rate)
             problem, elapsed = None, 0.0

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from voiceclose.audio.native import native_stderr_silenced
-from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, exit_status
+from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, EXIT_USAGE, exit_status
 from voiceclose.errors import UsageError
 
 
@@ -26,6 +26,8 @@ def check(args: argparse.Namespace) -> int:
     from voiceclose.app.checking import Checker, Item, Options, discover
     from voiceclose.report.writers import WRITERS
 
+    if args.concern is not None or args.concern_kind is not None:
+        return check_answers(args)
     items = list(discover(args.paths, text=args.text))
     outputs = open_outputs(args)  # before the model loads: a problem caching it is told
     options = Options(model=args.model, last_minutes=args.last, text=args.text)
@@ -41,6 +43,34 @@ def check(args: argparse.Namespace) -> int:
     if summary:
         print(summary, flush=True)
     finish_outputs(outputs)
+    return exit_status(results)
+
+
+def check_answers(args: argparse.Namespace) -> int:
+    """check --concern: each input as an answer to the interviewer's concern."""
+    from voiceclose.app.answering import guess_kind, run_answer
+    from voiceclose.app.checking import Checker, Item, Options, discover
+    from voiceclose.report.writers import WRITERS
+    from voiceclose.results import Concern
+
+    text = (args.concern or "").strip()
+    if not text:
+        print("voiceclose: error: --concern needs the interviewer's words", file=sys.stderr)
+        return EXIT_USAGE
+    concern = Concern(args.concern_kind or guess_kind(text), text)
+    items = list(discover(args.paths, text=args.text))
+    writer = WRITERS["json" if args.json else "text"](explain=args.explain)
+    with Checker(Options(model=args.model, text=args.text)) as checker:
+        if any(isinstance(item, Item) for item in items):
+            checker.prefetch()
+        results = []
+        for item in items:
+            result = run_answer(checker, item, concern)
+            emit(writer, result, args.json)
+            results.append(result)
+    summary = writer.summary(results)
+    if summary:
+        print(summary, flush=True)
     return exit_status(results)
 
 
@@ -128,6 +158,7 @@ def prompts(args: argparse.Namespace) -> int:
                 "interviewer": s.interviewer,
                 "needs": [n.what for n in s.needs],
                 "own": s.own,
+                "concerns": [{"kind": c.kind, "text": c.text} for c in s.concerns],
             }
             print(json.dumps(row, ensure_ascii=False))
         else:

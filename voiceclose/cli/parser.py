@@ -82,8 +82,25 @@ def _add_check(commands) -> None:
         metavar="FILE",
         help="also write one CSV row per input to FILE (each part's result, errors too)",
     )
+    _add_concern_options(check)
     _add_output_options(check)
     check.set_defaults(handler=handlers.check)
+
+
+def _add_concern_options(check) -> None:
+    check.add_argument(
+        "--concern",
+        metavar="TEXT",
+        help="check each input as an answer to this concern from the interviewer "
+        "(acknowledge, address, high note) instead of as a close",
+    )
+    check.add_argument(
+        "--concern-kind",
+        choices=("misunderstanding", "gap", "skills_gap", "none"),
+        metavar="KIND",
+        help="what the concern is: misunderstanding, gap, skills_gap or none "
+        "(default: read from its words)",
+    )
 
 
 def _add_practice(commands) -> None:
@@ -123,6 +140,11 @@ def _add_practice(commands) -> None:
         metavar="S",
         help="stop after S seconds of silence once you have spoken "
         f"(default: off at a terminal, {UNATTENDED_SILENCE_STOP_S:g} otherwise)",
+    )
+    practice.add_argument(
+        "--no-followup",
+        action="store_true",
+        help="stop after the close: no concern from the interviewer to answer",
     )
     practice.add_argument("--json", action="store_true", help="print the report as one JSON object")
     practice.add_argument(
@@ -186,7 +208,8 @@ def _add_review(commands) -> None:
     review.add_argument(
         "--play",
         metavar="PART",
-        help="play the moment PART (interest, fit, reservations, thanks) was said",
+        help="play the moment PART was said: interest, fit, reservations, thanks, or a part of "
+        "the answer to the concern: acknowledge, address, high_note",
     )
     review.add_argument(
         "--recheck",

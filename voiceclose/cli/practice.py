@@ -15,9 +15,16 @@ import sys
 import threading
 
 from voiceclose.cli.commands import add_output, emit, finish_outputs, open_outputs, printable
-from voiceclose.cli.status import EXIT_FAILED, EXIT_INTERRUPTED, exit_status
+from voiceclose.cli.status import (
+    EXIT_COMPLETE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_MISSED,
+    exit_status,
+)
 from voiceclose.cli.terminal import Meter, native_stderr_silenced
 from voiceclose.defaults import UNATTENDED_SILENCE_STOP_S
+from voiceclose.errors import VoicecloseError
 
 KEY_POLL_S = 0.1  # how often the Enter-to-stop thread looks whether the recording has ended
 
@@ -41,10 +48,9 @@ def run(args: argparse.Namespace) -> int:
             done = _one_attempt(args, scenario, keys)
             if done is None:
                 return EXIT_INTERRUPTED
-            _report(args, done, outputs)
+            result, answer_failed = _report(args, scenario, done, outputs, keys is not None)
             previous = _since_last(args, previous, done)
-            # (a follow-up round after the report goes here)
-            status = _status(done)
+            status = _status(done, result, answer_failed)
             if keys is None or args.json or not _again(keys):
                 return status
     finally:
@@ -53,12 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _one_attempt(args, scenario, keys):
     """Record and check one close; None when Ctrl-C ended it before there was a report."""
-    from voiceclose.app.practise import Practice, record_options
+    from voiceclose.app.practise import Practice
 
-    silence = args.stop_after_silence
-    if silence is None and keys is None:
-        silence = UNATTENDED_SILENCE_STOP_S  # no Enter key to wait for: never record forever
-    options = record_options(scenario, args.out, args.device, args.max_seconds, silence)
+    options = _record_options(args, scenario, keys is not None)
     try:
         with native_stderr_silenced(), Practice(scenario, options, args.model) as practice:
             meter = _meter(practice)
@@ -79,12 +82,22 @@ def _one_attempt(args, scenario, keys):
         return None
 
 
-def _report(args, done, outputs) -> None:
+def _report(args, scenario, done, outputs, at_terminal: bool):
+    """The close's report on screen, then the follow-up round (unless --no-followup), then the
+    attempt stored; returns the result (the answer in it) and whether the round failed."""
     from voiceclose.report.writers import WRITERS
 
     writer = WRITERS["json" if args.json else "text"]()
-    emit(writer, done.result, args.json)  # on screen first (it is saved beside the recording)
-    add_output(outputs, done.result)
+    if not args.json:
+        emit(writer, done.result, False)  # on screen first (it is saved beside the recording)
+    result, answer_failed = done.result, False
+    if done.result.ok and not args.no_followup:
+        options = _record_options(args, scenario, at_terminal)
+        result, answer_failed = _followup(args, scenario, options, done.result, at_terminal)
+    if args.json:
+        emit(writer, result, True)
+    add_output(outputs, result)
+    return result, answer_failed
 
 
 def _latest_stored(scenario, outputs):
@@ -109,10 +122,77 @@ def _since_last(args, previous, done):
     return from_report(done.result)
 
 
-def _status(done) -> int:
-    if done.recording.problem or not done.result.ok:
+def _status(done, result, answer_failed: bool) -> int:
+    if done.recording.problem or not result.ok or answer_failed:
         return EXIT_FAILED
-    return exit_status([done.result])
+    followup_missed = result.followup is not None and result.followup.missed
+    return exit_status([result]) or (EXIT_MISSED if followup_missed else EXIT_COMPLETE)
+
+
+def _record_options(args, scenario, at_terminal: bool):
+    """How the close and the answer are recorded (with no Enter key to wait for, a pause
+    stops them: never record forever)."""
+    from voiceclose.app.practise import record_options
+
+    silence = args.stop_after_silence
+    if silence is None and not at_terminal:
+        silence = UNATTENDED_SILENCE_STOP_S
+    return record_options(scenario, args.out, args.device, args.max_seconds, silence)
+
+
+def _followup(args, scenario, options, report, at_terminal: bool):
+    """The follow-up round, right after the close's report: the interviewer's concern is spoken
+    and printed, the answer recorded and checked. Returns the report with the answer in it, and
+    whether the round failed (a line has then been printed)."""
+    from voiceclose.app.followup import run_round, with_followup
+    from voiceclose.report.answer_text import followup_lines
+
+    meter = Meter(30.0) if sys.stderr.isatty() else None
+
+    def say(concern) -> None:
+        out = sys.stderr if args.json else sys.stdout  # looked up now: stderr is swapped
+        print(f'\n{scenario.interviewer}: "{concern.text}"', file=out, flush=True)
+
+    def answer_cue(path, device, rate) -> None:
+        stop = "Enter stops" if at_terminal else "a pause stops"
+        print(
+            f"● Answer now. Recording to {printable(str(path))} from {device.name!r}; {stop}.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def enter_stops(round_) -> None:
+        if round_.spoken and round_.spoken.problem:
+            print(f"(not spoken aloud: {round_.spoken.problem})", file=sys.stderr, flush=True)
+        if at_terminal:
+            threading.Thread(
+                target=lambda: (sys.stdin.readline(), round_.stop("enter")), daemon=True
+            ).start()
+
+    try:
+        with native_stderr_silenced():
+            done = run_round(
+                scenario,
+                options,
+                args.model,
+                on_concern=say,
+                before_answer=enter_stops,
+                on_level=meter.show if meter else None,
+                on_start=answer_cue,
+                on_stopped=_stopped(meter),
+            )
+    except VoicecloseError as e:
+        print(f"voiceclose: the follow-up round could not run: {e}", file=sys.stderr)
+        return report, True
+    except KeyboardInterrupt:  # before the answer's recording began: the close still counts
+        print("voiceclose: follow-up round interrupted; the close is kept", file=sys.stderr)
+        return report, False
+    if done.followup is None:
+        print(f"voiceclose: the answer could not be checked: {done.problem}", file=sys.stderr)
+        return report, True
+    if not args.json:
+        print("\n".join(followup_lines(done.followup)), flush=True)
+    return with_followup(report, done.followup), False
 
 
 def _again(keys: Keys) -> bool:

@@ -25,9 +25,16 @@ PACE_AXIS_WPM = (60.0, 240.0)  # the pace gauge and chart run over this range
 LENGTH_AXIS_S = (0.0, 180.0)  # the length gauge runs over this range
 
 
-def waveform(r: Report, audio: EmbeddedAudio) -> str:
-    names = LABELS
-    lanes = LANE_HEIGHT * len(ELEMENTS)
+def waveform(
+    r: Report,
+    audio: EmbeddedAudio,
+    parts: Sequence[str] = ELEMENTS,
+    names: dict[str, str] = LABELS,
+    colours: dict[str, str] = COLOURS,
+) -> str:
+    """The waveform with a lane and a marker per part (``parts``: a close's four by default, or
+    an answer's three, named and coloured by ``names`` and ``colours``)."""
+    lanes = LANE_HEIGHT * len(parts)
     top, mid = lanes + 4, lanes + 4 + WAVE_HEIGHT / 2
     height = top + WAVE_HEIGHT + AXIS_HEIGHT
     span = max(audio.duration_s, 1e-6)
@@ -48,10 +55,10 @@ def waveform(r: Report, audio: EmbeddedAudio) -> str:
         f'<rect class="wave-bg" x="0" y="{top}" width="{WAVE_WIDTH}" height="{WAVE_HEIGHT}"/>',
         f'<path class="peaks" d="{bars}" stroke-width="{step * 0.7:.2f}"/>',
     ]
-    for lane, element in enumerate(ELEMENTS):
+    for lane, element in enumerate(parts):
         e = r.elements[element]
         y = lane * LANE_HEIGHT
-        colour = COLOURS[element]
+        colour = colours[element]
         if not e.found or e.start_s is None:
             out.append(
                 f'<text class="lane-missed" x="4" y="{y + 14}">'

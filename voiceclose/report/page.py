@@ -52,6 +52,8 @@ class PageInput:
     created_at: datetime | None = None
     audio: EmbeddedAudio | None = None
     audio_note: str | None = None  # why the recording is not on the page
+    answer_audio: EmbeddedAudio | None = None  # the answer to the concern, after practice
+    answer_audio_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,10 @@ def _report_section(n: int, item: PageInput) -> str:
     parts.append(_transcript(r))
     parts.append(_extras(r))
     parts.append("</section>")
+    if r.followup is not None:
+        from voiceclose.report.answer_page import followup_section
+
+        parts.append(followup_section(n, r.followup, item.answer_audio, item.answer_audio_note))
     return "\n".join(p for p in parts if p)
 
 

@@ -13,10 +13,13 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from voiceclose.report.answer_text import answer_report_lines, followup_lines
 from voiceclose.results import (
+    ANSWER_LABELS,
     COMFORTABLE_WPM,
     ELEMENTS,
     LABELS,
+    AnswerReport,
     Candidate,
     Failure,
     Report,
@@ -93,12 +96,17 @@ class TextWriter:
     def result(self, result: Result) -> str:
         if isinstance(result, Failure):
             return printable(f"{result.source}: {result.error}")
-        return _lines(self._report(result))
+        if isinstance(result, AnswerReport):
+            return _lines(answer_report_lines(result))
+        lines = self._report(result)
+        if result.followup is not None:
+            lines.extend(followup_lines(result.followup))
+        return _lines(lines)
 
     def summary(self, results: Sequence[Result]) -> str | None:
         if len(results) < 2:
             return None
-        checked = [r for r in results if isinstance(r, Report)]
+        checked = [r for r in results if isinstance(r, Report | AnswerReport)]
         complete = sum(1 for r in checked if r.complete)
         missed = len(checked) - complete
         line = f"{len(checked)} checked: {complete} complete, {missed} missed something"
@@ -303,6 +311,11 @@ def trend_text(t: Trend) -> str:
         lines.append("  nothing missed in these attempts")
     if t.no_speech:
         lines.append(f"  left out: {t.no_speech} attempt(s) where no speech was heard")
+    if t.answers:
+        parts = ", ".join(
+            f"{ANSWER_LABELS[p].lower()} {n} of {t.answers}" for p, n in t.answer_found.items()
+        )
+        lines.append(f"  answers to the interviewer's concern: {parts}")
     if t.pace:
         recent = [wpm for _, wpm in t.pace][-PACE_SHOWN:]
         lines.append(

@@ -117,7 +117,32 @@ class History:
                     for name, e in report.elements.items()
                 ],
             )
+            if report.followup is not None:
+                self._add_followup(attempt_id, report.followup)
         return attempt_id
+
+    def _add_followup(self, attempt_id: int, f) -> None:
+        recording = os.path.abspath(f.recording) if f.recording else None
+        self._conn.execute(
+            "INSERT INTO followups (attempt_id, concern_kind, concern, recording, complete, "
+            "missed) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                attempt_id,
+                f.concern.kind,
+                f.concern.text,
+                recording,
+                int(f.complete),
+                json.dumps(f.missed),
+            ),
+        )
+        self._conn.executemany(
+            "INSERT INTO followup_parts (attempt_id, part, found, score, evidence, start_s, "
+            "end_s) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (attempt_id, name, int(e.found), e.score, e.evidence, e.start_s, e.end_s)
+                for name, e in f.elements.items()
+            ],
+        )
 
     def attempts(
         self,
@@ -153,13 +178,17 @@ class History:
             sql += " LIMIT ?"
             params.append(limit)
         rows = self._read(sql, params)
-        elements = self._elements([row[0] for row in rows])
+        ids = [row[0] for row in rows]
+        elements = self._elements(ids)
+        answers = self._elements(ids, "followup_parts", "part")
         found, self.damaged = [], []
         for row in reversed(rows):
             try:
-                found.append(attempt_from_row(row, elements.get(row[0], {})))
+                attempt = attempt_from_row(row, elements.get(row[0], {}))
             except DamagedRow:
                 self.damaged.append(row[0])
+                continue
+            found.append(dataclasses.replace(attempt, followup=answers.get(row[0])))
         return found
 
     def get(self, attempt_id: int | None = None) -> StoredAttempt:
@@ -209,18 +238,21 @@ class History:
             raise HistoryError(f"{self.path} is read-only")
         with self._transaction():
             for attempt_id in ids:
-                self._conn.execute("DELETE FROM elements WHERE attempt_id = ?", (attempt_id,))
+                for table in ("elements", "followup_parts", "followups"):
+                    self._conn.execute(f"DELETE FROM {table} WHERE attempt_id = ?", (attempt_id,))
                 self._conn.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
         return len(ids)
 
-    def _elements(self, ids: Sequence[int]) -> dict[int, dict[str, ElementResult]]:
+    def _elements(
+        self, ids: Sequence[int], table: str = "elements", column: str = "element"
+    ) -> dict[int, dict[str, ElementResult]]:
         found: dict[int, dict[str, ElementResult]] = {}
         for start in range(0, len(ids), 500):  # SQLite limits the number of parameters
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for attempt_id, name, *values in self._read(
-                "SELECT attempt_id, element, found, score, evidence, start_s, end_s "
-                f"FROM elements WHERE attempt_id IN ({marks})",
+                f"SELECT attempt_id, {column}, found, score, evidence, start_s, end_s "
+                f"FROM {table} WHERE attempt_id IN ({marks})",
                 chunk,
             ):
                 found.setdefault(attempt_id, {})[name] = ElementResult(bool(values[0]), *values[1:])

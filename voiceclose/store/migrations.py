@@ -48,4 +48,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE attempts ADD COLUMN tag TEXT",
         "CREATE INDEX attempts_by_tag ON attempts (tag, created_at)",
     ),
+    (  # 3: the answer to the interviewer's concern after a practised close, and each of its parts
+        """
+        CREATE TABLE followups (
+            attempt_id INTEGER PRIMARY KEY REFERENCES attempts (id) ON DELETE CASCADE,
+            concern_kind TEXT NOT NULL,    -- misunderstanding | gap | skills_gap | none
+            concern TEXT NOT NULL,         -- the interviewer's words
+            recording TEXT,                -- absolute path of the answer's audio
+            complete INTEGER NOT NULL,
+            missed TEXT NOT NULL           -- JSON list of the answer's parts missed
+        )
+        """,
+        """
+        CREATE TABLE followup_parts (
+            attempt_id INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,
+            part TEXT NOT NULL,            -- acknowledge | address | high_note
+            found INTEGER NOT NULL,
+            score REAL NOT NULL,
+            evidence TEXT,
+            start_s REAL,
+            end_s REAL,
+            PRIMARY KEY (attempt_id, part)
+        )
+        """,
+    ),
 )

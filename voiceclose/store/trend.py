@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from voiceclose.results import ELEMENTS, Attempt, Trend
+from voiceclose.results import ANSWER_PARTS, ELEMENTS, Attempt, Trend
 
 
 def trend(attempts: Sequence[Attempt]) -> Trend:
@@ -22,6 +22,7 @@ def trend(attempts: Sequence[Attempt]) -> Trend:
         in_a_row += 1
     counts = {e: sum(1 for a in attempts if e in a.missed) for e in ELEMENTS}
     most = max(ELEMENTS, key=lambda e: counts[e])  # ties go to the earlier part
+    answered = [a.followup for a in attempts if a.followup]
     return Trend(
         attempts=len(attempts),
         complete=sum(1 for a in attempts if a.complete),
@@ -31,4 +32,6 @@ def trend(attempts: Sequence[Attempt]) -> Trend:
         most_missed=most if counts[most] else None,
         pace=[(a.id, a.words_per_minute) for a in attempts if a.words_per_minute is not None],
         no_speech=silent,
+        answers=len(answered),
+        answer_found={p: sum(1 for f in answered if p in f and f[p].found) for p in ANSWER_PARTS},
     )

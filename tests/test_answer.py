@@ -1,0 +1,117 @@
+"""The answer to the interviewer's concern: the three parts, the data's contract, the corpus,
+and `voiceclose check --concern`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voiceclose.app.answering import guess_kind
+from voiceclose.asr.transcribe import transcript_from_text
+from voiceclose.check.answer import check_answer, load_answer_rules
+from voiceclose.check.answer_feedback import load_answer_tips
+from voiceclose.check.patterns import PatternError
+from voiceclose.evaluate.answers import read_answers, score_text
+from voiceclose.paths import data_file
+
+DEV = Path(__file__).parent / "data" / "answers_dev.jsonl"
+CONCERN = "You haven't used Salesforce, have you?"
+GOOD = (
+    "That's a fair concern. I haven't used Salesforce, but I've booked the admin course for "
+    "next month and I'll have the certificate before I start. I'm confident I'd be up to speed "
+    "quickly, and I'd really love to join the team."
+)
+
+
+def parts(text: str, kind: str) -> dict[str, bool]:
+    result = check_answer(transcript_from_text(text).words, kind)
+    return {part: e.found for part, e in result.elements.items()}
+
+
+def test_a_good_answer_to_a_skills_gap_has_all_three_parts():
+    assert parts(GOOD, "skills_gap") == {"acknowledge": True, "address": True, "high_note": True}
+
+
+def test_vague_reassurance_is_not_an_answer_and_an_apology_is_not_a_high_note():
+    found = parts("I understand. I'm a fast learner, I'd pick it up quickly. Sorry.", "skills_gap")
+    assert found == {"acknowledge": True, "address": False, "high_note": False}
+
+
+def test_a_defensive_answer_does_not_acknowledge():
+    text = (
+        "You clearly misread my CV. I was caring for my mother during that year. I'd love this job."
+    )
+    assert parts(text, "gap") == {"acknowledge": False, "address": True, "high_note": True}
+
+
+def test_a_plan_without_a_when_is_vague():
+    text = "Fair enough. I'll probably do a course at some point when I've got time."
+    assert parts(text, "skills_gap")["address"] is False
+
+
+def test_no_concern_is_answered_by_something_concrete():
+    assert parts("Great, thank you. Just to confirm, I can start in four weeks.", "none")["address"]
+    assert not parts("Oh good, thank you, that's lovely to hear.", "none")["address"]
+
+
+def test_the_dev_corpus_scores_at_least_the_target():
+    scores = score_text(read_answers(DEV))
+    assert scores.macro_f1 >= 0.95
+    assert scores.micro_precision >= 0.95
+    assert all(t.f1 >= 0.90 for t in scores.tallies.values())
+
+
+def test_a_misspelt_key_in_the_answer_data_is_an_error_naming_it(tmp_path):
+    text = data_file("check", "answers.toml").read_text()
+    custom = tmp_path / "answers.toml"
+    custom.write_text(text.replace("\nlow = [", "\nlowe = [", 1))
+    with pytest.raises(PatternError, match=r"answers.toml \[high_note\]: unknown key 'lowe'"):
+        load_answer_rules(custom)
+
+
+def test_the_answer_tips_have_every_key():
+    tips = load_answer_tips()
+    assert set(tips) == {"acknowledge", "address", "high_note"}
+    assert "example_skills_gap" in tips["address"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("No, I think you've covered everything.", "none"),
+        ("You said you left after six months. Why?", "misunderstanding"),
+        ("You haven't used SAP, have you?", "skills_gap"),
+        ("There's an eighteen-month break on your CV.", "gap"),
+    ],
+)
+def test_the_kind_is_read_from_the_concern(text, kind):
+    assert guess_kind(text) == kind
+
+
+def test_check_concern_json_rows(cli, tmp_path):
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_text(GOOD)
+    bad.write_text("I'm a fast learner. Sorry.")
+    run = cli("check", "--text", good, "--concern", CONCERN, "--json")
+    assert run.code == 0, run.err
+    [row] = run.json()
+    assert row["check"] == "answer" and row["ok"] is True
+    assert row["concern"] == {"kind": "skills_gap", "text": CONCERN}
+    assert set(row["elements"]) == {"acknowledge", "address", "high_note"}
+    assert row["missed"] == []
+    run = cli("check", "--text", good, bad, "--concern", CONCERN, "--concern-kind", "gap", "--json")
+    assert run.code == 1
+    rows = run.json()
+    assert rows[1]["concern"]["kind"] == "gap" and "address" in rows[1]["missed"]
+    run = cli("check", "--text", tmp_path / "missing.txt", "--concern", CONCERN)
+    assert run.code == 3
+    assert cli("check", "--text", good, "--concern", "  ").code == 2
+
+
+def test_check_concern_text_report(cli, tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("I'm a fast learner. Sorry.")
+    run = cli("check", "--text", path, "--concern", CONCERN)
+    assert run.code == 1
+    assert f'"{CONCERN}"' in run.out and "✗ Address" in run.out and "Try:" in run.out

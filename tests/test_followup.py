@@ -1,0 +1,85 @@
+"""The follow-up round through the real audio path: the interviewer's concern is spoken by the
+offline voice into the PulseAudio sink whose monitor is the microphone (so the microphone hears
+the interviewer), the answer is played into the sink after it, and the answer's recording must
+hold the answer and none of the interviewer's line."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from voiceclose.evaluate.speak import Effects, Voice, render
+
+from .conftest import voiceclose_in_a_process
+from .test_practice import COMPLETE, Practice, env  # noqa: F401 - env is a fixture
+
+pytestmark = pytest.mark.slow
+
+# Words of the concern that the answer never says: any of them in the answer's transcript would be
+# the interviewer's voice leaking into the candidate's recording.
+CONCERN = (
+    "My worry is that you have never been in charge of a night shift, "
+    "and here you would be running the floor some nights."
+)
+CONCERN_ONLY = {"worry", "charge", "night", "nights", "floor", "running", "never"}
+ANSWER = (
+    "That's a fair concern. I've booked the shift leadership course for next month, "
+    "and I'll shadow your senior sister until then. I'm confident I'd do it well, "
+    "and I'd really love to join your team."
+)
+
+
+@pytest.fixture
+def prompts(tmp_path) -> Path:
+    """The nurse scenario with one known concern, as a user's own scenario."""
+    from voiceclose.paths import prompts_dir
+
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    text = (prompts_dir() / "emergency-nurse.toml").read_text()
+    text = text[: text.index("[[concerns]]")]
+    text += f'[[concerns]]\nkind = "skills_gap"\ntext = "{CONCERN}"\n'
+    (folder / "emergency-nurse.toml").write_text(text)
+    return folder
+
+
+def test_the_concern_is_spoken_and_the_answer_recorded_without_it(mic, env, prompts, tmp_path):  # noqa: F811
+    answer = tmp_path / "answer.wav"
+    render(ANSWER, Voice.parse("flite:slt"), Effects(pad=(0.2, 0.5)), answer)
+    env = {**env, "VOICECLOSE_PROMPTS": str(prompts)}
+    page = tmp_path / "page.html"
+    args = ["--out", tmp_path / "rec", "--json", "--max-seconds", 60, "--html", page]
+    run = Practice(args, env, followup=True)
+    close = run.recording_path()
+    mic.play(COMPLETE).wait(timeout=60)
+    answer_path = run.recording_path(timeout=180)  # the second "Recording to": the answer
+    assert answer_path != close
+    mic.play(answer).wait(timeout=60)
+    code, out, err = run.finish()
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["missed"] == [], report["transcript"]
+    followup = report["followup"]
+    assert followup["concern"] == {"kind": "skills_gap", "text": CONCERN}
+    assert followup["recording"] == str(answer_path) and answer_path.is_file()
+    heard = set(re.findall(r"[a-z]+", followup["transcript"].lower()))
+    assert not heard & CONCERN_ONLY, followup["transcript"]  # no interviewer in the answer
+    assert {"course", "month", "team"} <= heard, followup["transcript"]
+    assert set(followup["elements"]) == {"acknowledge", "address", "high_note"}
+    assert followup["missed"] == [], followup
+    assert any("after the interviewer's line ended" in n for n in followup["notes"]), followup
+    assert CONCERN in err  # printed as well as spoken
+    saved = json.loads(close.with_suffix(".json").read_text())
+    assert saved["followup"]["transcript"] == followup["transcript"]
+    html = page.read_text()  # the answer has its own section, waveform and player
+    assert 'id="input-1-answer"' in html and html.count("<audio") == 2
+    assert html.count('<svg class="wave"') == 2 and CONCERN in html
+    # the history keeps it: review plays a part of the answer from the answer's recording
+    done = voiceclose_in_a_process(env, "review", "--play", "address")
+    assert done.returncode == 0, done.stderr
+    assert "Playing address" in done.stderr and "course" in done.stderr
+    listing = voiceclose_in_a_process(env, "history")
+    assert "answers to the interviewer's concern: acknowledge 1 of 1" in listing.stdout

@@ -1,0 +1,270 @@
+"""Which of the three parts of a good answer to the interviewer's concern a transcript holds.
+
+After the reservations question the interviewer may voice a concern. A good answer (DOMAIN:
+"After the question: answering the concern") acknowledges it without dismissing it or getting
+defensive, addresses *this* concern with something substantive (facts, specific experience, a
+concrete plan), and ends on a high note. The phrase data is data/answers.toml, checked against
+``SCHEMA`` when read; it shares phrases.toml's vocabulary, and the close's own interest and
+thanks patterns count where an answer reaffirms interest or thanks the interviewer.
+"""
+
+from __future__ import annotations
+
+import threading
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from voiceclose.check.normalise import sentences
+from voiceclose.check.patterns import Compiler, Lexicon, Match, PatternError, find, prepare
+from voiceclose.check.rules import (
+    PATTERNS,
+    PHRASES_FILE,
+    PatternList,
+    Rules,
+    english_words,
+    load_rules,
+)
+from voiceclose.paths import data_file
+from voiceclose.results import (
+    ANSWER_PARTS,
+    CONCERN_KINDS,
+    MIN_WORD_SPEECH,
+    AnswerCheck,
+    Candidate,
+    ElementResult,
+    SpeechRegion,
+    Word,
+    speech_fraction,
+)
+
+ANSWERS_FILE = "answers.toml"
+SCHEMA: dict[str, dict[str, str]] = {
+    "acknowledge": {"cues": PATTERNS, "defensive": PATTERNS},
+    "address": {
+        "experience": PATTERNS,
+        "facts": PATTERNS,
+        "plan": PATTERNS,
+        "confirm": PATTERNS,
+        "vague": PATTERNS,
+    },
+    "high_note": {"cues": PATTERNS, "block_before": PATTERNS, "low": PATTERNS},
+}
+REQUIRED = {
+    "acknowledge": ("cues",),
+    "address": ("experience", "facts", "plan", "confirm"),
+    "high_note": ("cues", "low"),
+}
+ENDING_SENTENCES = 2  # a high note must come in the answer's last two sentences
+SHORT_SENTENCE = 3  # a closing "Thanks." this short (tokens) does not count as the ending
+MIN_ADDRESS_TOKENS = 5  # a sentence shorter than this is a reaction, not an answer
+# What answers a concern of each kind: a real skills gap needs a plan for closing it (experience
+# elsewhere does not close it); a misunderstanding or a gap, the facts or specific experience;
+# no concern, restating a strength or confirming something concrete.
+ADDRESS_BY_KIND = {
+    "misunderstanding": ("facts", "experience", "plan"),
+    "gap": ("facts", "experience", "plan"),
+    "skills_gap": ("plan",),
+    "none": ("experience", "confirm"),
+}
+MIN_SPEECH = MIN_WORD_SPEECH  # share of a cue's span that must lie in detected speech
+NEGATION_WINDOW = 4  # tokens before a high-note cue in which "not"/"if" cancels it
+
+
+@dataclass(frozen=True)
+class AnswerRules:
+    lexicon: Lexicon
+    lists: dict[str, dict[str, PatternList]]
+    close: Rules  # the close's rules: interest and thanks count in an answer too
+
+    def get(self, section: str, name: str) -> PatternList:
+        return self.lists.get(section, {}).get(name, PatternList(()))
+
+
+_compiling = threading.Lock()
+
+
+def load_answer_rules(path: Path | None = None) -> AnswerRules:
+    """Compile data/answers.toml once per process; PatternError names a bad entry."""
+    with _compiling:
+        return _compile(path or data_file("check", ANSWERS_FILE))
+
+
+@lru_cache(maxsize=4)
+def _compile(path: Path) -> AnswerRules:
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    check_contract(data, path)
+    with open(data_file("check", PHRASES_FILE), "rb") as f:
+        vocabulary = dict(tomllib.load(f).get("vocabulary", {}))
+    vocabulary.update(data.get("vocabulary", {}))
+    compiler = Compiler(vocabulary)
+    lists: dict[str, dict[str, PatternList]] = {}
+    for section in SCHEMA:
+        for name, patterns in data.get(section, {}).items():
+            try:
+                compiled = tuple(compiler.compile(p) for p in patterns)
+            except PatternError as e:
+                raise PatternError(f"{path.name} [{section}] {name}: {e}") from e
+            lists.setdefault(section, {})[name] = PatternList(compiled)
+    close = load_rules()
+    lexicon = Lexicon(compiler.words | set(close.lexicon.words), english_words())
+    return AnswerRules(lexicon, lists, close)
+
+
+def check_contract(data: dict, path: Path) -> None:
+    """Raise PatternError naming the file, section and key of the first entry not read as
+    written: an unknown section or key, a missing one, or a value that is not a list of strings."""
+    where = path.name
+    for section, table in data.items():
+        if section != "vocabulary" and section not in SCHEMA:
+            raise PatternError(f"{where}: unknown section [{section}] (known: {', '.join(SCHEMA)})")
+        if not isinstance(table, dict):
+            raise PatternError(f"{where}: [{section}] should be a table")
+        for name, value in table.items():
+            if section != "vocabulary" and name not in SCHEMA[section]:
+                known = ", ".join(SCHEMA[section])
+                raise PatternError(f"{where} [{section}]: unknown key {name!r} (known: {known})")
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise PatternError(f"{where} [{section}] {name}: should be a list of strings")
+    for section, names in REQUIRED.items():
+        for name in names:
+            if name not in data.get(section, {}):
+                raise PatternError(f"{where} [{section}]: missing key {name!r}")
+
+
+class _Answer:
+    """One answer's transcript, prepared for matching."""
+
+    def __init__(self, words: Sequence[Word], lexicon: Lexicon, regions):
+        self.words = words
+        self.regions = list(regions) if regions is not None else None
+        self.sentences = [prepare(s, lexicon) for s in sentences([w.text for w in words])]
+
+    def matches(self, patterns: PatternList, n: int) -> list[Match]:
+        return [m for p in patterns for m in find(p, self.sentences[n], n)]
+
+    def all_matches(self, patterns: PatternList) -> list[Match]:
+        return [m for n in range(len(self.sentences)) for m in self.matches(patterns, n)]
+
+    def tokens(self, n: int) -> tuple[str, ...]:
+        return self.sentences[n].sentence.tokens
+
+    def phrase(self, m: Match) -> str:
+        return " ".join(self.tokens(m.sentence)[m.start : m.end])
+
+    def candidate(self, part: str, m: Match, accepted: bool, reason: str) -> Candidate:
+        index = self.sentences[m.sentence].sentence.word_index
+        first, last = index[0], index[-1]
+        start_s, end_s = self.words[first].start_s, self.words[last].end_s
+        cue_start, cue_end = self.words[index[m.start]].start_s, self.words[index[m.end - 1]].end_s
+        timed = self.regions is not None and cue_start is not None and cue_end is not None
+        if accepted and timed and speech_fraction(self.regions, cue_start, cue_end) < MIN_SPEECH:
+            accepted, reason = False, "no speech in the audio under these words"
+        text = " ".join(w.text for w in self.words[first : last + 1])
+        return Candidate(part, text, m.score, start_s, end_s, accepted, reason, first, last)
+
+
+def check_answer(
+    words: Sequence[Word],
+    kind: str,
+    *,
+    speech_regions: Sequence[SpeechRegion] | None = None,
+    rules: AnswerRules | None = None,
+) -> AnswerCheck:
+    """Check transcript words as an answer to a concern of ``kind`` (see CONCERN_KINDS)."""
+    if kind not in CONCERN_KINDS:
+        raise ValueError(f"unknown concern kind {kind!r}")
+    rules = rules or load_answer_rules()
+    answer = _Answer(words, rules.lexicon, speech_regions)
+    candidates = [
+        *_acknowledge(answer, rules, kind),
+        *_address(answer, rules, kind),
+        *_high_note(answer, rules),
+    ]
+    elements = {part: _best(part, candidates) for part in ANSWER_PARTS}
+    return AnswerCheck(elements, tuple(candidates))
+
+
+def _best(part: str, candidates: Sequence[Candidate]) -> ElementResult:
+    accepted = [c for c in candidates if c.element == part and c.accepted]
+    if not accepted:
+        return ElementResult(False, 0.0, None, None, None)
+    best = max(accepted, key=lambda c: (c.score, c.first_word))
+    return ElementResult(True, best.score, best.evidence, best.start_s, best.end_s)
+
+
+def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
+    """Any acknowledging cue, unless the answer somewhere dismisses the concern or argues."""
+    cues = list(answer.all_matches(rules.get("acknowledge", "cues")))
+    if kind == "none":  # "No concerns": taking the good news graciously is thanking them
+        cues += answer.all_matches(rules.close.get("thanks", "cues"))
+    defensive = answer.all_matches(rules.get("acknowledge", "defensive"))
+    for m in cues:
+        if defensive:
+            reason = f'dismissive or defensive ("{answer.phrase(defensive[0])}")'
+            yield answer.candidate("acknowledge", m, False, reason)
+        else:
+            yield answer.candidate("acknowledge", m, True, f'matched "{m.pattern}"')
+
+
+def _address(answer: _Answer, rules: AnswerRules, kind: str):
+    """Specific experience, facts or a plan (which ones: ADDRESS_BY_KIND), in a sentence of its
+    own, not in one that hedges it into vague reassurance ("a course at some point, probably")."""
+    lists = [rules.get("address", name) for name in ADDRESS_BY_KIND[kind]]
+    vague = rules.get("address", "vague")
+    for patterns in lists:
+        for m in answer.all_matches(patterns):
+            overlap = answer.matches(vague, m.sentence)
+            words = [t for t in answer.tokens(m.sentence) if t not in {",", ".", "?", "!"}]
+            if overlap:
+                reason = f'vague reassurance ("{answer.phrase(overlap[0])}")'
+                yield answer.candidate("address", m, False, reason)
+            elif kind != "none" and len(words) < MIN_ADDRESS_TOKENS:
+                yield answer.candidate("address", m, False, "too short to answer the concern")
+            else:
+                yield answer.candidate("address", m, True, f'matched "{m.pattern}"')
+
+
+def _ending(answer: _Answer, rules: AnswerRules) -> list[int]:
+    """The last sentences that carry the ending (a bare closing "Thanks." does not)."""
+    n = len(answer.sentences)
+    thanks = rules.close.get("thanks", "cues")
+    while n > 1:
+        words = [t for t in answer.tokens(n - 1) if t not in {",", ".", "?", "!"}]
+        if len(words) > SHORT_SENTENCE and not answer.matches(thanks, n - 1):
+            break
+        n -= 1
+    return list(range(max(0, n - ENDING_SENTENCES), n))
+
+
+def _high_note(answer: _Answer, rules: AnswerRules):
+    """A positive cue (or the close's interest) in the ending, with no weakness after it."""
+    if not answer.sentences:
+        return
+    ending = _ending(answer, rules)
+    low_patterns = rules.get("high_note", "low")  # in the ending and the short lines after it
+    low = [
+        m for n in range(ending[0], len(answer.sentences)) for m in answer.matches(low_patterns, n)
+    ]
+    blockers = rules.get("high_note", "block_before")
+    for n in ending:
+        cues = answer.matches(rules.get("high_note", "cues"), n)
+        cues += answer.matches(rules.close.get("interest", "cues"), n)
+        for m in cues:
+            before = [
+                b
+                for b in answer.matches(blockers, n)
+                if b.end <= m.start + 1 and m.start - b.end <= NEGATION_WINDOW and b.start < m.start
+            ]
+            after = [x for x in low if x.sentence > n or (x.sentence == n and x.end > m.start)]
+            if before:
+                reason = f'negated or doubtful ("{answer.phrase(before[0])}")'
+                yield answer.candidate("high_note", m, False, reason)
+            elif after:
+                reason = f'ends on the weakness ("{answer.phrase(after[0])}")'
+                yield answer.candidate("high_note", m, False, reason)
+            else:
+                yield answer.candidate("high_note", m, True, f'matched "{m.pattern}"')
