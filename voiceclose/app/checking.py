@@ -178,7 +178,7 @@ class Checker:
     ) -> Report:
         result = check(
             transcript.words,
-            extra_needs=scenario.need_patterns if scenario else (),
+            needs=scenario.needs if scenario else (),
             speech_regions=transcript.speech_regions if kind == "audio" else None,
         )
         if kind == "audio" and not transcript.speech_heard:

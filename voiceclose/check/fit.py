@@ -1,0 +1,151 @@
+"""Fit: the candidate's own experience tied to what the employer needs.
+
+Without a scenario, a sentence (or two neighbouring ones) must hold an experience cue and a cue
+that names what they need ("you mentioned...", "the main thing is...") or links the two ("that's
+exactly what I did"). With a scenario, fit is tied to *its* needs: the experience must speak to
+one of them, in its own words or the words of its ``listen_for`` patterns, or (with the semantic
+signal) in meaning; experience tied to something else is not credited, and each credit names the
+needs it covered. Doubt about the match cancels it either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from voiceclose.check.context import Context, Span, span_of
+from voiceclose.check.needs import RoleNeed, need_terms, shared_terms
+from voiceclose.check.patterns import Match
+from voiceclose.check.rules import PatternList
+from voiceclose.results import Candidate
+
+if TYPE_CHECKING:
+    from voiceclose.check.semantic import Scores
+
+DOUBT_WINDOW = 10  # tokens from a fit cue within which self-doubt cancels it
+FRAGMENT_TOKENS = 8  # a sentence this short before the experience may name its topic
+NEIGHBOURS = (0, 1, -1, 2)  # sentences, relative to the experience, searched for a partner cue
+
+
+def fit_candidates(ctx: Context, role: Sequence[RoleNeed], scores: Scores | None) -> Iterator:
+    if role:
+        yield from _ScenarioFit(ctx, role, scores).candidates()
+    else:
+        yield from _generic_fit(ctx)
+
+
+def _doubt(ctx: Context, spans: Sequence[Span]) -> Match | None:
+    doubt = ctx.rules.get("fit", "doubt")
+    for span in spans:
+        if blocker := ctx.near(doubt, span, DOUBT_WINDOW):
+            return blocker
+    return None
+
+
+def _generic_fit(ctx: Context) -> Iterator[Candidate]:
+    """Own experience plus what the employer needs (or a link), in one or two sentences."""
+    rules = ctx.rules
+    experience = rules.get("fit", "experience")
+    count = len(ctx.sentences)
+    for n in range(count):
+        for e in ctx.matches(experience, n):
+            span = span_of(e)
+            partner = None
+            for step in NEIGHBOURS:
+                other = n + step
+                if 0 <= other < count and (pool := _partners(ctx, e, other)):
+                    partner = min(pool, key=lambda m: abs(m.start - e.start))
+                    break
+            if partner is None:
+                yield ctx.candidate(
+                    "fit", [span], False, "experience, but not tied to what they need"
+                )
+                continue
+            pspan = span_of(partner)
+            if blocker := _doubt(ctx, [span, pspan]):
+                reason = f'doubt about the match ("{ctx.phrase(blocker)}")'
+                yield ctx.candidate("fit", [span, pspan], False, reason)
+            else:
+                reason = f'experience "{e.pattern}" tied to "{partner.pattern}"'
+                yield ctx.candidate("fit", [span, pspan], True, reason)
+
+
+def need_cues(ctx: Context, sentence: int, near: Match | None = None) -> list[Match]:
+    """Cues naming what the employer needs in ``sentence``; with ``near`` (an experience cue in
+    that sentence) also the weaker ones that count only beside it, never overlapping it."""
+    rules = ctx.rules
+    pool = list(ctx.matches(rules.get("fit", "needs"), sentence))
+    if near is not None:
+        pool += ctx.matches(rules.get("fit", "needs_near"), sentence)
+        pool += ctx.matches(rules.get("fit", "links"), sentence)
+        pool = [m for m in pool if not (m.start < near.end and near.start < m.end)]
+    return [m for m in pool if not _not_a_need(ctx, m)]
+
+
+def _partners(ctx: Context, e: Match, other: int) -> list[Match]:
+    return need_cues(ctx, other, e if other == e.sentence else None)
+
+
+def _not_a_need(ctx: Context, m: Match) -> bool:
+    """An offer or a condition ("if you need anything else"), or a question about their needs."""
+    rules = ctx.rules
+    if ctx.overlapping(rules.get("fit", "not_needs"), span_of(m)):
+        return True
+    asked = rules.get("fit", "not_needs_question")
+    return ctx.is_question(m.sentence) and bool(ctx.overlapping(asked, span_of(m)))
+
+
+class _ScenarioFit:
+    """Experience that speaks to one of this role's needs."""
+
+    def __init__(self, ctx: Context, role: Sequence[RoleNeed], scores: Scores | None):
+        self.ctx = ctx
+        self.role = role
+        self.scores = scores
+        ignore = frozenset(ctx.rules.words("needs", "ignore"))
+        self.terms = [need_terms(need, ignore) for need in role]
+        self.patterns: list[PatternList] = [
+            ctx.rules.compile_extra([p for p in need.listen_for if p]) for need in role
+        ]
+
+    def needs_in(self, sentence: int) -> list[int]:
+        """The needs (by index) a sentence speaks to, in words or patterns."""
+        tokens = self.ctx.tokens(sentence)
+        spoken = []
+        for i, (terms, patterns) in enumerate(zip(self.terms, self.patterns, strict=True)):
+            if shared_terms(terms, tokens) or (patterns and self.ctx.any_match(patterns, sentence)):
+                spoken.append(i)
+        return spoken
+
+    def tied(self, n: int) -> list[int]:
+        """Needs the experience in sentence ``n`` speaks to: in its own sentence, in meaning
+        (semantic), or named in a short or need-naming sentence next to it."""
+        ctx = self.ctx
+        found = self.needs_in(n)
+        if self.scores is not None:
+            found += [i for i in self.scores.needs_close(n) if i not in found]
+        for other in (n - 1, n + 1):
+            if not 0 <= other < len(ctx.sentences):
+                continue
+            short = len(ctx.tokens(other)) <= FRAGMENT_TOKENS and other == n - 1
+            if short or need_cues(ctx, other):
+                found += [i for i in self.needs_in(other) if i not in found]
+        return found
+
+    def candidates(self) -> Iterator[Candidate]:
+        ctx = self.ctx
+        experience = ctx.rules.get("fit", "experience")
+        for n in range(len(ctx.sentences)):
+            for e in ctx.matches(experience, n):
+                span = span_of(e)
+                tied = self.tied(n)
+                if not tied:
+                    reason = "experience, but not tied to this role's needs"
+                    yield ctx.candidate("fit", [span], False, reason)
+                elif blocker := _doubt(ctx, [span]):
+                    reason = f'doubt about the match ("{ctx.phrase(blocker)}")'
+                    yield ctx.candidate("fit", [span], False, reason)
+                else:
+                    names = [self.role[i].what for i in tied]
+                    reason = f'experience "{e.pattern}" tied to the need: {"; ".join(names)}'
+                    yield ctx.candidate("fit", [span], True, reason, needs=names)
