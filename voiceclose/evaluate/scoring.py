@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,6 +41,7 @@ from voiceclose.results import ELEMENTS, ElementResult
 
 if TYPE_CHECKING:  # the pipeline pulls in torch; --audio imports it when it runs
     from voiceclose.app.checking import Checker
+    from voiceclose.check.semantic import Semantic
 
 # How each close is spoken for --audio, by its place in the corpus (0-based): the voice is
 # AUDIO_VOICES[i % 8], the pace SPEEDS[i % 5] (None: the voice's own), and every NOISE_EVERY-th
@@ -69,6 +71,7 @@ class Item:
     id: str
     text: str
     labels: dict[str, bool]
+    needs: tuple[str, ...] = ()  # what the role needs: checked as a scenario's needs
 
 
 @dataclass
@@ -144,14 +147,28 @@ def read_corpus(path: Path) -> list[Item]:
             if not line.strip():
                 continue
             record = json.loads(line)
-            items.append(Item(str(record.get("id", n)), record["text"], record["labels"]))
+            needs = tuple(str(need) for need in record.get("needs") or ())
+            items.append(Item(str(record.get("id", n)), record["text"], record["labels"], needs))
     return items
 
 
-def score_text(items: Iterable[Item]) -> Scores:
+def run_on(text: str) -> str:
+    """``text`` as an unpunctuated transcript gives it: lower case, every punctuation mark gone
+    (apostrophes too: "I'm" becomes "im"), hyphenated words apart."""
+    text = re.sub(r"[-‐‑–—/]", " ", text.lower())
+    text = re.sub(r"[^\w\s]|_", "", text)
+    return " ".join(text.split())
+
+
+def score_text(
+    items: Iterable[Item], semantic: Semantic | None = None, runon: bool = False
+) -> Scores:
+    """Check each close as typed (``runon``: as an unpunctuated transcript would give it)."""
     scores = Scores()
     for item in items:
-        scores.add(item, check(transcript_from_text(item.text).words).elements)
+        text = run_on(item.text) if runon else item.text
+        words = transcript_from_text(text).words
+        scores.add(item, check(words, needs=item.needs, semantic=semantic).elements)
     return scores
 
 
