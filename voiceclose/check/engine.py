@@ -36,6 +36,7 @@ QUESTION_WINDOW = 12  # tokens before a concern in which "is there"/"do you" mak
 OPEN_TAIL_MAX = 4  # words that may follow a concern left open ("any concerns on your side?")
 ABOUT_WINDOW = 15  # tokens from a concern within which "me", "my CV" make it about the candidate
 MIN_WPM_SPAN_S = 5.0  # shorter speech is too little to give a pace
+SEMANTIC_PARTS = ("interest", "fit", "reservations", "thanks")  # parts the semantic may add
 
 
 def check(
@@ -65,8 +66,9 @@ def check(
         *reservations(ctx),
         *generic(ctx, "thanks"),
     ]
-    if scores is not None:
-        candidates += scores.candidates(ctx, candidates)
+    if scores is not None:  # with a scenario, fit's semantic side is in fit_candidates
+        parts = [p for p in SEMANTIC_PARTS if not (role and p == "fit")]
+        candidates += scores.candidates(ctx, candidates, parts)
     elements = {name: best(name, candidates) for name in ELEMENTS}
     next_steps = best("next_steps", list(generic(ctx, "next_steps")))
     overconfident = best("overconfident", list(generic(ctx, "overconfident")))

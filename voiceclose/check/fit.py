@@ -132,20 +132,29 @@ class _ScenarioFit:
                 found += [i for i in self.needs_in(other) if i not in found]
         return found
 
+    def experience(self, n: int) -> list[tuple[Span, str, str]]:
+        """The experience in sentence ``n``: rule cues, or else the whole sentence when the
+        semantic signal is confident it tells of the candidate's own experience."""
+        cues = self.ctx.matches(self.ctx.rules.get("fit", "experience"), n)
+        found = [(span_of(e), f'experience "{e.pattern}"', "rules") for e in cues]
+        if not found and self.scores is not None and self.scores.experience(n):
+            p = self.scores.probability("experience", n)
+            whole = Span(n, 0, len(self.ctx.tokens(n)), round(p * 100, 1))
+            found.append((whole, f"experience (semantic {p:.2f})", "semantic"))
+        return found
+
     def candidates(self) -> Iterator[Candidate]:
         ctx = self.ctx
-        experience = ctx.rules.get("fit", "experience")
         for n in range(len(ctx.sentences)):
-            for e in ctx.matches(experience, n):
-                span = span_of(e)
+            for span, what, signal in self.experience(n):
                 tied = self.tied(n)
                 if not tied:
-                    reason = "experience, but not tied to this role's needs"
-                    yield ctx.candidate("fit", [span], False, reason)
+                    reason = f"{what}, but not tied to this role's needs"
+                    yield ctx.candidate("fit", [span], False, reason, signal)
                 elif blocker := _doubt(ctx, [span]):
                     reason = f'doubt about the match ("{ctx.phrase(blocker)}")'
-                    yield ctx.candidate("fit", [span], False, reason)
+                    yield ctx.candidate("fit", [span], False, reason, signal)
                 else:
                     names = [self.role[i].what for i in tied]
-                    reason = f'experience "{e.pattern}" tied to the need: {"; ".join(names)}'
-                    yield ctx.candidate("fit", [span], True, reason, needs=names)
+                    reason = f"{what} tied to the need: {'; '.join(names)}"
+                    yield ctx.candidate("fit", [span], True, reason, signal, needs=names)
