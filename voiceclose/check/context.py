@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voiceclose.check.clauses import segment
-from voiceclose.check.normalise import sentences
+from voiceclose.check.normalise import cut_long, sentences
 from voiceclose.check.patterns import Match, PreparedSentence, find, prepare
 from voiceclose.check.rules import PatternList, Rules
 from voiceclose.results import MIN_WORD_SPEECH, Candidate, SpeechRegion, Word, speech_fraction
@@ -40,8 +40,8 @@ class Context:
         self.rules = rules
         self.regions = list(regions) if regions is not None else None
         raw = [w.text for w in words]
-        cut = segment(sentences(raw), rules, raw)
-        self.sentences: list[PreparedSentence] = [prepare(s, rules.lexicon) for s in cut]
+        pieces = [p for s in segment(sentences(raw, cut=False), rules, raw) for p in cut_long(s)]
+        self.sentences: list[PreparedSentence] = [prepare(s, rules.lexicon) for s in pieces]
         self._cache: dict[tuple[int, int], list[Match]] = {}
         self.question_openers = frozenset(rules.words("sentences", "question_openers"))
         self.lead_ins = frozenset(rules.words("sentences", "lead_ins"))
@@ -58,7 +58,10 @@ class Context:
         key = (id(patterns), sentence)
         if key not in self._cache:
             prepared = self.sentences[sentence]
-            self._cache[key] = [m for p in patterns for m in find(p, prepared, sentence)]
+            # a match that starts in a piece's shared tail is found, whole, in the next piece
+            edge = len(prepared.sentence.tokens) - prepared.sentence.shared_tail
+            found = [m for p in patterns for m in find(p, prepared, sentence)]
+            self._cache[key] = [m for m in found if m.start < edge]
         return self._cache[key]
 
     def any_match(self, patterns: PatternList, sentence: int) -> Match | None:

@@ -140,6 +140,7 @@ class _Reservations:
         self.own = get("reservations", "block_overlap")
         self.asked = get("reservations", "asked")
         self.openers = get("reservations", "question_openers")
+        self.openers_after = get("reservations", "question_after")
         self.about = get("reservations", "about_candidate")
         self.not_about = get("reservations", "not_about_candidate")
         self.addressed = get("reservations", "addressed")
@@ -157,9 +158,12 @@ class _Reservations:
             if m.start <= span.start and span.start - m.end <= QUESTION_WINDOW
         ]
         question_start = max(openers_before, default=0)
+        inserted = ctx.sentences[span.sentence].sentence.inserted
         return any(
             abs(m.start - span.start) <= ABOUT_WINDOW
             and m.start >= question_start
+            # not past a clause break put into unpunctuated text: another remark begins there
+            and not any(span.end <= i < m.start for i in inserted)
             and not ctx.overlapping(self.own, span_of(m))
             and not ctx.overlapping(self.not_about, span_of(m))
             for m in ctx.matches(self.about, span.sentence)
@@ -172,7 +176,8 @@ class _Reservations:
         if not (
             ctx.is_question(n)
             or ctx.any_match(self.asked, n)
-            or ctx.near(self.openers, span, QUESTION_WINDOW)
+            or ctx.near(self.openers, span, QUESTION_WINDOW, after=False)
+            or ctx.near(self.openers_after, span, QUESTION_WINDOW)
         ):
             return False, "not put to the interviewer as a question"
         if self.about_the_candidate(span):

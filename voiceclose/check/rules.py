@@ -48,6 +48,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "open_tail": WORDS,
         "block_overlap": PATTERNS,
         "question_openers": PATTERNS,
+        "question_after": PATTERNS,  # ...or shortly after it ("if you had to argue against
+        # hiring me, what would you say")
         "other_topic": PATTERNS,
     },
     "thanks": _GENERIC,
@@ -59,10 +61,13 @@ SCHEMA: dict[str, dict[str, str]] = {
     "clauses": {
         "sentence_starts": WORDS,  # phrases that open a sentence in unpunctuated text
         "clause_starts": WORDS,  # ...and a clause
+        "not_starts": WORDS,  # phrases that begin like one of those but start nothing
         "carry_back": WORDS,  # words that belong with the sentence or clause after them
         "no_break_after": WORDS,  # nothing new starts after these
         "no_clause_after": WORDS,  # no clause starts after these ("{vocabulary}" allowed)
         "open_before_i": WORDS,  # ...except that "i ..." may start after these
+        "prepositions": WORDS,  # "any..." after these is their object, not a new question
+        "object_starts": WORDS,
         "subordinate": WORDS,  # a piece opening with these ends in a clause, not a sentence
         "question_words": WORDS,  # a short piece opening with these is the same question
     },
