@@ -49,9 +49,10 @@ class Context:
     def tokens(self, sentence: int) -> tuple[str, ...]:
         return self.sentences[sentence].sentence.tokens
 
-    def text(self, sentence: int) -> str:
-        """A sentence as it was said (the transcript's words, without hesitations)."""
-        index = sorted(set(self.sentences[sentence].sentence.word_index))
+    def text(self, sentence: int, start: int = 0, end: int | None = None) -> str:
+        """A sentence (or its tokens ``start`` to ``end``) as it was said: the transcript's
+        words, without hesitations."""
+        index = sorted(set(self.sentences[sentence].sentence.word_index[start:end]))
         return " ".join(self.words[i].text for i in index)
 
     def matches(self, patterns: PatternList, sentence: int) -> list[Match]:

@@ -95,6 +95,11 @@ def _not_a_need(ctx: Context, m: Match) -> bool:
     return ctx.is_question(m.sentence) and bool(ctx.overlapping(asked, span_of(m)))
 
 
+def _share(terms: Sequence[str], tokens: Sequence[str]) -> float:
+    """How much of a need's words a sentence holds (0 to 1)."""
+    return len(shared_terms(terms, tokens)) / len(terms) if terms else 0.0
+
+
 class _ScenarioFit:
     """Experience that speaks to one of this role's needs."""
 
@@ -109,21 +114,27 @@ class _ScenarioFit:
         ]
 
     def needs_in(self, sentence: int) -> list[int]:
-        """The needs (by index) a sentence speaks to, in words or patterns."""
+        """The needs (by index) a sentence speaks to: a ``listen_for`` pattern; or the need's
+        own words, which with the semantic signal must also be near it in meaning when they are
+        less than half of them ("models" in "papers on diffusion models" does not speak to
+        "putting models into production"); or, with the semantic signal, meaning alone."""
         tokens = self.ctx.tokens(sentence)
         spoken = []
         for i, (terms, patterns) in enumerate(zip(self.terms, self.patterns, strict=True)):
-            if shared_terms(terms, tokens) or (patterns and self.ctx.any_match(patterns, sentence)):
+            if patterns and self.ctx.any_match(patterns, sentence):
+                spoken.append(i)
+            elif self.scores is None:
+                if shared_terms(terms, tokens):
+                    spoken.append(i)
+            elif self.scores.speaks_to(sentence, i, _share(terms, tokens)):
                 spoken.append(i)
         return spoken
 
     def tied(self, n: int) -> list[int]:
-        """Needs the experience in sentence ``n`` speaks to: in its own sentence, in meaning
-        (semantic), or named in a short or need-naming sentence next to it."""
+        """Needs the experience in sentence ``n`` speaks to: in its own sentence, or named in a
+        short or need-naming sentence next to it ("You need X. I did X at ...")."""
         ctx = self.ctx
         found = self.needs_in(n)
-        if self.scores is not None:
-            found += [i for i in self.scores.needs_close(n) if i not in found]
         for other in (n - 1, n + 1):
             if not 0 <= other < len(ctx.sentences):
                 continue
@@ -137,7 +148,8 @@ class _ScenarioFit:
         semantic signal is confident it tells of the candidate's own experience."""
         cues = self.ctx.matches(self.ctx.rules.get("fit", "experience"), n)
         found = [(span_of(e), f'experience "{e.pattern}"', "rules") for e in cues]
-        if not found and self.scores is not None and self.scores.experience(n):
+        recap = self.ctx.any_match(self.ctx.rules.get("recap", "cues"), n) or need_cues(self.ctx, n)
+        if not found and not recap and self.scores is not None and self.scores.experience(n):
             p = self.scores.probability("experience", n)
             whole = Span(n, 0, len(self.ctx.tokens(n)), round(p * 100, 1))
             found.append((whole, f"experience (semantic {p:.2f})", "semantic"))

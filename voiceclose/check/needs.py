@@ -17,6 +17,7 @@ from dataclasses import dataclass
 MIN_STEM_PREFIX = 5  # letters two stems must share at the start to count as the same word...
 MIN_PREFIX_SHARE = 0.8  # ...and that share of the shorter stem ("client" ~ "clienteling")
 MIN_WORD_LENGTH = 2  # shorter words ("a", "4") say nothing about a need
+MIN_NUMBER_LENGTH = 3  # "365" names something; "12" is just a number
 _SUFFIXES = (  # longest first; each is removed once, so "organisations" -> "organis"
     "isations",
     "izations",
@@ -110,12 +111,17 @@ def content_stems(words: Iterable[str], ignore: frozenset[str]) -> tuple[str, ..
     out: list[str] = []
     for word in words:
         word = word.lower()
-        if len(word) < MIN_WORD_LENGTH or word in ignore or not word.isalpha():
+        if len(word) < MIN_WORD_LENGTH or word in ignore or not _content_like(word):
             continue
         s = stem(word)
         if s not in out:
             out.append(s)
     return tuple(out)
+
+
+def _content_like(word: str) -> bool:
+    """Words, and names with digits in them ("365", "18th"), not bare small numbers."""
+    return word.isalpha() or (word.isalnum() and len(word) >= MIN_NUMBER_LENGTH)
 
 
 def need_terms(need: RoleNeed, ignore: frozenset[str]) -> tuple[str, ...]:
@@ -125,7 +131,7 @@ def need_terms(need: RoleNeed, ignore: frozenset[str]) -> tuple[str, ...]:
 
 def shared_terms(terms: Sequence[str], tokens: Iterable[str]) -> list[str]:
     """The need's terms that appear (as a stem) among a passage's tokens."""
-    stems = {stem(t) for t in tokens if t.isalpha() and len(t) >= MIN_WORD_LENGTH}
+    stems = {stem(t) for t in tokens if _content_like(t) and len(t) >= MIN_WORD_LENGTH}
     return [t for t in terms if any(same_stem(t, s) for s in stems)]
 
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from voiceclose.check.context import Context
+from voiceclose.check.context import Context, Span
 from voiceclose.check.embedding import EmbeddingUnavailable, MiniLM
 from voiceclose.check.needs import RoleNeed
 from voiceclose.paths import data_file
@@ -32,7 +32,10 @@ HEADS_FILE = "semantic.npz"
 TRAIN_FILE = "semantic_train.jsonl"
 CREDITED = ("interest", "fit", "reservations", "thanks")  # parts the signal may add
 SHOWN_FROM = 0.5  # --explain lists sentences scoring at least this for a part
-NEED_SIMILARITY = 0.45  # cosine of a sentence and a need's words at which it speaks to the need
+MIN_CLAUSE_TOKENS = 4  # a clause cut from unpunctuated text is scored alone from this long
+NEED_SIMILARITY = 0.4  # cosine of a sentence and a need's words at which it speaks to the need
+NEED_SUPPORT = 0.2  # ...or, when it shares a word with the need, the cosine that confirms it
+NEED_WORDS_ENOUGH = 0.5  # share of a need's words that speaks to it without the cosine
 # Rule rejections that say only that a cue was incomplete, not that it was cancelled: the
 # semantic signal may still credit those sentences.
 SOFT_REASONS = ("not put to the interviewer as a question", "not asked as a question")
@@ -65,6 +68,30 @@ def load_heads() -> Heads:
         )
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A stretch of a sentence that is scored: the whole sentence, or, where the checker cut
+    unpunctuated text into clauses, each of those clauses too."""
+
+    sentence: int
+    start: int  # tokens
+    end: int
+    whole: bool
+
+
+def units(ctx: Context) -> list[Unit]:
+    out = []
+    for n, prepared in enumerate(ctx.sentences):
+        tokens, inserted = prepared.sentence.tokens, sorted(prepared.sentence.inserted)
+        out.append(Unit(n, 0, len(tokens), True))
+        bounds = [0, *inserted, len(tokens)]
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            start += start in prepared.sentence.inserted
+            if inserted and end - start >= MIN_CLAUSE_TOKENS:
+                out.append(Unit(n, start, end, False))
+    return out
+
+
 class Semantic:
     """The model and the heads: ``score(ctx, needs)`` gives every sentence's scores."""
 
@@ -73,24 +100,51 @@ class Semantic:
         self.heads = heads
 
     def score(self, ctx: Context, needs: Sequence[RoleNeed] = ()) -> Scores:
-        texts = [ctx.text(n) for n in range(len(ctx.sentences))]
+        scored = units(ctx)
+        texts = [ctx.text(u.sentence, u.start, u.end) for u in scored]
         vectors = self.model.embed(texts + [need.what for need in needs])
-        sentences, need_vectors = vectors[: len(texts)], vectors[len(texts) :]
-        similarity = sentences @ need_vectors.T if len(needs) else np.zeros((len(texts), 0))
-        return Scores(self.heads, self.heads.probabilities(sentences), similarity)
+        embedded, need_vectors = vectors[: len(texts)], vectors[len(texts) :]
+        similarity = embedded @ need_vectors.T if len(needs) else np.zeros((len(texts), 0))
+        probabilities = self.heads.probabilities(embedded)
+        return Scores(self.heads, scored, probabilities, similarity, len(ctx.sentences))
 
 
 class Scores:
-    """One transcript's semantic scores: per sentence, each head's probability and each need's
-    similarity."""
+    """One transcript's semantic scores: per sentence (its best unit), each head's probability
+    and each need's similarity."""
 
-    def __init__(self, heads: Heads, probabilities: np.ndarray, need_similarity: np.ndarray):
+    def __init__(
+        self,
+        heads: Heads,
+        scored: list[Unit],
+        probabilities: np.ndarray,
+        need_similarity: np.ndarray,
+        sentences: int,
+    ):
         self.heads = heads
-        self.probabilities = probabilities
-        self.need_similarity = need_similarity
+        self.units = scored
+        self.unit_probabilities = probabilities
+        self.by_sentence: list[list[int]] = [[] for _ in range(sentences)]
+        for i, unit in enumerate(scored):
+            self.by_sentence[unit.sentence].append(i)
+        self.need_similarity = np.array(
+            [need_similarity[rows].max(axis=0) for rows in self.by_sentence]
+        ).reshape(sentences, need_similarity.shape[1])
+
+    def best_unit(self, head: str, sentence: int) -> int:
+        """The unit of a sentence that scores highest for ``head`` (fit: the whole sentence,
+        and only a sentence as written: the fit head reads a need and an experience together)."""
+        column = self.heads.names.index(head)
+        rows = self.by_sentence[sentence]
+        if head == "fit":
+            return rows[0]
+        return max(rows, key=lambda i: self.unit_probabilities[i, column])
 
     def probability(self, head: str, sentence: int) -> float:
-        return float(self.probabilities[sentence, self.heads.names.index(head)])
+        unit = self.best_unit(head, sentence)
+        if head == "fit" and len(self.by_sentence[sentence]) > 1:
+            return 0.0  # cut from unpunctuated text: too long and mixed for the fit head
+        return float(self.unit_probabilities[unit, self.heads.names.index(head)])
 
     def confident(self, head: str, sentence: int) -> bool:
         return self.probability(head, sentence) >= self.heads.threshold(head)
@@ -101,10 +155,13 @@ class Scores:
     def experience(self, sentence: int) -> bool:
         return self.confident("experience", sentence)
 
-    def needs_close(self, sentence: int) -> list[int]:
-        """The needs (by index) whose words this sentence is close to in meaning."""
-        row = self.need_similarity[sentence]
-        return [int(i) for i in np.flatnonzero(row >= NEED_SIMILARITY)]
+    def speaks_to(self, sentence: int, need: int, share: float) -> bool:
+        """Whether a sentence speaks to a need: close to its words in meaning; or holding at
+        least half of them (``share``); or holding some and not far from it in meaning."""
+        similarity = float(self.need_similarity[sentence, need])
+        if share >= NEED_WORDS_ENOUGH or similarity >= NEED_SIMILARITY:
+            return True
+        return share > 0 and similarity >= NEED_SUPPORT
 
     def candidates(
         self, ctx: Context, found: Sequence[Candidate], parts: Sequence[str] = CREDITED
@@ -128,7 +185,8 @@ class Scores:
                     reason = f"semantic {p:.2f} (confident from {threshold:.2f})"
                 else:
                     reason = f"semantic {p:.2f}, below {threshold:.2f}"
-                out.append(_sentence_candidate(ctx, part, n, p, accepted, reason))
+                unit = self.units[self.best_unit(part, n)]
+                out.append(_unit_candidate(ctx, part, unit, p, accepted, reason))
         return out
 
 
@@ -149,12 +207,10 @@ def _cancelled(ctx: Context, found: Sequence[Candidate], part: str, n: int) -> s
     return None
 
 
-def _sentence_candidate(
-    ctx: Context, part: str, n: int, p: float, accepted: bool, reason: str
+def _unit_candidate(
+    ctx: Context, part: str, unit: Unit, p: float, accepted: bool, reason: str
 ) -> Candidate:
-    from voiceclose.check.context import Span
-
-    span = Span(n, 0, len(ctx.tokens(n)), round(p * 100, 1))
+    span = Span(unit.sentence, unit.start, unit.end, round(p * 100, 1))
     return ctx.candidate(part, [span], accepted, reason, signal="semantic")
 
 
