@@ -52,7 +52,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         # hiring me, what would you say")
         "other_topic": PATTERNS,
     },
-    "thanks": _GENERIC,
+    "thanks": {**_GENERIC, "for_their_time": PATTERNS},  # thanks for their time, the meeting
     "next_steps": _GENERIC,
     "overconfident": _GENERIC,
     "fillers": _GENERIC,
@@ -76,6 +76,7 @@ SCHEMA: dict[str, dict[str, str]] = {
 REQUIRED = {"sentences": ("question_openers", "lead_ins"), "fit": ("experience", "needs")}
 REQUIRED |= {s: ("cues",) for s, keys in SCHEMA.items() if keys is _GENERIC}
 REQUIRED["reservations"] = ("concern", "about_candidate", "asked")
+REQUIRED["thanks"] = ("cues",)
 # Whisper ships GPT-2's vocabulary; its whole-word tokens are a list of ~25,000 English words.
 _WORDS_FILE = ("whisper", "assets/gpt2.tiktoken")
 

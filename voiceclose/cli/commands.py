@@ -17,8 +17,20 @@ def check(args: argparse.Namespace) -> int:
     from voiceclose.app.checking import Checker, Item, Options, discover
     from voiceclose.report.writers import WRITERS
 
+    scenario = None
+    if args.scenario:
+        from voiceclose.app.scenarios import find
+
+        scenario = find(args.scenario)
     items = list(discover(args.paths, text=args.text))
-    checker = Checker(Options(model=args.model, last_minutes=args.last, text=args.text))
+    options = Options(
+        model=args.model,
+        last_minutes=args.last,
+        text=args.text,
+        scenario=scenario,
+        semantic=not args.no_semantic,
+    )
+    checker = Checker(options)
     if any(isinstance(item, Item) for item in items):
         checker.prefetch()
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
