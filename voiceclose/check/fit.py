@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from voiceclose.check.context import Context, Span, span_of
+from voiceclose.check.context import Context, Span, clause_around, span_of
 from voiceclose.check.needs import RoleNeed, need_terms, shared_terms
 from voiceclose.check.patterns import Match
 from voiceclose.check.rules import PatternList
@@ -42,6 +42,31 @@ def _doubt(ctx: Context, spans: Sequence[Span]) -> Match | None:
     return None
 
 
+def _asks(ctx: Context, span: Span) -> bool:
+    """Whether the clause holding ``span`` is a question: it ends in "?" or opens (after "so",
+    "and"...) as one ("do you see any gaps between my experience and what you need")."""
+    tokens = ctx.tokens(span.sentence)
+    first, last = clause_around(tokens, span.start, span.end)
+    if tokens[last - 1 : last] == ("?",) or (last == len(tokens) - 1 and tokens[-1] == "?"):
+        return True
+    opening = next((i for i in range(first, last) if tokens[i] not in ctx.lead_ins), last)
+    return any(m.start == opening for m in ctx.matches(ctx.rules.get("fit", "asks"), span.sentence))
+
+
+def _not_fit(ctx: Context, spans: Sequence[Span]) -> str | None:
+    """Why a tie of experience and need is not fit: doubt about the match, a bare claim, or a
+    question (asking whether their experience fits is asking for the interviewer's doubts)."""
+    if blocker := _doubt(ctx, spans):
+        return f'doubt about the match ("{ctx.phrase(blocker)}")'
+    claims = ctx.rules.get("fit", "bare_claim")
+    for span in spans:
+        if claim := ctx.overlapping(claims, span):
+            return f'a claim of fit with nothing behind it ("{ctx.phrase(claim)}")'
+    if _asks(ctx, spans[0]):
+        return "a question to the interviewer, not the candidate's experience"
+    return None
+
+
 def _generic_fit(ctx: Context) -> Iterator[Candidate]:
     """Own experience plus what the employer needs (or a link), in one or two sentences."""
     rules = ctx.rules
@@ -62,8 +87,7 @@ def _generic_fit(ctx: Context) -> Iterator[Candidate]:
                 )
                 continue
             pspan = span_of(partner)
-            if blocker := _doubt(ctx, [span, pspan]):
-                reason = f'doubt about the match ("{ctx.phrase(blocker)}")'
+            if reason := _not_fit(ctx, [span, pspan]):
                 yield ctx.candidate("fit", [span, pspan], False, reason)
             else:
                 reason = f'experience "{e.pattern}" tied to "{partner.pattern}"'
@@ -163,8 +187,7 @@ class _ScenarioFit:
                 if not tied:
                     reason = f"{what}, but not tied to this role's needs"
                     yield ctx.candidate("fit", [span], False, reason, signal)
-                elif blocker := _doubt(ctx, [span]):
-                    reason = f'doubt about the match ("{ctx.phrase(blocker)}")'
+                elif reason := _not_fit(ctx, [span]):
                     yield ctx.candidate("fit", [span], False, reason, signal)
                 else:
                     names = [self.role[i].what for i in tied]

@@ -38,6 +38,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "not_needs": PATTERNS,
         "not_needs_question": PATTERNS,
         "doubt": PATTERNS,
+        "bare_claim": PATTERNS,  # "my experience is exactly what you need", nothing behind it
+        "asks": PATTERNS,  # a question about the match, put to the interviewer
     },
     "reservations": {
         "concern": PATTERNS,
