@@ -36,6 +36,9 @@ FOLDS = 5
 TARGET_PRECISION = 0.95
 MIN_THRESHOLD = 0.9
 MAX_THRESHOLD = 0.99
+# Heads whose threshold is set from how they measured on closes, not from the sentences: the
+# hedging head scored 54 of closeA's 145 closes without hedging at 0.95 or more, none at 0.998.
+THRESHOLD_FLOOR = {"hedging": 0.998}
 SEED = 13
 # Which other heads' positive sentences count as negatives for each head (a sentence written as
 # a reservations question is not thanks). Left out where a sentence may be both: a high note
@@ -149,6 +152,7 @@ def main() -> int:
         index, y = examples(rows, head)
         x = embeddings[index]
         t, precision, recall = threshold(x, y)
+        t = max(t, THRESHOLD_FLOOR.get(head, 0.0))
         w, b = fit(x, y)
         weights.append(w)
         biases.append(b)

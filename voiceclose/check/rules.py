@@ -57,7 +57,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "thanks": {**_GENERIC, "for_their_time": PATTERNS},  # thanks for their time, the meeting
     "next_steps": _GENERIC,
     "overconfident": _GENERIC,
-    "fillers": _GENERIC,
+    "fillers": {**_GENERIC, "names": WORDS},  # names: what each filler is counted as
     "recap": _GENERIC,
     "hedging": _GENERIC,
     "clauses": {
@@ -79,6 +79,7 @@ REQUIRED = {"sentences": ("question_openers", "lead_ins"), "fit": ("experience",
 REQUIRED |= {s: ("cues",) for s, keys in SCHEMA.items() if keys is _GENERIC}
 REQUIRED["reservations"] = ("concern", "about_candidate", "asked")
 REQUIRED["thanks"] = ("cues",)
+REQUIRED["fillers"] = ("cues",)
 # Whisper ships GPT-2's vocabulary; its whole-word tokens are a list of ~25,000 English words.
 _WORDS_FILE = ("whisper", "assets/gpt2.tiktoken")
 

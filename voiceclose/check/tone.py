@@ -38,16 +38,28 @@ def _fillers(ctx: Context) -> dict[str, int]:
     if hesitations:
         counts["um/uh"] = hesitations
     fillers = ctx.rules.get("fillers", "cues")
-    seen: set[tuple[int, int]] = set()
+    names = [tuple(n.split()) for n in ctx.rules.words("fillers", "names")]
+    seen: set[int] = set()  # transcript words already counted as (part of) a filler
     for n in range(len(ctx.sentences)):
+        tokens, index = ctx.tokens(n), ctx.sentences[n].sentence.word_index
         for m in ctx.matches(fillers, n):
-            word = ctx.sentences[n].sentence.word_index[m.start]
-            if (word, m.start) in seen:
-                continue
-            seen.add((word, m.start))
-            phrase = " ".join(t for t in ctx.tokens(n)[m.start : m.end] if t != ",")
-            counts[phrase] = counts.get(phrase, 0) + 1
+            phrase = tuple(t for t in tokens[m.start : m.end] if t != ",")
+            name, at = _filler_name(phrase, names)
+            word = index[m.start + at] if m.start + at < m.end else index[m.start]
+            if word not in seen:
+                seen.add(word)
+                counts[name] = counts.get(name, 0) + 1
     return counts
+
+
+def _filler_name(phrase: tuple[str, ...], names: list[tuple[str, ...]]) -> tuple[str, int]:
+    """The filler a matched phrase is counted as ("was like really": "like"), and where in the
+    phrase it starts."""
+    for name in names:
+        for at in range(len(phrase) - len(name) + 1):
+            if phrase[at : at + len(name)] == name:
+                return " ".join(name), at
+    return " ".join(phrase), 0
 
 
 def _hedging(ctx: Context, scores: Scores | None) -> list[str]:
