@@ -85,6 +85,8 @@ class Candidate:
     reason: str  # why it was credited or not, in a few words
     first_word: int  # transcript word indices, inclusive
     last_word: int
+    signal: str = "rules"  # what found it: "rules" (the phrase patterns) or "semantic"
+    needs: list[str] = field(default_factory=list)  # fit: the scenario's needs it spoke to
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class ElementResult:
     evidence: str | None  # the words that showed it
     start_s: float | None  # when they were said, seconds from the start of the recording
     end_s: float | None
+    needs: list[str] = field(default_factory=list)  # fit: the scenario's needs it spoke to
+    signal: str | None = None  # what credited it: "rules" or "semantic" (None when not found)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,10 @@ class Extras:
     filler_words: dict[str, int] = field(default_factory=dict)
     next_steps_line: str | None = None
     overconfident_line: str | None = None
+    hedging: bool = False  # lines that undermine the candidate ("I'm probably a long shot")
+    hedging_lines: list[str] = field(default_factory=list)
+    recap: bool = False  # the candidate restated what the employer needs (the "confirm" step)
+    recap_line: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from voiceclose.asr.transcribe import transcribe, transcript_from_text
 from voiceclose.asr.weights import LoadedModel, ModelLoader
 from voiceclose.audio.decode import AUDIO_SUFFIXES, load_audio
 from voiceclose.audio.sniff import looks_like_audio, read_regular, text_codec
+from voiceclose.check import semantic
 from voiceclose.check.engine import check
 from voiceclose.check.feedback import feedback_for
 from voiceclose.check.rules import warm_up
@@ -49,6 +50,7 @@ class Options:
     last_minutes: float = DEFAULT_LAST_MINUTES  # 0 checks the whole recording
     text: bool = False  # inputs are transcripts, not audio
     scenario: Scenario | None = None  # check against this practice scenario's needs
+    semantic: bool = True  # the semantic second signal beside the rules, when it is installed
 
 
 @dataclass(frozen=True)
@@ -124,15 +126,18 @@ class Checker:
         self._background: list[threading.Thread] = []
 
     def prefetch(self, all_rules: bool = False) -> None:
-        """Start loading the model and compiling the rules in the background (``all_rules``:
-        every rule, not only those a transcript turns out to need)."""
+        """Start loading the model, the semantic signal and compiling the rules in the
+        background (``all_rules``: every rule, not only those a transcript turns out to need)."""
         if not self.options.text:
             self._loader.start()
+        if self.options.semantic:
+            semantic.prefetch()
         self._background.append(warm_up(all_rules))
 
     def close(self) -> None:
         """Wait for the background work to finish (it cannot be interrupted mid-way)."""
         self._loader.wait()
+        semantic.wait()
         for thread in self._background:
             thread.join()
         self._background.clear()
@@ -163,10 +168,15 @@ class Checker:
             return Failure(item.source, e.problem)
 
     def check_audio_file(
-        self, source: str, path: Path, transcript: Transcript | None = None
+        self,
+        source: str,
+        path: Path,
+        transcript: Transcript | None = None,
+        scenario: Scenario | None = None,
     ) -> Report:
         """Check a recording; ``transcript``, when given, is what was heard while it was made
-        (it is remembered for this audio, so checking the file again gives the same words)."""
+        (it is remembered for this audio, so checking the file again gives the same words);
+        ``scenario`` overrides the options' (and the one a practice recording was made for)."""
         last_s = self.options.last_minutes * 60 if self.options.last_minutes > 0 else None
         audio = load_audio(path, last_s=last_s)
         cache_key = transcript_cache.key(audio, self.options.model)
@@ -185,7 +195,7 @@ class Checker:
                 f"checked the final {clock(audio.duration_s)} of a "
                 f"{clock(audio.file_duration_s)} recording (--last changes how much)"
             )
-        scenario = self.options.scenario or sidecar_scenario(path, notes)
+        scenario = scenario or self.options.scenario or sidecar_scenario(path, notes)
         if not transcript.speech_heard:
             notes.append("no speech heard")
         elif transcript.dropped_words:
@@ -207,8 +217,9 @@ class Checker:
     ) -> Report:
         result = check(
             transcript.words,
-            extra_needs=scenario.need_patterns if scenario else (),
+            needs=scenario.needs if scenario else (),
             speech_regions=transcript.speech_regions if kind == "audio" else None,
+            semantic=self._semantic(notes),
         )
         if kind == "audio" and not transcript.speech_heard:
             result = _nothing_heard(result)
@@ -228,6 +239,16 @@ class Checker:
             candidates=list(result.candidates),
             prompt=scenario.name if scenario else None,
         )
+
+    def _semantic(self, notes: list[str]) -> semantic.Semantic | None:
+        """The semantic signal (waiting for it to finish loading); None, with a note saying
+        why, when it cannot be used."""
+        if not self.options.semantic:
+            return None
+        found = semantic.get()
+        if found is None and (why := semantic.note()):
+            notes.append(why)
+        return found
 
 
 def _speech_span(transcript: Transcript) -> float | None:

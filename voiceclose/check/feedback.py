@@ -10,7 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from voiceclose.check.patterns import PatternError
+from voiceclose.check.normalise import sentences
+from voiceclose.check.patterns import PatternError, find, prepare
+from voiceclose.check.rules import load_rules
 from voiceclose.paths import data_file
 from voiceclose.results import (
     COMFORTABLE_WPM,
@@ -79,6 +81,10 @@ NEED_VERBS = frozenset(
 )
 DOUBLED = frozenset(["cut", "get", "run", "plan", "ship", "set", "win"])  # cut -> cutting
 _PART_KEYS = ("praise", "missed", "tip", "example", "tip_scenario", "example_scenario")
+_PRAISE_KEYS = {  # praise that says what was heard
+    "fit": ("praise_needs",),  # the scenario's needs the experience spoke to
+    "thanks": ("praise_other",),  # thanks, but not for their time ("thanks for the coffee")
+}
 _EXTRA_KEYS = (
     "next_steps",
     "no_next_steps",
@@ -88,8 +94,13 @@ _EXTRA_KEYS = (
     "fillers",
     "long",
     "short",
+    "hedging",
+    "recap",
 )
-TIPS_SCHEMA = {**{part: _PART_KEYS for part in ELEMENTS}, "extras": _EXTRA_KEYS}
+TIPS_SCHEMA = {
+    **{part: _PART_KEYS + _PRAISE_KEYS.get(part, ()) for part in ELEMENTS},
+    "extras": _EXTRA_KEYS,
+}
 
 
 @lru_cache(maxsize=4)
@@ -126,7 +137,7 @@ def feedback_for(
     tips = load_tips()
     names = _names(scenario)
     suffix = "_scenario" if names else ""
-    praise = [tips[e]["praise"] for e in ELEMENTS if result.elements[e].found]
+    praise = [_praise(e, result, tips) for e in ELEMENTS if result.elements[e].found]
     missed = [
         Tip(
             element=e,
@@ -139,6 +150,28 @@ def feedback_for(
         if not result.elements[e].found
     ]
     return Feedback(praise, missed, _notes(result, tips["extras"], speech_s))
+
+
+def _praise(element: str, result: CheckResult, tips: dict[str, Any]) -> str:
+    """The praise for a part, matching what was heard: the needs a fit spoke to; thanks "for
+    their time" only when the thanks heard was for their time or the meeting."""
+    found = result.elements[element]
+    if element == "fit" and found.needs:
+        return tips["fit"]["praise_needs"].format(needs=_join(list(found.needs)))
+    if element == "thanks" and not for_their_time(found.evidence or ""):
+        return tips["thanks"]["praise_other"]
+    return tips[element]["praise"]
+
+
+def for_their_time(evidence: str) -> bool:
+    """Whether thanks heard in ``evidence`` was for the interviewer's time or the meeting."""
+    rules = load_rules()
+    patterns = rules.get("thanks", "for_their_time")
+    for n, sentence in enumerate(sentences(evidence.split())):
+        prepared = prepare(sentence, rules.lexicon)
+        if any(True for p in patterns for _ in find(p, prepared, n)):
+            return True
+    return False
 
 
 def _names(scenario: Any | None) -> dict[str, str]:
@@ -190,6 +223,10 @@ def _notes(result: CheckResult, words: dict[str, str], speech_s: float | None) -
     notes = []
     if extras.overconfident and extras.overconfident_line:
         notes.append(words["overconfident"].format(line=extras.overconfident_line))
+    if extras.hedging and extras.hedging_lines:
+        notes.append(words["hedging"].format(line=extras.hedging_lines[0]))
+    if extras.recap and extras.recap_line:
+        notes.append(words["recap"].format(line=extras.recap_line))
     if extras.next_steps:
         notes.append(words["next_steps"])
     elif extras.speech_heard:

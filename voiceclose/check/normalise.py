@@ -28,6 +28,7 @@ _IRREGULAR = {
     "won't": "will not",
     "shan't": "shall not",
     "ain't": "is not",
+    "aint": "is not",
     "i'm": "i am",
     "let's": "let us",
     "y'all": "you all",
@@ -66,6 +67,10 @@ _IRREGULAR = {
     "theyre": "they are",
     "weve": "we have",
     "itd": "it would",
+    "itll": "it will",
+    "thatll": "that will",
+    "theyll": "they will",
+    "theyd": "they would",
     "ye": "you",
     "ye're": "you are",
     "yous": "you",
@@ -77,6 +82,7 @@ _IRREGULAR = {
     "dis": "this",
     "dat": "that",
     "mi": "i",
+    "appy": "happy",  # a dropped "h"
 }
 # Discourse fillers that carry nothing the checker needs, taken out before matching.
 DISCOURSE = (
@@ -123,6 +129,8 @@ _WORD_CHARS = re.compile(r"[a-z0-9']+")
 class Sentence:
     tokens: tuple[str, ...]
     word_index: tuple[int, ...]  # for each token, the transcript word it came from
+    inserted: frozenset[int] = frozenset()  # "," tokens the checker put in (clauses.py)
+    shared_tail: int = 0  # last tokens repeated at the start of the next piece (cut_long)
 
     @property
     def text(self) -> str:
@@ -148,8 +156,9 @@ def expand(word: str) -> list[str]:
     return [word.replace("'", "")]
 
 
-def sentences(words: Sequence[str]) -> list[Sentence]:
-    """Split transcript words into sentences of normalised tokens."""
+def sentences(words: Sequence[str], cut: bool = True) -> list[Sentence]:
+    """Split transcript words into sentences of normalised tokens; ``cut``: run-on sentences
+    longer than MAX_SENTENCE_TOKENS in overlapping pieces (see ``cut_long``)."""
     out: list[Sentence] = []
     tokens: list[str] = []
     index: list[int] = []
@@ -160,7 +169,8 @@ def sentences(words: Sequence[str]) -> list[Sentence]:
             if mark:
                 tokens.append(mark)
                 index.append(index[-1])
-            out.extend(_cut(tokens, index))
+            whole = Sentence(tuple(tokens), tuple(index))
+            out.extend(cut_long(whole) if cut else [whole])
         tokens.clear()
         index.clear()
 
@@ -200,15 +210,21 @@ def _is_abbreviation(word: str) -> bool:
     return word.endswith(".") and word[:-1].strip(".\"'(") in _ABBREVIATIONS
 
 
-def _cut(tokens: list[str], index: list[int]) -> list[Sentence]:
+def cut_long(sentence: Sentence) -> list[Sentence]:
+    """A sentence longer than MAX_SENTENCE_TOKENS as overlapping pieces, so matching stays fast."""
+    tokens, index = sentence.tokens, sentence.word_index
     if len(tokens) <= MAX_SENTENCE_TOKENS:
-        return [Sentence(tuple(tokens), tuple(index))]
+        return [sentence]
     step = MAX_SENTENCE_TOKENS - SENTENCE_OVERLAP
+    starts = range(0, len(tokens) - SENTENCE_OVERLAP, step)
     return [
         Sentence(
-            tuple(tokens[s : s + MAX_SENTENCE_TOKENS]), tuple(index[s : s + MAX_SENTENCE_TOKENS])
+            tokens[s : s + MAX_SENTENCE_TOKENS],
+            index[s : s + MAX_SENTENCE_TOKENS],
+            frozenset(i - s for i in sentence.inserted if s <= i < s + MAX_SENTENCE_TOKENS),
+            SENTENCE_OVERLAP if s != starts[-1] else 0,
         )
-        for s in range(0, len(tokens) - SENTENCE_OVERLAP, step)
+        for s in starts
     ]
 
 

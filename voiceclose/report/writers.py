@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # history and review import this module
     from voiceclose.results import Attempt, Recheck, StoredAttempt, Trend
 
 NAME_WIDTH = 30  # characters of a scenario or file name in the history table
+EXPLAIN_SHOWN = 6  # passages --explain lists per part and signal
+SIGNALS = ("rules", "semantic")  # what found a passage: the phrase rules, the semantic signal
 PACE_SHOWN = 12  # the latest attempts whose pace the trend line lists
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_RANGE_WPM = (60.0, 240.0)  # the sparkline's fixed scale: 150 is mid-height wherever it is
@@ -162,9 +164,14 @@ class TextWriter:
         for element in ELEMENTS:
             considered = [c for c in r.candidates if c.element == element]
             lines.append(f"    {names[element]}: {len(considered)} passage(s) considered")
-            for c in sorted(considered, key=lambda c: (not c.accepted, -c.score))[:6]:
-                mark = "accepted" if c.accepted else "rejected"
-                lines.append(f'      {mark} {c.score:5.1f} "{c.evidence}"{_when(c)} — {c.reason}')
+            for signal in SIGNALS:
+                shown = [c for c in considered if c.signal == signal]
+                for c in sorted(shown, key=lambda c: (not c.accepted, -c.score))[:EXPLAIN_SHOWN]:
+                    mark = "accepted" if c.accepted else "rejected"
+                    lines.append(
+                        f'      {signal:<8} {mark} {c.score:5.1f} "{c.evidence}"{_when(c)} '
+                        f"— {c.reason}"
+                    )
         return lines
 
 

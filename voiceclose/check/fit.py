@@ -1,0 +1,195 @@
+"""Fit: the candidate's own experience tied to what the employer needs.
+
+Without a scenario, a sentence (or two neighbouring ones) must hold an experience cue and a cue
+that names what they need ("you mentioned...", "the main thing is...") or links the two ("that's
+exactly what I did"). With a scenario, fit is tied to *its* needs: the experience must speak to
+one of them, in its own words or the words of its ``listen_for`` patterns, or (with the semantic
+signal) in meaning; experience tied to something else is not credited, and each credit names the
+needs it covered. Doubt about the match cancels it either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from voiceclose.check.context import Context, Span, clause_around, span_of
+from voiceclose.check.needs import RoleNeed, need_terms, shared_terms
+from voiceclose.check.patterns import Match
+from voiceclose.check.rules import PatternList
+from voiceclose.results import Candidate
+
+if TYPE_CHECKING:
+    from voiceclose.check.semantic import Scores
+
+DOUBT_WINDOW = 10  # tokens from a fit cue within which self-doubt cancels it
+FRAGMENT_TOKENS = 8  # a sentence this short before the experience may name its topic
+NEIGHBOURS = (0, 1, -1, 2)  # sentences, relative to the experience, searched for a partner cue
+
+
+def fit_candidates(ctx: Context, role: Sequence[RoleNeed], scores: Scores | None) -> Iterator:
+    if role:
+        yield from _ScenarioFit(ctx, role, scores).candidates()
+    else:
+        yield from _generic_fit(ctx)
+
+
+def _doubt(ctx: Context, spans: Sequence[Span]) -> Match | None:
+    doubt = ctx.rules.get("fit", "doubt")
+    for span in spans:
+        if blocker := ctx.near(doubt, span, DOUBT_WINDOW):
+            return blocker
+    return None
+
+
+def _asks(ctx: Context, span: Span) -> bool:
+    """Whether the clause holding ``span`` is a question: it ends in "?" or opens (after "so",
+    "and"...) as one ("do you see any gaps between my experience and what you need")."""
+    tokens = ctx.tokens(span.sentence)
+    first, last = clause_around(tokens, span.start, span.end)
+    if tokens[last - 1 : last] == ("?",) or (last == len(tokens) - 1 and tokens[-1] == "?"):
+        return True
+    opening = next((i for i in range(first, last) if tokens[i] not in ctx.lead_ins), last)
+    return any(m.start == opening for m in ctx.matches(ctx.rules.get("fit", "asks"), span.sentence))
+
+
+def _not_fit(ctx: Context, spans: Sequence[Span]) -> str | None:
+    """Why a tie of experience and need is not fit: doubt about the match, a bare claim, or a
+    question (asking whether their experience fits is asking for the interviewer's doubts)."""
+    if blocker := _doubt(ctx, spans):
+        return f'doubt about the match ("{ctx.phrase(blocker)}")'
+    claims = ctx.rules.get("fit", "bare_claim")
+    for span in spans:
+        if claim := ctx.overlapping(claims, span):
+            return f'a claim of fit with nothing behind it ("{ctx.phrase(claim)}")'
+    if _asks(ctx, spans[0]):
+        return "a question to the interviewer, not the candidate's experience"
+    return None
+
+
+def _generic_fit(ctx: Context) -> Iterator[Candidate]:
+    """Own experience plus what the employer needs (or a link), in one or two sentences."""
+    rules = ctx.rules
+    experience = rules.get("fit", "experience")
+    count = len(ctx.sentences)
+    for n in range(count):
+        for e in ctx.matches(experience, n):
+            span = span_of(e)
+            partner = None
+            for step in NEIGHBOURS:
+                other = n + step
+                if 0 <= other < count and (pool := _partners(ctx, e, other)):
+                    partner = min(pool, key=lambda m: abs(m.start - e.start))
+                    break
+            if partner is None:
+                yield ctx.candidate(
+                    "fit", [span], False, "experience, but not tied to what they need"
+                )
+                continue
+            pspan = span_of(partner)
+            if reason := _not_fit(ctx, [span, pspan]):
+                yield ctx.candidate("fit", [span, pspan], False, reason)
+            else:
+                reason = f'experience "{e.pattern}" tied to "{partner.pattern}"'
+                yield ctx.candidate("fit", [span, pspan], True, reason)
+
+
+def need_cues(ctx: Context, sentence: int, near: Match | None = None) -> list[Match]:
+    """Cues naming what the employer needs in ``sentence``; with ``near`` (an experience cue in
+    that sentence) also the weaker ones that count only beside it, never overlapping it."""
+    rules = ctx.rules
+    pool = list(ctx.matches(rules.get("fit", "needs"), sentence))
+    if near is not None:
+        pool += ctx.matches(rules.get("fit", "needs_near"), sentence)
+        pool += ctx.matches(rules.get("fit", "links"), sentence)
+        pool = [m for m in pool if not (m.start < near.end and near.start < m.end)]
+    return [m for m in pool if not _not_a_need(ctx, m)]
+
+
+def _partners(ctx: Context, e: Match, other: int) -> list[Match]:
+    return need_cues(ctx, other, e if other == e.sentence else None)
+
+
+def _not_a_need(ctx: Context, m: Match) -> bool:
+    """An offer or a condition ("if you need anything else"), or a question about their needs."""
+    rules = ctx.rules
+    if ctx.overlapping(rules.get("fit", "not_needs"), span_of(m)):
+        return True
+    asked = rules.get("fit", "not_needs_question")
+    return ctx.is_question(m.sentence) and bool(ctx.overlapping(asked, span_of(m)))
+
+
+def _share(terms: Sequence[str], tokens: Sequence[str]) -> float:
+    """How much of a need's words a sentence holds (0 to 1)."""
+    return len(shared_terms(terms, tokens)) / len(terms) if terms else 0.0
+
+
+class _ScenarioFit:
+    """Experience that speaks to one of this role's needs."""
+
+    def __init__(self, ctx: Context, role: Sequence[RoleNeed], scores: Scores | None):
+        self.ctx = ctx
+        self.role = role
+        self.scores = scores
+        ignore = frozenset(ctx.rules.words("needs", "ignore"))
+        self.terms = [need_terms(need, ignore) for need in role]
+        self.patterns: list[PatternList] = [
+            ctx.rules.compile_extra([p for p in need.listen_for if p]) for need in role
+        ]
+
+    def needs_in(self, sentence: int) -> list[int]:
+        """The needs (by index) a sentence speaks to: a ``listen_for`` pattern; or the need's
+        own words, which with the semantic signal must also be near it in meaning when they are
+        less than half of them ("models" in "papers on diffusion models" does not speak to
+        "putting models into production"); or, with the semantic signal, meaning alone."""
+        tokens = self.ctx.tokens(sentence)
+        spoken = []
+        for i, (terms, patterns) in enumerate(zip(self.terms, self.patterns, strict=True)):
+            if patterns and self.ctx.any_match(patterns, sentence):
+                spoken.append(i)
+            elif self.scores is None:
+                if shared_terms(terms, tokens):
+                    spoken.append(i)
+            elif self.scores.speaks_to(sentence, i, _share(terms, tokens)):
+                spoken.append(i)
+        return spoken
+
+    def tied(self, n: int) -> list[int]:
+        """Needs the experience in sentence ``n`` speaks to: in its own sentence, or named in a
+        short or need-naming sentence next to it ("You need X. I did X at ...")."""
+        ctx = self.ctx
+        found = self.needs_in(n)
+        for other in (n - 1, n + 1):
+            if not 0 <= other < len(ctx.sentences):
+                continue
+            short = len(ctx.tokens(other)) <= FRAGMENT_TOKENS and other == n - 1
+            if short or need_cues(ctx, other):
+                found += [i for i in self.needs_in(other) if i not in found]
+        return found
+
+    def experience(self, n: int) -> list[tuple[Span, str, str]]:
+        """The experience in sentence ``n``: rule cues, or else the whole sentence when the
+        semantic signal is confident it tells of the candidate's own experience."""
+        cues = self.ctx.matches(self.ctx.rules.get("fit", "experience"), n)
+        found = [(span_of(e), f'experience "{e.pattern}"', "rules") for e in cues]
+        recap = self.ctx.any_match(self.ctx.rules.get("recap", "cues"), n) or need_cues(self.ctx, n)
+        if not found and not recap and self.scores is not None and self.scores.experience(n):
+            p = self.scores.probability("experience", n)
+            whole = Span(n, 0, len(self.ctx.tokens(n)), round(p * 100, 1))
+            found.append((whole, f"experience (semantic {p:.2f})", "semantic"))
+        return found
+
+    def candidates(self) -> Iterator[Candidate]:
+        ctx = self.ctx
+        for n in range(len(ctx.sentences)):
+            for span, what, signal in self.experience(n):
+                tied = self.tied(n)
+                if not tied:
+                    reason = f"{what}, but not tied to this role's needs"
+                    yield ctx.candidate("fit", [span], False, reason, signal)
+                elif reason := _not_fit(ctx, [span]):
+                    yield ctx.candidate("fit", [span], False, reason, signal)
+                else:
+                    names = [self.role[i].what for i in tied]
+                    reason = f"{what} tied to the need: {'; '.join(names)}"
+                    yield ctx.candidate("fit", [span], True, reason, signal, needs=names)
