@@ -13,13 +13,15 @@ from voiceclose.app.scenarios import Scenario, sidecar_path
 from voiceclose.asr.live import LiveTranscriber
 from voiceclose.audio.devices import InputDevice, input_devices
 from voiceclose.audio.recorder import Level, Recorder, Recording, RecordOptions
+from voiceclose.check.engine import check
 from voiceclose.errors import InputError
 from voiceclose.paths import recordings_dir
-from voiceclose.results import Failure, Report, Result
+from voiceclose.results import ELEMENTS, Failure, Report, Result
 from voiceclose.results_json import as_json
 
 STOPPED = {
     "enter": "stopped with Enter",
+    "app": "stopped with Stop in the app",
     "ctrl-c": "stopped with Ctrl-C",
     "max-seconds": "stopped at the time limit",
     "silence": "stopped after a pause once you had finished speaking",
@@ -63,6 +65,19 @@ class Practice:
     def stop(self, reason: str = "enter") -> None:
         """End the recording (from any thread)."""
         self.recorder.stop(reason)
+
+    def parts_heard_so_far(self) -> dict[str, bool]:
+        """Each part, and whether the words transcribed so far hold it (for a live checklist;
+        the report at the end is the one that counts)."""
+        heard = self._live.so_far() if self._live is not None else None
+        if heard is None or not heard.words:
+            return {e: False for e in ELEMENTS}
+        result = check(
+            heard.words,
+            extra_needs=self.scenario.need_patterns,
+            speech_regions=heard.speech_regions,
+        )
+        return {e: result.elements[e].found for e in ELEMENTS}
 
     def record(
         self,
