@@ -314,7 +314,12 @@ async def features(request: Request) -> Response:
     )
 
 
+async def no_icon(request: Request) -> Response:
+    return Response(status_code=204)
+
+
 ROUTES = [
+    Route("/favicon.ico", no_icon),
     *[Route(path, page) for path in PAGES],
     Route("/static/{name}", asset),
     Route("/report/{attempt_id:int}", report_page),

@@ -42,6 +42,7 @@ class PracticeSession:
         self.stop_clicked_at: float | None = None
         self._changed = threading.Condition()
         self._practice: Practice | None = None
+        self._stop_early = False  # Stop came before the microphone was open
         self._thread = threading.Thread(target=self._run, daemon=True, name="practice")
 
     def start(self) -> None:
@@ -72,7 +73,6 @@ class PracticeSession:
             self._changed.notify_all()
 
     def _run(self) -> None:
-        self._stop_early = False
         try:
             options = record_options(self.scenario, None, self.device, DEFAULT_MAX_SECONDS, None)
             with Practice(self.scenario, options, self.model) as practice:
