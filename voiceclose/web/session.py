@@ -43,6 +43,7 @@ class PracticeSession:
         self._changed = threading.Condition()
         self._practice: Practice | None = None
         self._stop_early = False  # Stop came before the microphone was open
+        self.timings: dict[str, float] = {}  # seconds after Stop: recorder stopped, checked, ...
         self._thread = threading.Thread(target=self._run, daemon=True, name="practice")
 
     def start(self) -> None:
@@ -66,6 +67,11 @@ class PracticeSession:
                 self._changed.wait(timeout)
             return self.events[n:]
 
+    def _mark(self, what: str) -> None:
+        """Seconds since Stop was clicked, for the benchmark and the report event."""
+        if self.stop_clicked_at is not None:
+            self.timings[what] = round(time.monotonic() - self.stop_clicked_at, 3)
+
     def _emit(self, kind: str, **data) -> None:
         with self._changed:
             if len(self.events) < KEEP_EVENTS or kind in ("report", "error", "stopped"):
@@ -86,13 +92,9 @@ class PracticeSession:
                     on_start=lambda path, device, rate: self._emit(
                         "started", recording=str(path), device=device.name
                     ),
-                    on_stopped=lambda rec: self._emit(
-                        "stopped",
-                        seconds=round(rec.seconds, 1),
-                        how=STOPPED.get(rec.stopped_by, rec.stopped_by),
-                        problem=rec.problem,
-                    ),
+                    on_stopped=self._stopped,
                 )
+            self._mark("checked")
             self._finish(done.result)
         except VoicecloseError as e:
             self._emit("error", error=str(e))
@@ -102,6 +104,15 @@ class PracticeSession:
             self.done.set()
             with self._changed:
                 self._changed.notify_all()
+
+    def _stopped(self, recording) -> None:
+        self._mark("recorder stopped")
+        self._emit(
+            "stopped",
+            seconds=round(recording.seconds, 1),
+            how=STOPPED.get(recording.stopped_by, recording.stopped_by),
+            problem=recording.problem,
+        )
 
     def _levels(self, practice: Practice):
         last = {"parts_at": 0.0, "parts": None}
@@ -133,6 +144,7 @@ class PracticeSession:
             self._emit("error", error=f"{result.source}: {result.error}")
             return
         self.report = result
+        self._mark("stored")
         changed = changes(self.previous, result) if self.previous is not None else None
         self._emit(
             "report",
@@ -141,9 +153,7 @@ class PracticeSession:
             parts={e: r.found for e, r in result.elements.items()},
             changes=changed,
             warning=warning,
-            stop_to_report_s=(
-                round(time.monotonic() - self.stop_clicked_at, 3) if self.stop_clicked_at else None
-            ),
+            timings=self.timings,
         )
 
 

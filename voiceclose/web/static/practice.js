@@ -67,6 +67,7 @@
       const s = (performance.now() - stopClicked) / 1000;
       $("timing").textContent = `Report ${s.toFixed(2)} s after Stop`;
       document.body.dataset.stopToReport = s.toFixed(3);
+      document.body.dataset.serverTimings = JSON.stringify(e.timings || {});
       stopClicked = 0;
     };
     frame.src = `/report/${e.attempt_id}`;
@@ -143,10 +144,10 @@
     if (t instanceof HTMLSelectElement || t instanceof HTMLInputElement ||
         t instanceof HTMLTextAreaElement || (t instanceof HTMLButtonElement && t !== start) ||
         t instanceof HTMLAnchorElement) return;
-    e.preventDefault();
-    if (t === start) return;  // the button's own click follows a space on it
+    e.preventDefault();  // on the Start button too: one toggle per press, not a click as well
     toggle();
   });
+  document.addEventListener("keyup", (e) => { if (e.code === "Space" && e.target === start) e.preventDefault(); });
   select.addEventListener("change", showScenario);
 
   (async () => {
