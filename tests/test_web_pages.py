@@ -137,7 +137,7 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home)
         level = browser.locator("#meter").get_attribute("aria-valuenow")
         assert level is not None
         browser.locator("body").press("Space")  # stop, as the space bar does
-        browser.wait_for_function("() => document.body.dataset.stopToReport", timeout=60_000)
+        browser.wait_for_function("() => document.body.dataset.stopToReport", timeout=240_000)
         stop_to_report = float(browser.evaluate("() => document.body.dataset.stopToReport"))
         report = browser.frame_locator("#report").locator("body").inner_text()
         assert "All four parts of a strong close were there." in report, report[:400]
@@ -151,7 +151,7 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home)
         )
         mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
         browser.click("#start")
-        browser.wait_for_selector("#changes-panel:not([hidden])", timeout=60_000)
+        browser.wait_for_selector("#changes-panel:not([hidden])", timeout=240_000)
         assert "Thanks: no longer heard" in browser.locator("#changes").inner_text()
         assert not browser.errors
     finally:
