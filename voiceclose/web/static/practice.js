@@ -60,6 +60,7 @@
     $("changes-panel").hidden = !e.changes;
     if (e.changes && !e.changes.length) list.append(el("li", {}, "The same parts as last time."));
     showParts(e.parts);
+    $("parts-h").textContent = "Heard in this attempt";
     $("result").hidden = false;
     $("open-report").href = `/report/${e.attempt_id}`;
     frame.onload = () => {
@@ -93,6 +94,8 @@
       else if (e.type === "parts") showParts(e.parts);
       else if (e.type === "stopped") {
         setState("checking");
+        $("warning").textContent = "";
+        $("meter-fill").style.width = "0";
         status.textContent = `${e.how[0].toUpperCase()}${e.how.slice(1)} (${e.seconds} s). Checking…`;
         if (e.problem) $("warning").textContent = e.problem;
       } else if (e.type === "report") { events.close(); report(e); }
@@ -111,6 +114,7 @@
     $("warning").textContent = "";
     $("target").textContent = `/ ${clock(suggested)}`;
     showParts(null);
+    $("parts-h").textContent = "Heard so far";
     status.textContent = "Opening the microphone…";
     const body = JSON.stringify({ scenario: select.value, device: mics.value || null });
     try {
