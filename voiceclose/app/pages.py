@@ -131,6 +131,23 @@ def write_page(
     """The page for ``results``; ``recording``, for one stored attempt, is where its audio was
     (stored as an absolute path: a relative source would be read from the wrong folder); with
     ``tag``, the chart shows only the attempts labelled so."""
+    inputs, recent = _page_parts(results, attempt_ids, created_at, recording, tag)
+    return page.write(path, inputs, recent)
+
+
+def render_page(
+    results: Sequence[Result],
+    attempt_ids: Sequence[int | None],
+    created_at: datetime | None = None,
+    recording: Path | None = None,
+    tag: str | None = None,
+) -> str:
+    """The same page as ``write_page``, as HTML text (for the app, which serves it)."""
+    inputs, recent = _page_parts(results, attempt_ids, created_at, recording, tag)
+    return page.render(inputs, recent)
+
+
+def _page_parts(results, attempt_ids, created_at, recording, tag) -> tuple[list[PageInput], list]:
     inputs = [
         page_input(r, attempt_id=i, created_at=created_at, recording=recording)
         for r, i in zip(results, attempt_ids, strict=True)
@@ -143,4 +160,4 @@ def write_page(
                 recent = history.attempts(limit=page.CHART_ATTEMPTS, tag=tag)
     except HistoryError:
         recent = []  # the page goes without its chart; the history's problem was told already
-    return page.write(path, inputs, recent)
+    return inputs, recent

@@ -27,6 +27,7 @@ _NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, er
 
 STOPPED = {
     "enter": "stopped with Enter",
+    "app": "stopped with Stop in the app",
     "ctrl-c": "stopped with Ctrl-C",
     "max-seconds": "stopped at the time limit",
     "silence": "stopped after a pause once you had finished speaking",
@@ -81,6 +82,19 @@ class Practice:
     def stop(self, reason: str = "enter") -> None:
         """End the recording (from any thread)."""
         self.recorder.stop(reason)
+
+    def parts_heard_so_far(self) -> dict[str, bool]:
+        """Each part, and whether the words transcribed so far hold it (for a live checklist;
+        the report at the end is the one that counts)."""
+        heard = self._live.so_far() if self._live is not None else None
+        if heard is None or not heard.words:
+            return {e: False for e in ELEMENTS}
+        result = check(
+            heard.words,
+            extra_needs=self.scenario.need_patterns,
+            speech_regions=heard.speech_regions,
+        )
+        return {e: result.elements[e].found for e in ELEMENTS}
 
     def record(
         self,

@@ -60,9 +60,10 @@ def latest_for(scenario: str) -> Snapshot | None:
     from voiceclose.app.review import attempts
 
     try:
-        found = attempts(scenario=scenario)
+        listing = attempts(scenario=scenario)
     except HistoryError:
         return None
+    found = listing.attempts if listing else []
     return from_attempt(found[-1]) if found else None
 
 

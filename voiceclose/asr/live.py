@@ -58,6 +58,13 @@ class LiveTranscriber:
             self._total += len(samples)
             self._wake.notify()
 
+    def so_far(self) -> Transcript:
+        """What has been transcribed so far (the pieces done; the words after the last pause
+        follow at ``finish``)."""
+        with self._wake:
+            pieces = list(self._pieces)
+        return _join(pieces)
+
     def cancel(self) -> None:
         """Stop without transcribing what is left, once the piece in hand is done (a piece
         under way cannot be interrupted: it is inside the model)."""

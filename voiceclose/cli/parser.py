@@ -9,6 +9,7 @@ from pathlib import Path
 
 from voiceclose import __version__
 from voiceclose.cli import commands as handlers
+from voiceclose.cli.app import run as run_app
 from voiceclose.cli.practice import run as run_practice
 from voiceclose.defaults import (
     DEFAULT_HISTORY_LIMIT,
@@ -34,7 +35,42 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review(commands)
     _add_listings(commands)
     _add_scenario(commands)
+    _add_app(commands)
     return parser
+
+
+def _add_app(commands) -> None:
+    app = commands.add_parser(
+        "app",
+        help="practise, review and check in the browser (a local web app on this machine)",
+        description="Start the app on 127.0.0.1 and open it in the browser. The link printed "
+        "carries a fresh token; only a browser holding it can use the app. Ctrl-C stops it.",
+    )
+    app.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        metavar="N",
+        help="listen on this port (default: a free one)",
+    )
+    app.add_argument("--no-browser", action="store_true", help="print the link, open nothing")
+    app.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        metavar="NAME|PATH",
+        help=f"Whisper model (default {DEFAULT_MODEL}), kept loaded while it runs",
+    )
+    app.set_defaults(handler=run_app)
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is between 1 and 65535")
+    return port
 
 
 def _add_check(commands) -> None:

@@ -1,0 +1,165 @@
+"""How fast the app answers once it is warm, on this machine.
+
+    .venv/bin/python benchmarks/app.py [--runs N]
+
+Prints `name value` lines (it asserts nothing):
+  - `POST /api/check` of a 60-second close through the running app, the model and rules warm:
+    each run a different recording (fresh faint noise), so no transcript is remembered;
+    median and every run (target: at most 1.2 s);
+  - the same for a typed transcript;
+  - each page of the app loaded in headless Chromium (Playwright, Debian's chromium), from the
+    request to the load event, and the same pages over plain HTTP (target: under 0.2 s);
+  - the report page of an attempt (/report/ID, the --html page with its audio embedded).
+The app runs in this process on 127.0.0.1 with a fresh user folder (the converted model is
+shared with the user's cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CLOSE_PARTS = ("complete_close_slt.flac", "no_thanks_en_us_m3.flac")  # 31.6 s + 1 s + 24 s
+TARGET_CHECK_S = 1.2
+TARGET_PAGE_S = 0.2
+PAGES = ("/practice", "/review", "/check")
+
+
+def one_minute_close(gain: float) -> bytes:
+    parts = [sf.read(ROOT / "samples" / name, dtype="float32")[0] for name in CLOSE_PARTS]
+    audio = np.concatenate([parts[0], np.zeros(16000, dtype=np.float32), parts[1]]) * gain
+    # a whisper of fresh noise: audio never heard before, so no remembered transcript answers
+    audio = audio + np.random.default_rng().normal(0, 1e-4, audio.size).astype(np.float32)
+    path = Path(tempfile.mkstemp(suffix=".wav")[1])
+    sf.write(path, audio, 16000)
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
+def serve(home: Path):
+    import uvicorn
+
+    from voiceclose.web.security import new_token
+    from voiceclose.web.server import create_app, listen
+
+    token = new_token()
+    guarded, state = create_app(token, upload_dir=home / "uploads")
+    started = time.perf_counter()
+    state.warm_up()
+    print(f"warm_up_s {time.perf_counter() - started:.2f}")
+    sock = listen(0)
+    server = uvicorn.Server(uvicorn.Config(guarded, log_level="warning", lifespan="off"))
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    while not server.started:
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", token, server
+
+
+def timed_post(client, name: str, data: bytes) -> tuple[float, dict, str | None]:
+    started = time.perf_counter()
+    r = client.post("/api/check", files={"file": (name, data)})
+    seconds = time.perf_counter() - started
+    return seconds, r.json(), r.headers.get("x-attempt-id")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    import httpx
+
+    from voiceclose.paths import cache_dir
+
+    real_cache = cache_dir()
+    home = Path(tempfile.mkdtemp(prefix="voiceclose-app-bench-"))
+    (home / "cache").symlink_to(real_cache, target_is_directory=True)
+    os.environ["VOICECLOSE_HOME"] = str(home)
+    print(f"cpus {os.cpu_count()}  load_average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    base, token, server = serve(home)
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=300) as c:
+            timed_post(c, "first.wav", one_minute_close(0.5))  # the first request's own costs
+            runs = []
+            for n in range(args.runs):
+                seconds, body, attempt = timed_post(
+                    c, f"close{n}.wav", one_minute_close(0.8 + n / 100)
+                )
+                assert body["ok"], body
+                runs.append(seconds)
+            print(f"audio_s {body['duration_s']}")
+            median = statistics.median(runs)
+            print("check_60s_runs_s " + " ".join(f"{s:.2f}" for s in runs))
+            print(
+                f"check_60s_warm_s {median:.2f}  (target <= {TARGET_CHECK_S}; "
+                f"{'met' if median <= TARGET_CHECK_S else 'NOT met'})"
+            )
+            typed = [
+                timed_post(
+                    c,
+                    "close.txt",
+                    b"Thank you for your time. I really want this "
+                    b"job. Is there anything that gives you pause about hiring me?",
+                )[0]
+                for _ in range(args.runs)
+            ]
+            print(f"check_typed_s {statistics.median(typed):.3f}")
+            http = {}
+            for path in (*PAGES, "/static/app.js", "/static/app.css", f"/report/{attempt}"):
+                times = []
+                for _ in range(args.runs):
+                    started = time.perf_counter()
+                    c.get(path).raise_for_status()
+                    times.append(time.perf_counter() - started)
+                http[path] = statistics.median(times)
+                print(f"http_get_s {path} {http[path]:.3f}")
+        browser_pages(base, token, attempt, args.runs)
+    finally:
+        server.should_exit = True
+        shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+def browser_pages(base: str, token: str, attempt: str, runs: int) -> None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("browser_page_load_s skipped (playwright is not installed)")
+        return
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--headless"])
+        page = browser.new_page()
+        page.goto(f"{base}/?token={token}")
+        for path in (*PAGES, f"/report/{attempt}"):
+            times = []
+            for _ in range(runs):
+                page.goto(base + path, wait_until="load")
+                times.append(
+                    page.evaluate(
+                        "() => { const n = performance.getEntriesByType('navigation')[0];"
+                        " return n.loadEventEnd - n.startTime; }"
+                    )
+                    / 1000
+                )
+            median = statistics.median(times)
+            verdict = "met" if median < TARGET_PAGE_S else "NOT met"
+            print(f"browser_page_load_s {path} {median:.3f}  (target < {TARGET_PAGE_S}; {verdict})")
+        browser.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

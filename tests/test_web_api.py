@@ -1,0 +1,227 @@
+"""The app's API with a real HTTP client against the running server: check, security cases."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from . import webapp
+from .test_cli import COMPLETE, PARTIAL
+
+
+@pytest.fixture
+def app(tmp_path):
+    running, stop = webapp.start(tmp_path / "uploads", max_upload_bytes=200_000)
+    yield running
+    stop()
+
+
+def post_text(client, text: str, name: str = "close.txt", **fields):
+    return client.post(
+        "/api/check", files={"file": (name, text.encode(), "text/plain")}, data=fields
+    )
+
+
+def test_check_a_transcript_gives_the_json_check_gives(app, cli, tmp_path):
+    typed = tmp_path / "close.txt"
+    typed.write_text(COMPLETE)
+    expected = cli("check", "--text", "--json", "--no-history", typed).json()[0]
+    with app.client() as c:
+        r = post_text(c, COMPLETE)
+    assert r.status_code == 200
+    got = r.json()
+    assert got.pop("source") == "close.txt"
+    expected.pop("source")
+    assert got == expected
+    assert list(got) == list(expected)  # the same keys in the same order
+
+
+def test_check_with_a_scenario(app):
+    with app.client() as c:
+        r = post_text(c, PARTIAL, scenario="emergency-nurse")
+        assert r.status_code == 200 and r.json()["prompt"] == "emergency-nurse"
+        r = post_text(c, PARTIAL, scenario="no-such-scenario")
+    assert r.status_code == 400
+    assert "no practice scenario called 'no-such-scenario'" in r.json()["error"]
+
+
+def test_checked_files_are_in_the_history_and_have_a_report_page(app):
+    with app.client() as c:
+        r = post_text(c, PARTIAL)
+        attempt = int(r.headers["x-attempt-id"])
+        rows = c.get("/api/history").json()["attempts"]
+        assert [a["id"] for a in rows] == [attempt]
+        page = c.get(f"/report/{attempt}")
+    assert page.status_code == 200 and "<h1>Interview close: close.txt</h1>" in page.text
+
+
+@pytest.mark.parametrize(
+    "name, content, error",
+    [
+        ("empty.txt", b"  \n", "the transcript is empty"),
+        ("binary.txt", b"\x00\x01\x02", "not a text file (use it without --text if it is audio)"),
+        ("noise.wav", b"RIFF not really a wave", None),
+    ],
+)
+def test_bad_files_get_the_clis_one_line_error(app, cli, tmp_path, name, content, error):
+    path = tmp_path / name
+    path.write_bytes(content)
+    args = ["--text"] if name.endswith(".txt") else []
+    expected = cli("check", *args, "--json", "--no-history", path).json()[0]
+    with app.client() as c:
+        r = c.post("/api/check", files={"file": (name, content)})
+    assert r.status_code == 422
+    got = r.json()
+    assert got == {"source": name, "ok": False, "error": expected["error"]}
+    if error:
+        assert got["error"] == error
+    assert "\n" not in got["error"]
+
+
+def test_no_token_wrong_token_and_foreign_host_are_refused(app):
+    with app.client(token=False) as c:
+        assert c.get("/api/history").status_code == 401
+        assert post_text(c, COMPLETE).status_code == 401
+        assert c.get("/").status_code == 401
+        assert c.get("/static/app.css").status_code == 401
+        wrong = c.get("/api/history", headers={"Authorization": "Bearer not-the-token"})
+        assert wrong.status_code == 403
+    with app.client(token=False, cookies={"voiceclose_token": "nope"}) as c:
+        assert c.get("/api/history").status_code == 403
+    with app.client(token=False) as c:
+        assert c.get("/?token=nope").status_code == 403
+    with app.client() as c:
+        for host in ("evil.example", f"evil.example:{app.port}", "127.0.0.1.evil.example"):
+            r = c.get("/api/history", headers={"Host": host})
+            assert r.status_code == 403, host
+            assert "127.0.0.1 or localhost" in r.json()["error"]
+        assert c.get("/api/history", headers={"Host": f"localhost:{app.port}"}).status_code == 200
+        cross = c.post(
+            "/api/check", headers={"Origin": "http://evil.example"}, files={"file": ("a.txt", b"x")}
+        )
+        assert cross.status_code == 403
+        r = c.get("/api/history", headers={"Origin": "http://evil.example"})
+        assert r.status_code == 403 and "access-control-allow-origin" not in r.headers
+        r = c.options(
+            "/api/check",
+            headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert "access-control-allow-origin" not in r.headers
+
+
+def test_the_link_sets_a_cookie_and_cleans_the_url(app):
+    with app.client(token=False, follow_redirects=False) as c:
+        r = c.get(f"/?token={app.token}")
+        assert r.status_code == 303 and r.headers["location"] == "/"
+        cookie = r.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert c.get("/").status_code == 200  # the cookie now carries the token
+        assert c.get("/api/history").status_code == 200
+
+
+def test_an_oversized_upload_is_refused_and_leaves_nothing(app):
+    big = b"a" * 300_000
+    with app.client() as c:
+        r = c.post("/api/check", files={"file": ("big.txt", big)})
+        assert r.status_code == 413 and "over the limit" in r.json()["error"]
+
+        def chunks():  # no Content-Length: the limit holds while reading
+            yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n'
+            for _ in range(30):
+                yield b"a" * 20_000
+            yield b"\r\n--b--\r\n"
+
+        r = c.post(
+            "/api/check",
+            content=chunks(),
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+        assert r.status_code == 413
+    assert not any(p.is_file() for p in app.upload_dir.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../escape.txt", "../../escape.txt", "/tmp/escape.txt", "..\\escape.txt", "..", ".hidden"],
+)
+def test_a_file_name_that_tries_to_leave_the_upload_folder(app, tmp_path, name):
+    with app.client() as c:
+        r = c.post("/api/check", files={"file": (name, COMPLETE.encode())})
+    assert r.status_code == 400 and "plain name" in r.json()["error"]
+    assert not list(tmp_path.rglob("escape.txt"))
+    assert not any(p.is_file() for p in app.upload_dir.rglob("*"))
+
+
+def test_no_file_and_not_multipart(app):
+    with app.client() as c:
+        r = c.post("/api/check", data={"scenario": "x"}, files={"other": ("a.txt", b"x")})
+        assert r.status_code == 400 and "field called 'file'" in r.json()["error"]
+        r = c.post("/api/check", json={"file": "x"})
+        assert r.status_code == 400
+
+
+def test_check_a_recording_gives_the_json_check_gives(model, tmp_path):
+    from pathlib import Path
+
+    sample = Path("samples/complete_close_slt.flac")
+    running, stop = webapp.start(tmp_path / "uploads", warm=True)
+    try:
+        with running.client() as c:
+            r = c.post("/api/check", files={"file": (sample.name, sample.read_bytes())})
+    finally:
+        stop()
+    out = subprocess.run(
+        [sys.executable, "-m", "voiceclose", "check", "--json", "--no-history", str(sample)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    expected = json.loads(out.stdout)
+    got = r.json()
+    assert got.pop("source") == sample.name
+    expected.pop("source")
+    assert got == expected
+
+
+@pytest.mark.slow  # loads the model in a process of its own
+def test_voiceclose_app_prints_the_link_and_stops_on_ctrl_c(tmp_path):
+    import os
+    import signal
+    import time
+
+    import httpx
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voiceclose", "app", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("voiceclose app: http://127.0.0.1:"), line
+        link = line.split(": ", 1)[1].strip()
+        base, token = link.split("/?token=")
+        assert len(token) >= 32
+        r = httpx.get(f"{base}/api/features", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200
+        assert httpx.get(f"{base}/api/features").status_code == 401
+    finally:
+        time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "stopped" in err
+
+
+def test_help_does_not_import_the_web_stack():
+    code = (
+        "import sys; from voiceclose.cli import main\n"
+        "try: main(['--help'])\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'python_multipart') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("[]")

@@ -1,0 +1,159 @@
+"""The app's pages in headless Chromium (Playwright): check files, review, and the whole practice
+flow against the PulseAudio microphone, with the app running as `voiceclose app` does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from . import webapp
+from .conftest import ROOT, SAMPLES
+from .test_cli import COMPLETE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app(tmp_path):
+    running, stop = webapp.start(tmp_path / "uploads", warm=False)
+    yield running
+    stop()
+
+
+def test_opening_the_link_keeps_the_token_and_cleans_the_url(app, browser):
+    browser.goto(app.link)
+    assert browser.url == f"{app.base}/"
+    assert browser.locator("h1").inner_text() == "Practise your close"
+    browser.wait_for_selector("#scenario option", state="attached")
+    cookies = browser.context.cookies()
+    assert [c["httpOnly"] for c in cookies if c["name"] == "voiceclose_token"] == [True]
+    assert not browser.errors
+
+
+def test_check_files_several_at_once_and_open_a_report(app, browser, tmp_path):
+    typed = tmp_path / "close.txt"
+    typed.write_text(COMPLETE)
+    empty = tmp_path / "empty.txt"
+    empty.write_text(" ")
+    browser.goto(app.link)
+    browser.click("nav >> text=Check files")
+    browser.wait_for_selector("#scenario option", state="attached")
+    browser.set_input_files("#files", [str(typed), str(empty)])
+    rows = browser.locator("#results tbody tr")
+    browser.wait_for_function(
+        "() => { const t = document.querySelector('#results tbody').innerText;"
+        " return t && !t.includes('checking') && !t.includes('waiting'); }"
+    )
+    assert rows.count() == 2
+    assert "empty.txt" in rows.nth(1).inner_text()
+    assert "the transcript is empty" in rows.nth(1).inner_text()
+    assert rows.nth(0).locator("td.yes").count() == 4
+    rows.nth(0).locator("button", has_text="Open report").click()
+    frame = browser.frame_locator("#report")
+    assert frame.locator("h1").inner_text() == "Interview close: close.txt"
+    assert not browser.errors
+
+
+def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
+    with app.client() as c:
+        for text, scenario in ((COMPLETE, "emergency-nurse"), ("Thanks for your time.", "")):
+            c.post(
+                "/api/check",
+                files={"file": ("close.txt", text.encode())},
+                data={"scenario": scenario} if scenario else {},
+            )
+    browser.goto(app.link.replace("/?", "/review?"))
+    browser.wait_for_selector("#attempts tbody tr")
+    assert browser.locator("#attempts tbody tr").count() == 2
+    assert browser.locator("#chart svg.chart").count() == 1
+    assert "2 attempt(s), 1 complete" in browser.locator("#trend").inner_text()
+    browser.select_option("#scenario", "emergency-nurse")
+    browser.wait_for_function("() => document.querySelectorAll('#attempts tbody tr').length === 1")
+    browser.locator("#attempts tbody tr button", has_text="Open").click()
+    assert "All four parts" in browser.frame_locator("#report").locator("body").inner_text()
+    assert not browser.errors
+
+
+def test_the_pages_work_at_phone_width_and_with_the_keyboard(app, chromium):
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        for path in ("/practice", "/review", "/check"):
+            page.goto(app.link.replace("/?", f"{path}?"))
+            page.wait_for_load_state("networkidle")
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 390, (path, width)
+        page.goto(app.link)
+        page.keyboard.press("Tab")  # the first stop is the navigation, then the form
+        assert page.evaluate("() => document.activeElement.textContent") == "Practise"
+    finally:
+        context.close()
+
+
+class RunningApp:
+    """`voiceclose app --no-browser` in a process of its own, recording from PulseAudio."""
+
+    def __init__(self, env: dict):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "voiceclose", "app", "--no-browser"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        self.link = self.proc.stdout.readline().split(": ", 1)[1].strip()
+
+    def stop(self) -> str:
+        import signal
+
+        os.kill(self.proc.pid, signal.SIGINT)
+        _, err = self.proc.communicate(timeout=120)
+        return err
+
+
+def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home):
+    env = {**mic.env, "VOICECLOSE_HOME": str(user_home)}
+    running = RunningApp(env)
+    try:
+        browser.goto(running.link)
+        browser.wait_for_selector("#scenario option", state="attached")
+        browser.select_option("#scenario", "emergency-nurse")
+        assert "Riverside General" in browser.locator("#scenario-card").inner_text()
+        browser.wait_for_selector("#microphone option >> nth=1", state="attached")
+        browser.click("#start")
+        browser.wait_for_function(
+            "() => document.getElementById('status').textContent.includes('Speak now')",
+            timeout=120_000,
+        )
+        mic.play(SAMPLES / "complete_close_slt.flac").wait(timeout=60)
+        browser.wait_for_function(
+            "() => document.querySelectorAll('#parts li.heard').length >= 2", timeout=30_000
+        )
+        assert browser.locator("#timer").inner_text().startswith("0:")
+        level = browser.locator("#meter").get_attribute("aria-valuenow")
+        assert level is not None
+        browser.locator("body").press("Space")  # stop, as the space bar does
+        browser.wait_for_function("() => document.body.dataset.stopToReport", timeout=240_000)
+        stop_to_report = float(browser.evaluate("() => document.body.dataset.stopToReport"))
+        report = browser.frame_locator("#report").locator("body").inner_text()
+        assert "All four parts of a strong close were there." in report, report[:400]
+        assert browser.locator("#parts li.heard").count() == 4
+        print(f"Stop → report in the browser: {stop_to_report:.2f} s")
+        # Try again: a second attempt at the same scenario says what changed
+        browser.click("#again")
+        browser.wait_for_function(
+            "() => document.getElementById('status').textContent.includes('Speak now')",
+            timeout=120_000,
+        )
+        mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
+        browser.click("#start")
+        browser.wait_for_selector("#changes-panel:not([hidden])", timeout=240_000)
+        assert "Thanks: no longer heard" in browser.locator("#changes").inner_text()
+        assert not browser.errors
+    finally:
+        err = running.stop()
+    assert "Traceback" not in err, err

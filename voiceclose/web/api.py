@@ -1,0 +1,339 @@
+"""The app's routes: its pages, and the JSON API the pages call (the same use cases as the CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import json
+import threading
+from functools import cache
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from voiceclose.app import review as reviewing
+from voiceclose.app import scenarios
+from voiceclose.app.checking import TEXT_SUFFIXES, Checker, Item, Options
+from voiceclose.app.outputs import Outputs
+from voiceclose.app.pages import render_page
+from voiceclose.errors import AttemptNotFound, UsageError, VoicecloseError
+from voiceclose.report import graphics
+from voiceclose.report.page import CHART_ATTEMPTS
+from voiceclose.results import Failure
+from voiceclose.results_json import as_json
+from voiceclose.store import history as store
+from voiceclose.store.trend import trend
+from voiceclose.web import uploads
+from voiceclose.web.security import PAGE_POLICY
+from voiceclose.web.session import PracticeSession, scenario_json
+
+STATIC = Path(__file__).parent / "static"
+PAGES = {
+    "/": "practice.html",
+    "/practice": "practice.html",
+    "/check": "check.html",
+    "/review": "review.html",
+}
+EVENT_WAIT_S = 15.0  # an idle event stream sends a comment this often, so proxies keep it open
+TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+
+
+class State:
+    """What the server keeps warm between requests."""
+
+    def __init__(self, model: str, upload_dir: Path, max_upload_bytes: int):
+        self.model = model
+        self.upload_dir = upload_dir
+        self.max_upload_bytes = max_upload_bytes
+        self.check_lock = threading.Lock()  # one check at a time: they share the model and CPUs
+        self.session: PracticeSession | None = None
+
+    def warm_up(self) -> None:
+        """Load the model and every rule now, so the first check is as quick as the rest."""
+        with Checker(Options(model=self.model)) as checker:
+            checker.prefetch(all_rules=True)
+            checker.get_model()
+
+
+def _error(status: int, message: str, source: str | None = None) -> JSONResponse:
+    body = {"ok": False, "error": message}
+    if source is not None:
+        body = {"source": source, **body}
+    return JSONResponse(body, status_code=status)
+
+
+@cache
+def _static(name: str) -> bytes:
+    return (STATIC / name).read_bytes()
+
+
+async def page(request: Request) -> Response:
+    return HTMLResponse(
+        _static(PAGES[request.url.path]),
+        headers={"content-security-policy": PAGE_POLICY.decode()},
+    )
+
+
+async def asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    if "/" in name or name.startswith(".") or not (STATIC / name).is_file():
+        return _error(404, "no such file")
+    return Response(_static(name), media_type=TYPES.get(Path(name).suffix, "text/plain"))
+
+
+# --- check files ---
+
+
+async def check(request: Request) -> Response:
+    state: State = request.app.state.voiceclose
+    try:
+        upload = await uploads.receive(request, state.upload_dir, state.max_upload_bytes)
+    except uploads.UploadRefused as e:
+        return _error(e.status, e.problem, e.source)
+    scenario = None
+    name = upload.fields.get("scenario") or None
+    if name:
+        try:
+            scenario = scenarios.find(name)
+        except VoicecloseError as e:
+            return _error(400, str(e), upload.name)
+    result, attempt_id = await run_in_threadpool(_check_file, state, upload, scenario)
+    data = as_json(result)
+    headers = {"x-attempt-id": str(attempt_id)} if attempt_id else {}
+    return JSONResponse(data, status_code=200 if result.ok else 422, headers=headers)
+
+
+def _check_file(state: State, upload: uploads.Upload, scenario):
+    text = upload.path.suffix.lower() in TEXT_SUFFIXES
+    options = Options(model=state.model, text=text, scenario=scenario)
+    with state.check_lock:
+        result = Checker(options).run(Item(upload.name, upload.path))
+    if isinstance(result, Failure):
+        return result, None
+    stored = dataclasses.replace(result, recording=str(upload.path)) if not text else result
+    outputs = Outputs()
+    outputs.add(stored)
+    outputs.finish()
+    return result, outputs.last_attempt_id
+
+
+# --- review ---
+
+
+async def history(request: Request) -> Response:
+    scenario = request.query_params.get("scenario") or None
+    listing = await run_in_threadpool(reviewing.attempts, scenario)
+    found = listing.attempts if listing else []
+    rows = [dataclasses.asdict(a) for a in found]
+    t = trend(found) if found else None
+    return JSONResponse(
+        {
+            "attempts": rows,
+            "trend": dataclasses.asdict(t) if t else None,
+            "chart": graphics.history_chart(found[-CHART_ATTEMPTS:], set()) if found else "",
+            "scenarios": sorted({a.scenario for a in await run_in_threadpool(_all) if a.scenario}),
+            "can_delete": hasattr(store.History, "delete"),
+        }
+    )
+
+
+def _all():
+    listing = reviewing.attempts()
+    return listing.attempts if listing else []
+
+
+async def report_page(request: Request) -> Response:
+    attempt_id = request.path_params["attempt_id"]
+    try:
+        stored = await run_in_threadpool(reviewing.load, attempt_id)
+    except AttemptNotFound as e:
+        return HTMLResponse(f"<p>{graphics.escape(str(e))}</p>", status_code=404)
+    a = stored.attempt
+    text = await run_in_threadpool(
+        render_page,
+        [stored.report],
+        [a.id],
+        a.local_time,
+        Path(a.recording) if a.recording else None,
+    )
+    return HTMLResponse(text)
+
+
+async def moment(request: Request) -> Response:
+    try:
+        stored = await run_in_threadpool(reviewing.load, request.path_params["attempt_id"])
+        found = await run_in_threadpool(reviewing.moment, stored, request.path_params["part"])
+    except AttemptNotFound as e:
+        return _error(404, str(e))
+    except VoicecloseError as e:
+        return _error(409, str(e))
+    import soundfile as sf
+
+    out = io.BytesIO()
+    sf.write(out, found.samples, found.rate, format="WAV", subtype="PCM_16")
+    return Response(out.getvalue(), media_type="audio/wav")
+
+
+async def recheck(request: Request) -> Response:
+    state: State = request.app.state.voiceclose
+    try:
+        stored = await run_in_threadpool(reviewing.load, request.path_params["attempt_id"])
+
+        def work():
+            with state.check_lock:
+                return reviewing.recheck(stored)
+
+        done = await run_in_threadpool(work)
+    except AttemptNotFound as e:
+        return _error(404, str(e))
+    except VoicecloseError as e:
+        return _error(409, str(e))
+    return JSONResponse(
+        {"attempt_id": done.attempt_id, "changes": done.changes, "after": as_json(done.after)}
+    )
+
+
+async def delete(request: Request) -> Response:
+    if not hasattr(store.History, "delete"):
+        return _error(501, "this voiceclose cannot delete attempts yet")
+    attempt_id = request.path_params["attempt_id"]
+
+    def work():
+        with store.open_for_writing() as h:
+            h.delete(attempt_id)
+
+    try:
+        await run_in_threadpool(work)
+    except AttemptNotFound as e:
+        return _error(404, str(e))
+    return JSONResponse({"ok": True, "deleted": attempt_id})
+
+
+# --- practise ---
+
+
+async def scenario_list(request: Request) -> Response:
+    try:
+        found = await run_in_threadpool(scenarios.available)
+    except VoicecloseError as e:
+        return _error(500, str(e))
+    return JSONResponse(
+        {"scenarios": [scenario_json(s) for s in found], "can_create": hasattr(scenarios, "save")}
+    )
+
+
+async def microphones(request: Request) -> Response:
+    from voiceclose.app.practise import microphones as listing
+
+    try:
+        found = await run_in_threadpool(listing)
+    except VoicecloseError as e:
+        return _error(409, str(e))
+    return JSONResponse({"microphones": [dataclasses.asdict(d) for d in found]})
+
+
+async def practice_start(request: Request) -> Response:
+    state: State = request.app.state.voiceclose
+    try:
+        body = await request.json()
+    except ValueError:
+        body = {}
+    if state.session is not None and not state.session.done.is_set():
+        return _error(409, "a practice is already under way: stop it first")
+    try:
+        scenario = (
+            scenarios.find(str(body.get("scenario") or ""))
+            if body.get("scenario")
+            else scenarios.choose()
+        )
+    except (VoicecloseError, UsageError) as e:
+        return _error(400, str(e))
+    device = body.get("device")
+    previous = await run_in_threadpool(_previous, scenario.name)
+    session = PracticeSession(
+        scenario, str(device) if device not in (None, "") else None, state.model, previous
+    )
+    state.session = session
+    session.start()
+    return JSONResponse({"ok": True, "scenario": scenario_json(scenario)})
+
+
+def _previous(name: str):
+    listing = reviewing.attempts(scenario=name)
+    found = listing.attempts if listing else []
+    if not found:
+        return None
+    try:
+        return reviewing.load(found[-1].id).report
+    except VoicecloseError:
+        return None
+
+
+async def practice_stop(request: Request) -> Response:
+    session = request.app.state.voiceclose.session
+    if session is None or session.done.is_set():
+        return _error(409, "no practice is under way")
+    session.stop()
+    return JSONResponse({"ok": True})
+
+
+async def practice_events(request: Request) -> Response:
+    session: PracticeSession | None = request.app.state.voiceclose.session
+    if session is None:
+        return _error(404, "no practice has started")
+
+    async def stream():
+        seen = 0
+        while True:
+            fresh = await asyncio.to_thread(session.since, seen, EVENT_WAIT_S)
+            if not fresh:
+                if session.done.is_set():
+                    return
+                yield ": still here\n\n"
+                continue
+            seen += len(fresh)
+            for event in fresh:
+                yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
+            if await request.is_disconnected():
+                return
+
+    return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+async def features(request: Request) -> Response:
+    import importlib.util
+
+    return JSONResponse(
+        {
+            "followup": importlib.util.find_spec("voiceclose.app.followup") is not None,
+            "can_delete": hasattr(store.History, "delete"),
+            "can_create_scenario": hasattr(scenarios, "save"),
+        }
+    )
+
+
+async def no_icon(request: Request) -> Response:
+    return Response(status_code=204)
+
+
+ROUTES = [
+    Route("/favicon.ico", no_icon),
+    *[Route(path, page) for path in PAGES],
+    Route("/static/{name}", asset),
+    Route("/report/{attempt_id:int}", report_page),
+    Route("/api/check", check, methods=["POST"]),
+    Route("/api/history", history),
+    Route("/api/attempts/{attempt_id:int}/moment/{part}", moment),
+    Route("/api/attempts/{attempt_id:int}/recheck", recheck, methods=["POST"]),
+    Route("/api/attempts/{attempt_id:int}", delete, methods=["DELETE"]),
+    Route("/api/scenarios", scenario_list),
+    Route("/api/microphones", microphones),
+    Route("/api/practice/start", practice_start, methods=["POST"]),
+    Route("/api/practice/stop", practice_stop, methods=["POST"]),
+    Route("/api/practice/events", practice_events),
+    Route("/api/features", features),
+]

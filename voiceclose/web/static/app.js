@@ -1,0 +1,51 @@
+// voiceclose app: what every page shares. The token travels in a cookie set by the first link.
+"use strict";
+const PARTS = ["interest", "fit", "reservations", "thanks"];
+const PART_NAMES = { interest: "Interest", fit: "Fit", reservations: "Reservations question",
+  thanks: "Thanks" };
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { credentials: "same-origin", ...options });
+  let body = null;
+  try { body = await response.json(); } catch (e) { body = null; }
+  if (!response.ok && !(body && "ok" in body)) {
+    throw new Error((body && body.error) || `${response.status} ${response.statusText}`);
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function localTime(iso) {
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit",
+    minute: "2-digit" });
+}
+
+async function scenarioOptions(select, { any = null } = {}) {
+  const { body } = await api("/api/scenarios");
+  select.replaceChildren();
+  if (any) select.append(el("option", { value: "" }, any));
+  for (const s of body.scenarios) {
+    select.append(el("option", { value: s.name }, `${s.role}, ${s.organisation}`));
+  }
+  return body.scenarios;
+}

@@ -1,0 +1,78 @@
+// Check files: upload each file to POST /api/check, one at a time, and list the results.
+"use strict";
+(function () {
+  const input = document.getElementById("files");
+  const drop = document.getElementById("drop");
+  const tbody = document.querySelector("#results tbody");
+  const panel = document.getElementById("results-panel");
+  const frame = document.getElementById("report");
+  const scenario = document.getElementById("scenario");
+  let queue = Promise.resolve();
+
+  scenarioOptions(scenario, { any: "None: the general checks" });
+
+  function mark(found) {
+    return el("td", { class: "mark " + (found ? "yes" : "no") }, found ? "✓" : "✗");
+  }
+
+  function openReport(id, row) {
+    for (const r of tbody.querySelectorAll("tr")) r.classList.toggle("current", r === row);
+    frame.hidden = false;
+    frame.src = `/report/${id}`;
+    frame.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  function addFile(file) {
+    panel.hidden = false;
+    const row = el("tr", {}, el("td", {}, file.name),
+      el("td", { colspan: 7, class: "status" }, "waiting…"));
+    tbody.append(row);
+    queue = queue.then(() => checkOne(file, row));
+  }
+
+  async function checkOne(file, row) {
+    row.cells[1].textContent = "checking…";
+    const form = new FormData();
+    form.append("file", file, file.name);
+    if (scenario.value) form.append("scenario", scenario.value);
+    let result;
+    try {
+      result = await api("/api/check", { method: "POST", body: form });
+    } catch (e) {
+      row.replaceChildren(el("td", {}, file.name), el("td", { colspan: 7, class: "error" }, e.message));
+      return;
+    }
+    const data = result.body;
+    if (!data.ok) {
+      row.replaceChildren(el("td", {}, file.name),
+        el("td", { colspan: 7, class: "error" }, `could not be checked: ${data.error}`));
+      return;
+    }
+    const id = result.headers.get("x-attempt-id");
+    const pace = data.extras.words_per_minute;
+    const button = el("button", { type: "button", onclick: () => openReport(id, row) }, "Open report");
+    row.replaceChildren(
+      el("td", {}, data.source),
+      el("td", { class: "opt" }, data.duration_s !== null ? clock(data.duration_s) : "typed"),
+      ...PARTS.map((p) => mark(data.elements[p].found)),
+      el("td", { class: "opt" }, pace ? `${Math.round(pace)}/min` : "–"),
+      el("td", {}, id ? button : "not stored"),
+    );
+    row.dataset.attempt = id || "";
+  }
+
+  input.addEventListener("change", () => {
+    for (const file of input.files) addFile(file);
+    input.value = "";
+  });
+  for (const type of ["dragenter", "dragover"]) {
+    drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add("over"); });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    drop.addEventListener(type, () => drop.classList.remove("over"));
+  }
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    for (const file of e.dataTransfer.files) addFile(file);
+  });
+})();
