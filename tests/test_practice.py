@@ -274,8 +274,10 @@ def test_at_a_terminal_enter_starts_and_stops_with_a_live_meter(mic, env, tmp_pa
         os.write(leader, b"\n")
         read_until("Recording to")
         mic.play(SAMPLES / "no_fit_en_gb_f3.flac").wait(timeout=60)
-        read_until("●")  # the meter: timer, level bar, dB
+        read_until("●")  # the live line: timer, the four parts, level bar, dB
         os.write(leader, b"\n")
+        read_until("Enter to try again")  # the report is out; q quits
+        os.write(leader, b"q\n")
         out = proc.stdout.read()
         assert proc.wait(timeout=180) in (0, 1)
     finally:
@@ -283,5 +285,6 @@ def test_at_a_terminal_enter_starts_and_stops_with_a_live_meter(mic, env, tmp_pa
         os.close(leader)
     shown = "".join(screen)
     assert " / 1:00" in shown and " dB" in shown
+    assert "reservations" in shown or " res" in shown  # the checklist, on the live line
     assert "Done well" in out and "Interest" in out
     assert len(list(tmp_path.glob("*.wav"))) == 1
