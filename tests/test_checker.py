@@ -58,6 +58,23 @@ CASES = [
     ("I'll send you a thank-you note tonight.", "thanks", False),
     ("I'd appreciate it if you could send the contract.", "thanks", False),
     ("My kids always say thank you to the bus driver.", "thanks", False),
+    # praise says what was heard: grudging or sarcastic thanks is not thanks
+    ("Thanks, I guess.", "thanks", False),
+    ("Thank you for nothing.", "thanks", False),
+    ("Well, thanks for keeping me waiting an hour.", "thanks", False),
+    ("Please pass my thanks on to the receptionist.", "thanks", False),
+    ("Thanks, that was a really useful conversation.", "thanks", True),
+    # a bare claim of fit is not fit; a question about gaps is the reservations question
+    ("My experience is exactly what you need.", "fit", False),
+    ("I'm exactly who you're looking for.", "fit", False),
+    ("Do you see any gaps between my experience and what you need?", "fit", False),
+    ("Do you see any gaps between my experience and what you need?", "reservations", True),
+    # the idioms the issue names
+    ("Honestly, I'd bite your hand off for this job.", "interest", True),
+    ("Put me down as a yes.", "interest", True),
+    ("This is the one I've had my eye on.", "interest", True),
+    ("What would stop you from picking me?", "reservations", True),
+    ("Anything you'd want to push back on about me?", "reservations", True),
 ]
 
 
@@ -155,3 +172,24 @@ def test_long_input_is_matched_in_bounded_pieces(phrase, repeats):
     # longer than MAX_SENTENCE_TOKENS, whatever the punctuation (or lack of it).
     assert all(len(s.tokens) <= MAX_SENTENCE_TOKENS for s in sentences(words))
     check(transcript_from_text(" ".join(words)).words)
+
+
+def test_praise_matches_the_thanks_heard():
+    from voiceclose.check.feedback import feedback_for
+
+    def praise(text: str) -> list[str]:
+        return feedback_for(check(transcript_from_text(text).words)).praise
+
+    assert praise("Thanks for the coffee.") == ["You thanked them."]
+    assert praise("Thank you for your time today.") == ["You thanked them for their time."]
+
+
+def test_a_run_on_window_still_finds_next_steps_and_quotes_a_clause():
+    text = (
+        "Thank you for seeing me today. I really want this role. and what are the next steps "
+        "from here i am free any day next week so just let me know"
+    )
+    result = check(transcript_from_text(text).words)
+    assert result.extras.next_steps
+    assert result.extras.next_steps_line.startswith("and what are the next steps")
+    assert len(result.extras.next_steps_line.split()) < 12

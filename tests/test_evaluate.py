@@ -32,10 +32,14 @@ CORPORA = {
     "heldout": DATA / "heldout.jsonl",
     "blind2": DATA / "blind2.jsonl",
     "blind3": DATA / "blind3.jsonl",
+    "closeA": DATA / "closeA.jsonl",  # written from DOMAIN.md only, with each role's needs
 }
 MIN_TEXT_MACRO_F1 = 0.95
 MIN_TEXT_ELEMENT_F1 = 0.90
-MIN_AUDIO_MACRO_F1 = 0.90
+MIN_PRECISION = 0.98  # every part, every corpus, punctuated or not
+MAX_RUN_ON_LOSS = 0.02  # macro-F1 lost when a corpus is lower-cased with all punctuation removed
+MIN_AUDIO_MACRO_F1 = 0.92  # Debian voices
+MIN_NEURAL_AUDIO_MACRO_F1 = 0.95  # the neural piper voice
 # Read-aloud English from Debian's pocketsphinx-testdata: a novel and playing cards, no close.
 HUMAN_SPEECH = Path("/usr/share/pocketsphinx/test/data")
 READ_ALOUD = (
@@ -58,6 +62,7 @@ def test_text_figures_hold(name):
     table = format_table(name, scores) + "\n" + format_errors(scores)
     assert scores.macro_f1 >= MIN_TEXT_MACRO_F1, table
     for element, tally in scores.tallies.items():
+        assert tally.precision >= MIN_PRECISION, f"{element}\n{table}"
         assert tally.f1 >= MIN_TEXT_ELEMENT_F1, f"{element}\n{table}"
 
 
@@ -148,3 +153,58 @@ def test_human_speech_that_is_not_a_close_gets_no_credit(cli):
         assert report["ok"] and report["extras"]["speech_heard"] is True, report
         found = [name for name, e in report["elements"].items() if e["found"]]
         assert not found, (report["source"], found, report["transcript"])
+
+
+@pytest.mark.parametrize("name", sorted(CORPORA))
+def test_run_on_forms_lose_little(name):
+    items = corpus(name)
+    punctuated, runon = score_text(items), score_text(items, runon=True)
+    table = format_table(f"{name} run-on", runon) + "\n" + format_errors(runon)
+    assert punctuated.macro_f1 - runon.macro_f1 <= MAX_RUN_ON_LOSS, table
+    for element, tally in runon.tallies.items():
+        assert tally.precision >= MIN_PRECISION, f"{element}\n{table}"
+
+
+@pytest.fixture(scope="module")
+def semantic_signal():
+    from voiceclose.check import semantic
+
+    found = semantic.get()
+    if found is None:
+        pytest.skip(semantic.note() or "semantic signal unavailable")
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CORPORA))
+def test_text_figures_with_the_semantic_signal(name, semantic_signal):
+    items = corpus(name)
+    for runon in (False, True):
+        scores = score_text(items, semantic_signal, runon=runon)
+        table = format_table(f"{name} run-on={runon}", scores) + "\n" + format_errors(scores)
+        assert scores.macro_f1 >= MIN_TEXT_MACRO_F1, table
+        for element, tally in scores.tallies.items():
+            assert tally.precision >= MIN_PRECISION, f"{element}\n{table}"
+            assert tally.f1 >= MIN_TEXT_ELEMENT_F1, f"{element}\n{table}"
+
+
+def test_closes_with_needs_are_checked_against_them(tmp_path):
+    line = {
+        "id": "x",
+        "text": "At my last company I owned our payments service.",
+        "labels": {"interest": False, "fit": False, "reservations": False, "thanks": False},
+        "needs": ["improving pick accuracy", "leading the night shift"],
+    }
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    (item,) = read_corpus(path)
+    assert item.needs == tuple(line["needs"])
+    assert score_text([item]).tallies["fit"].fp == 0
+
+
+def test_the_neural_voice_varies_pace_variation_and_noise():
+    plans = [rendering_for(i, "neural") for i in range(30)]
+    assert {str(voice) for voice, _ in plans} == {"piper:joe"}
+    assert len({fx.variation for _, fx in plans}) == 3
+    assert {fx.speed for _, fx in plans} == {None, 0.9, 1.15}
+    assert 0.2 <= sum(fx.noise is not None for _, fx in plans) / len(plans) <= 0.5

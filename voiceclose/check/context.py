@@ -148,7 +148,8 @@ class Context:
             tokens = self.tokens(span.sentence)
             word_index = self.sentences[span.sentence].sentence.word_index
             start, end = 0, len(tokens)
-            if len(tokens) > EVIDENCE_MAX_TOKENS:
+            inserted = self.sentences[span.sentence].sentence.inserted
+            if len(tokens) > EVIDENCE_MAX_TOKENS or inserted:  # a run-on: quote the clauses
                 start, end = clause_around(tokens, span.start, span.end)
             indices += [word_index[start], word_index[end - 1]]
         return min(indices), max(indices)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from voiceclose.check.context import Context, Span, clause_around, span_of
-from voiceclose.check.needs import RoleNeed, need_terms, shared_terms
+from voiceclose.check.needs import NEED_WORDS_ENOUGH, RoleNeed, need_terms, shared_terms
 from voiceclose.check.patterns import Match
 from voiceclose.check.rules import PatternList
 from voiceclose.results import Candidate
@@ -147,8 +147,8 @@ class _ScenarioFit:
         for i, (terms, patterns) in enumerate(zip(self.terms, self.patterns, strict=True)):
             if patterns and self.ctx.any_match(patterns, sentence):
                 spoken.append(i)
-            elif self.scores is None:
-                if shared_terms(terms, tokens):
+            elif self.scores is None:  # the rules alone: half of the need's words
+                if _share(terms, tokens) >= NEED_WORDS_ENOUGH:
                     spoken.append(i)
             elif self.scores.speaks_to(sentence, i, _share(terms, tokens)):
                 spoken.append(i)

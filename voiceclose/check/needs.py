@@ -18,6 +18,7 @@ MIN_STEM_PREFIX = 5  # letters two stems must share at the start to count as the
 MIN_PREFIX_SHARE = 0.8  # ...and that share of the shorter stem ("client" ~ "clienteling")
 MIN_WORD_LENGTH = 2  # shorter words ("a", "4") say nothing about a need
 MIN_NUMBER_LENGTH = 3  # "365" names something; "12" is just a number
+NEED_WORDS_ENOUGH = 0.5  # share of a need's words that speaks to it (less needs its meaning)
 _SUFFIXES = (  # longest first; each is removed once, so "organisations" -> "organis"
     "isations",
     "izations",

@@ -23,7 +23,7 @@ import numpy as np
 
 from voiceclose.check.context import Context, Span
 from voiceclose.check.embedding import EmbeddingUnavailable, MiniLM
-from voiceclose.check.needs import RoleNeed
+from voiceclose.check.needs import NEED_WORDS_ENOUGH, RoleNeed
 from voiceclose.paths import data_file
 from voiceclose.results import Candidate
 
@@ -35,7 +35,6 @@ SHOWN_FROM = 0.5  # --explain lists sentences scoring at least this for a part
 MIN_CLAUSE_TOKENS = 4  # a clause cut from unpunctuated text is scored alone from this long
 NEED_SIMILARITY = 0.4  # cosine of a sentence and a need's words at which it speaks to the need
 NEED_SUPPORT = 0.2  # ...or, when it shares a word with the need, the cosine that confirms it
-NEED_WORDS_ENOUGH = 0.5  # share of a need's words that speaks to it without the cosine
 # Rule rejections that say only that a cue was incomplete, not that it was cancelled: the
 # semantic signal may still credit those sentences.
 SOFT_REASONS = ("not put to the interviewer as a question", "not asked as a question")

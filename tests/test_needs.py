@@ -1,0 +1,79 @@
+"""A role's needs, from their own words: what the fit check listens for with a scenario."""
+
+from __future__ import annotations
+
+from voiceclose.app import scenarios
+from voiceclose.asr.transcribe import transcript_from_text
+from voiceclose.check.engine import check
+from voiceclose.check.feedback import feedback_for
+from voiceclose.check.needs import RoleNeed, need_terms, role_needs, same_stem, shared_terms, stem
+from voiceclose.check.rules import load_rules
+
+WAREHOUSE = ["improving pick accuracy", "leading the night shift"]
+
+
+def fit(text: str, needs) -> tuple[bool, list[str]]:
+    e = check(transcript_from_text(text).words, needs=needs).elements["fit"]
+    return e.found, e.needs
+
+
+def test_stems_meet_across_word_forms():
+    assert stem("picking") == stem("picks") == "pick"
+    assert stem("running") == "run" and stem("process") == "process"
+    assert same_stem(stem("accuracy"), stem("accurate"))
+    assert same_stem(stem("clienteling"), stem("clients"))
+    assert not same_stem(stem("part"), stem("particular"))
+
+
+def test_a_need_is_listened_for_in_its_content_words():
+    ignore = frozenset(load_rules().words("needs", "ignore"))
+    assert need_terms(RoleNeed("improving pick accuracy"), ignore) == ("pick", stem("accuracy"))
+    assert need_terms(RoleNeed("leading the night shift"), ignore) == ("night", "shift")
+    assert need_terms(RoleNeed("troubleshooting Office 365"), ignore)[-1] == "365"
+    assert shared_terms(("pick", "accuracy"), ["we", "got", "mispicks", "down", "and", "accuracy", "up"])
+
+
+def test_fit_with_a_scenario_is_experience_tied_to_its_needs():
+    said = "On pick accuracy, at my last depot I took us from 96 to 99 percent in a year."
+    assert fit(said, WAREHOUSE) == (True, ["improving pick accuracy"])
+    said = "I've run the night shift at an Amazon site for three years."
+    assert fit(said, WAREHOUSE) == (True, ["leading the night shift"])
+
+
+def test_experience_tied_to_something_the_role_does_not_need_is_not_fit():
+    said = (
+        "You said the payments API has to stay reliable; at my last company I owned our "
+        "payments service."
+    )
+    assert check(transcript_from_text(said).words).elements["fit"].found  # no scenario: fit
+    assert fit(said, WAREHOUSE) == (False, [])
+
+
+def test_a_miss_gets_a_tip_naming_the_roles_needs():
+    leader = scenarios.find("warehouse-team-leader")
+    said = "At my last company I owned our payments service. Thanks for your time."
+    result = check(transcript_from_text(said).words, needs=leader.needs)
+    tip = next(t for t in feedback_for(result, leader).tips if t.element == "fit")
+    assert "improving pick accuracy" in tip.tip and "leading the night shift" in tip.tip
+
+
+def test_needs_without_listen_for_work_and_scenario_needs_convert():
+    assert role_needs(["speed"]) == (RoleNeed("speed"),)
+    leader = scenarios.find("warehouse-team-leader")
+    converted = role_needs(leader.needs)
+    assert [n.what for n in converted] == WAREHOUSE and converted[0].listen_for
+    bare = [RoleNeed(n.what) for n in converted]
+    assert fit("I led a night shift team of forty pickers for two years.", bare)[0]
+
+
+def test_praise_names_the_needs_covered():
+    said = "I've run the night shift at an Amazon site for three years."
+    result = check(transcript_from_text(said).words, needs=WAREHOUSE)
+    assert "leading the night shift" in feedback_for(result).praise[0]
+
+
+def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
+    assert not fit(
+        "I'm not sure my night shift experience is enough, I've only done a few.", WAREHOUSE
+    )[0]
+    assert not fit("My experience covers everything you need on pick accuracy.", WAREHOUSE)[0]
