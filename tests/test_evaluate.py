@@ -136,8 +136,8 @@ def test_evaluate_command_prints_text_and_audio_tables(dev_audio, tmp_path, caps
     macro = next(line for line in out.splitlines() if line.startswith("macro-F1"))
     assert len(macro.split()) == 4, "a macro-F1 for each path on the one line"
     assert "audio: 3 closes in 3 voices" in out and "Whisper tiny.en" in out
-    assert "wrong on the text:" in out and "wrong on the audio:" in out
-    assert f"{items[0].id} reservations:" in out.split("wrong on the audio:")[1]
+    assert "wrong on the text:" in out and "wrong on the audio (debian):" in out
+    assert f"{items[0].id} reservations:" in out.split("wrong on the audio (debian):")[1]
     assert "    heard: " in out
 
 

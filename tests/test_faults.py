@@ -663,7 +663,8 @@ def test_cache_paths_in_the_way_check_without_caching_and_say_so_once(tmp_path):
 
 @pytest.mark.slow
 def test_an_unwritable_user_folder_still_checks_audio_with_the_same_verdict(tmp_path, shared_cache):
-    sample = SAMPLES / "no_reservations_awb.flac"
+    sample = tmp_path / "close.flac"  # a copy: the bundled samples are not stored, and say so
+    shutil.copy(SAMPLES / "no_reservations_awb.flac", sample)
     usual = tmp_path / "usual"
     usual.mkdir()
     (usual / "cache").symlink_to(shared_cache, target_is_directory=True)
