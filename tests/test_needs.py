@@ -30,7 +30,9 @@ def test_a_need_is_listened_for_in_its_content_words():
     assert need_terms(RoleNeed("improving pick accuracy"), ignore) == ("pick", stem("accuracy"))
     assert need_terms(RoleNeed("leading the night shift"), ignore) == ("night", "shift")
     assert need_terms(RoleNeed("troubleshooting Office 365"), ignore)[-1] == "365"
-    assert shared_terms(("pick", "accuracy"), ["we", "got", "mispicks", "down", "and", "accuracy", "up"])
+    assert shared_terms(
+        ("pick", "accuracy"), ["we", "got", "mispicks", "down", "and", "accuracy", "up"]
+    )
 
 
 def test_fit_with_a_scenario_is_experience_tied_to_its_needs():
