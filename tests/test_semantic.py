@@ -74,16 +74,18 @@ def test_it_never_credits_past_a_rule_that_cancelled_the_sentence(model):
         assert not found(text, model)[part], text
 
 
-def test_with_a_scenario_a_shared_word_must_also_be_near_the_need_in_meaning(model):
+def test_with_a_scenario_a_shared_word_counts_only_near_the_need_in_meaning(model):
     needs = ["putting models into production"]
-    said = (
+    near = "At my last company I took our machine learning models from notebooks onto live servers."
+    far = (
         "I have published three papers on diffusion models during my PhD, one at NeurIPS, so "
         "the research side is strong."
     )
-    assert found(said, None, needs)["fit"]  # the rules alone: "models" is one of its words
-    assert not found(said, model, needs)["fit"]
+    # one word of three ("models") is not enough for the rules alone
+    assert not found(near, None, needs)["fit"] and not found(far, None, needs)["fit"]
+    assert found(near, model, needs)["fit"] and not found(far, model, needs)["fit"]
     said = "At my last company I took our models from notebooks into production on Kubernetes."
-    assert found(said, model, needs)["fit"]
+    assert found(said, None, needs)["fit"] and found(said, model, needs)["fit"]
 
 
 def test_explain_lists_both_signals(model, cli, tmp_path):
