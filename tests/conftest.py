@@ -35,6 +35,7 @@ SLOW_FIXTURES = frozenset(
         "batch_history",
         "single_page",
         "dev_audio",
+        "dev_neural_audio",
         "reports",
         "long_close",
     }

@@ -100,6 +100,29 @@ def dev_audio(shared_cache, tmp_path_factory):
     return items, scores, run
 
 
+@pytest.fixture(scope="module")
+def dev_neural_audio(shared_cache, tmp_path_factory):
+    """The dev corpus spoken by the neural piper voice and checked through the real model."""
+    pytest.importorskip("piper", reason="piper-tts (scripts/setup.sh --test installs it)")
+    require_tool("sox")
+    items = corpus("dev")
+    home = tmp_path_factory.mktemp("home")
+    (home / "cache").symlink_to(shared_cache, target_is_directory=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VOICECLOSE_HOME", str(home))
+        scores, run = score_audio(items, Checker(), kind="neural")
+    return items, scores, run
+
+
+def test_neural_audio_figures_on_dev(dev_neural_audio):
+    items, scores, run = dev_neural_audio
+    assert run.voices == {"piper:joe"} and run.speed_changed and run.noisy
+    report = format_table("neural audio", scores) + "\n" + format_errors(scores, score_text(items))
+    assert scores.macro_f1 >= MIN_NEURAL_AUDIO_MACRO_F1, report
+    for element, tally in scores.tallies.items():
+        assert tally.precision >= MIN_PRECISION, f"{element}\n{report}"
+
+
 def test_audio_figures_on_dev(dev_audio):
     items, scores, run = dev_audio
     assert len(run.voices) >= 3 and run.speed_changed and run.noisy

@@ -211,16 +211,43 @@ def _whole_piece(model, first: FirstWindow, regions, options: dict) -> list[dict
     would make them, or None when that decode is not the whole story (it needs a fallback
     temperature, or speech goes on after its last timestamp, so Whisper would decode another
     window)."""
-    import torch
-    import whisper
-    from whisper.audio import TOKENS_PER_SECOND
     from whisper.timing import add_word_timestamps
     from whisper.tokenizer import get_tokenizer
+
+    verdict = _decode_verdict(first.result, options)
+    if verdict != "speech":
+        return [] if verdict == "silence" else None
+    tokenizer = get_tokenizer(
+        model.is_multilingual,
+        num_languages=model.num_languages,
+        language=options["language"],
+        task=options.get("task", "transcribe"),
+    )
+    segments = _segments(first.result, tokenizer, regions)
+    if segments is None:
+        return None
+    add_word_timestamps(
+        segments=segments,
+        model=model,
+        tokenizer=tokenizer,
+        mel=first.mel,
+        num_frames=first.frames,
+        last_speech_timestamp=0.0,
+    )
+    for segment in segments:  # as whisper.transcribe clears them
+        if segment["start"] == segment["end"] or not segment["text"].strip():
+            segment.update(text="", tokens=[], words=[])
+    return segments
+
+
+def _decode_verdict(result, options: dict) -> str:
+    """What whisper.transcribe would make of a greedy decode: "retry" (a fallback temperature),
+    "silence" (skipped as no speech) or "speech"."""
+    import whisper
 
     def threshold(name: str) -> float:  # as given to transcribe, else transcribe's own default
         return options.get(name, inspect.signature(whisper.transcribe).parameters[name].default)
 
-    result = first.result
     logprob = threshold("logprob_threshold")
     silence = (
         result.no_speech_prob > threshold("no_speech_threshold") and result.avg_logprob < logprob
@@ -228,15 +255,16 @@ def _whole_piece(model, first: FirstWindow, regions, options: dict) -> list[dict
     if result.compression_ratio > threshold("compression_ratio_threshold") or (
         result.avg_logprob < logprob and not silence
     ):
-        return None
-    if silence:
-        return []
-    tokenizer = get_tokenizer(
-        model.is_multilingual,
-        num_languages=model.num_languages,
-        language=options["language"],
-        task=options.get("task", "transcribe"),
-    )
+        return "retry"
+    return "silence" if silence else "speech"
+
+
+def _segments(result, tokenizer, regions) -> list[dict] | None:
+    """The decode's tokens cut into segments at consecutive timestamps, as whisper.transcribe
+    cuts them; None when the last segment is unfinished or speech goes on after it."""
+    import torch
+    from whisper.audio import TOKENS_PER_SECOND
+
     tokens = torch.tensor(result.tokens)
     timestamps = tokens.ge(tokenizer.timestamp_begin)
     ending = timestamps[-2:].tolist()
@@ -270,17 +298,6 @@ def _whole_piece(model, first: FirstWindow, regions, options: dict) -> list[dict
             }
         )
         begin = bound
-    add_word_timestamps(
-        segments=segments,
-        model=model,
-        tokenizer=tokenizer,
-        mel=first.mel,
-        num_frames=first.frames,
-        last_speech_timestamp=0.0,
-    )
-    for segment in segments:  # as whisper.transcribe clears them
-        if segment["start"] == segment["end"] or not segment["text"].strip():
-            segment.update(text="", tokens=[], words=[])
     return segments
 
 
