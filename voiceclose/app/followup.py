@@ -24,6 +24,7 @@ from voiceclose.app.answering import answer_audio_file, followup_from
 from voiceclose.app.checking import Checker, Options
 from voiceclose.app.scenarios import Scenario, sidecar_path
 from voiceclose.asr.live import LiveTranscriber
+from voiceclose.audio.capture import BLOCK_S
 from voiceclose.audio.recorder import Recorder, Recording, RecordOptions
 from voiceclose.errors import InputError, VoicecloseError
 from voiceclose.results import Concern, FollowUp, Report
@@ -124,7 +125,7 @@ class FollowUpRound:
         quiet_from = None
         if spoken.ended_at is not None:
             quiet_from = spoken.ended_at + OUTPUT_DRAIN_S
-            _sleep_until(quiet_from + _block_s())  # every block from here on is after the line
+            _sleep_until(quiet_from + BLOCK_S)  # every block from here on is after the line
         recording = self.recorder.run(
             on_level=on_level, on_start=on_start, on_audio=self._live.feed, not_before=quiet_from
         )
@@ -169,12 +170,6 @@ def _round_notes(spoken: Spoken | None, delay: float | None) -> list[str]:
     if delay is None:
         return []
     return [f"the answer's recording began {delay:.2f} s after the interviewer's line ended"]
-
-
-def _block_s() -> float:
-    from voiceclose.audio.recorder import BLOCK_S
-
-    return BLOCK_S
 
 
 def _sleep_until(moment: float) -> None:
