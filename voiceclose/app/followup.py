@@ -50,7 +50,6 @@ class Spoken:
     spoken: bool  # False: printed only (no output device or no voice)
     problem: str | None  # why it was not spoken, in one line
     ended_at: float | None  # time.monotonic() when playback returned
-    speech_s: float | None  # length of the interviewer's line
 
 
 @dataclass(frozen=True)
@@ -105,15 +104,15 @@ class FollowUpRound:
 
         self._synth.join()
         if not speak:
-            self.spoken = Spoken(False, None, None, None)
+            self.spoken = Spoken(False, None, None)
         elif self._speech is None:
-            self.spoken = Spoken(False, self._voice_problem, None, None)
+            self.spoken = Spoken(False, self._voice_problem, None)
         else:
             try:
                 play(self._speech.samples, self._speech.rate)
-                self.spoken = Spoken(True, None, time.monotonic(), round(self._speech.seconds, 2))
+                self.spoken = Spoken(True, None, time.monotonic())
             except VoicecloseError as e:
-                self.spoken = Spoken(False, str(e), None, None)
+                self.spoken = Spoken(False, str(e), None)
         return self.spoken
 
     def stop(self, reason: str = "enter") -> None:

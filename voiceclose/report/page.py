@@ -62,8 +62,6 @@ class Page:
 
     path: Path
     size_bytes: int
-    inputs: int
-    with_audio: int
 
 
 def check_target(path: Path) -> None:
@@ -95,7 +93,7 @@ def write(path: Path, inputs: Sequence[PageInput], history: Sequence[Attempt] = 
         with contextlib.suppress(OSError):
             os.remove(temp)
         raise OutputError(f"cannot write {path} ({e.strerror or e})") from e
-    return Page(path, len(data), len(inputs), sum(1 for i in inputs if i.audio))
+    return Page(path, len(data))
 
 
 def render(inputs: Sequence[PageInput], history: Sequence[Attempt] = ()) -> str:

@@ -212,9 +212,6 @@ class History:
             ) from e
         return StoredAttempt(attempt, report, row[_N_COLUMNS + 1], row[_N_COLUMNS + 2])
 
-    def count(self) -> int:
-        return self._read("SELECT count(*) FROM attempts", ())[0][0]
-
     def recordings(self, ids: Sequence[int]) -> dict[int, str | None]:
         """The recording of each attempt in ``ids`` (AttemptNotFound naming the first unknown)."""
         found = {}
