@@ -1005,7 +1005,7 @@ def test_the_scenario_in_a_saved_report_goes_through_the_same_lookup(tmp_path, m
         monkeypatch.chdir(recording.parent)
         assert scenarios.sidecar_scenario(recording, notes) is None
         if isinstance(prompt, str):
-            assert len(notes) == 1 and "no longer in the prompts" in notes[0]
+            assert len(notes) == 1 and "which is no longer among them" in notes[0]
     recording.with_suffix(".json").write_text(json.dumps({"prompt": "head-chef"}))
     assert scenarios.sidecar_scenario(recording, []).name == "head-chef"
 
