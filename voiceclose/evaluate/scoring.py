@@ -155,7 +155,7 @@ def score_text(
 def format_table(title: str, scores: Scores) -> str:
     lines = [
         title,
-        f"{'element':<14}{'precision':>10}{'recall':>8}{'f1':>7}{'tp':>5}{'fp':>4}{'fn':>4}",
+        f"{'part':<14}{'precision':>10}{'recall':>8}{'f1':>7}{'tp':>5}{'fp':>4}{'fn':>4}",
     ]
     for element, t in scores.tallies.items():
         lines.append(
