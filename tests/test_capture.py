@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from voiceclose.audio.recorder import PRE_ROLL_S
+from voiceclose.audio.capture import PRE_ROLL_S
 from voiceclose.evaluate.speak import Effects, Voice, render
 
 from .conftest import ROOT, SAMPLES, require_tool

@@ -4,6 +4,7 @@ not a close."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -56,9 +57,15 @@ def corpus(name: str):
     return read_corpus(path)
 
 
+@functools.cache
+def punctuated_scores(name: str):
+    """A corpus checked as typed, by the rules: scored once for both tests that read it."""
+    return score_text(corpus(name))
+
+
 @pytest.mark.parametrize("name", sorted(CORPORA))
 def test_text_figures_hold(name):
-    scores = score_text(corpus(name))
+    scores = punctuated_scores(name)
     table = format_table(name, scores) + "\n" + format_errors(scores)
     assert scores.macro_f1 >= MIN_TEXT_MACRO_F1, table
     for element, tally in scores.tallies.items():
@@ -181,7 +188,7 @@ def test_human_speech_that_is_not_a_close_gets_no_credit(cli):
 @pytest.mark.parametrize("name", sorted(CORPORA))
 def test_run_on_forms_lose_little(name):
     items = corpus(name)
-    punctuated, runon = score_text(items), score_text(items, runon=True)
+    punctuated, runon = punctuated_scores(name), score_text(items, runon=True)
     table = format_table(f"{name} run-on", runon) + "\n" + format_errors(runon)
     assert punctuated.macro_f1 - runon.macro_f1 <= MAX_RUN_ON_LOSS, table
     for element, tally in runon.tallies.items():

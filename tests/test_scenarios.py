@@ -60,13 +60,15 @@ def test_unknown_and_malformed_scenarios(tmp_path, cli):
     (tmp_path / "broken.toml").write_text('role = "x"\n')
     with pytest.raises(ScenarioError, match="missing"):
         scenarios.available(tmp_path)
-    assert cli("practice", "--prompt", "astronaut").code == 2
+    assert cli("practice", "--scenario", "astronaut").code == 2
+    assert cli("practice", "--prompt", "astronaut").code == 2  # the flag's first name
 
 
-def test_prompts_lists_them(cli):
-    run = cli("prompts")
+def test_scenarios_lists_them(cli):
+    run = cli("scenarios")
     assert run.code == 0 and len(run.lines) >= 10 and "emergency-nurse" in run.out
-    assert all("role" in row and "needs" in row for row in cli("prompts", "--json").json())
+    assert all("role" in row and "needs" in row for row in cli("scenarios", "--json").json())
+    assert cli("prompts").out == run.out  # the command's first name
 
 
 def test_a_need_without_phrases_is_listened_for_by_its_own_words():

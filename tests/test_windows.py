@@ -1,13 +1,12 @@
 """Long recordings cut at pauses, first windows decoded as a batch: where the cuts go (logic, on
-made-up audio), and that the real model hears the same words as plain Whisper on a real close."""
+made-up audio: quick), and that the real model hears the same words as plain Whisper on a real
+close (the ``model`` and ``long_close`` fixtures put those in the slow tier)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import soundfile
-import torch
-import whisper.decoding
 from rapidfuzz import fuzz
 
 from voiceclose.asr import long_audio
@@ -15,8 +14,6 @@ from voiceclose.asr.transcribe import DECODE_OPTIONS, TRANSCRIBE_OPTIONS, transc
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 
 from .conftest import SAMPLES
-
-pytestmark = pytest.mark.slow  # the model, synthetic speech or PulseAudio
 
 
 def speech_like(seconds: float, quiet: list[tuple[float, float]] = ()) -> np.ndarray:
@@ -77,6 +74,8 @@ def long_close() -> np.ndarray:
 
 def count_decodes(monkeypatch) -> list[int]:
     """Batch sizes of every decode the model runs from now on."""
+    import whisper.decoding
+
     sizes = []
     run = whisper.decoding.DecodingTask.run
 
@@ -106,6 +105,9 @@ def test_a_long_close_is_heard_as_plain_whisper_hears_it(model, long_close, monk
 
 
 def test_transcribe_reuses_a_first_window_decoded_in_the_batch(model, long_close, monkeypatch):
+    import torch
+    import whisper.decoding
+
     first_half = long_close[: 25 * SAMPLE_RATE]
     mels = []
     run = whisper.decoding.DecodingTask.run

@@ -24,6 +24,7 @@ from voiceclose.app.answering import answer_audio_file, followup_from
 from voiceclose.app.checking import Checker, Options
 from voiceclose.app.scenarios import Scenario, sidecar_path
 from voiceclose.asr.live import LiveTranscriber
+from voiceclose.audio.capture import BLOCK_S
 from voiceclose.audio.recorder import Recorder, Recording, RecordOptions
 from voiceclose.errors import InputError, VoicecloseError
 from voiceclose.results import Concern, FollowUp, Report
@@ -49,7 +50,6 @@ class Spoken:
     spoken: bool  # False: printed only (no output device or no voice)
     problem: str | None  # why it was not spoken, in one line
     ended_at: float | None  # time.monotonic() when playback returned
-    speech_s: float | None  # length of the interviewer's line
 
 
 @dataclass(frozen=True)
@@ -104,15 +104,15 @@ class FollowUpRound:
 
         self._synth.join()
         if not speak:
-            self.spoken = Spoken(False, None, None, None)
+            self.spoken = Spoken(False, None, None)
         elif self._speech is None:
-            self.spoken = Spoken(False, self._voice_problem, None, None)
+            self.spoken = Spoken(False, self._voice_problem, None)
         else:
             try:
                 play(self._speech.samples, self._speech.rate)
-                self.spoken = Spoken(True, None, time.monotonic(), round(self._speech.seconds, 2))
+                self.spoken = Spoken(True, None, time.monotonic())
             except VoicecloseError as e:
-                self.spoken = Spoken(False, str(e), None, None)
+                self.spoken = Spoken(False, str(e), None)
         return self.spoken
 
     def stop(self, reason: str = "enter") -> None:
@@ -124,7 +124,7 @@ class FollowUpRound:
         quiet_from = None
         if spoken.ended_at is not None:
             quiet_from = spoken.ended_at + OUTPUT_DRAIN_S
-            _sleep_until(quiet_from + _block_s())  # every block from here on is after the line
+            _sleep_until(quiet_from + BLOCK_S)  # every block from here on is after the line
         recording = self.recorder.run(
             on_level=on_level, on_start=on_start, on_audio=self._live.feed, not_before=quiet_from
         )
@@ -169,12 +169,6 @@ def _round_notes(spoken: Spoken | None, delay: float | None) -> list[str]:
     if delay is None:
         return []
     return [f"the answer's recording began {delay:.2f} s after the interviewer's line ended"]
-
-
-def _block_s() -> float:
-    from voiceclose.audio.recorder import BLOCK_S
-
-    return BLOCK_S
 
 
 def _sleep_until(moment: float) -> None:

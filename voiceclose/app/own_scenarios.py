@@ -100,7 +100,7 @@ def remove(name: str) -> Path:
         raise UsageError(f"{name!r} is a bundled scenario: only your own can be removed")
     path = scenario_folders()[-1] / f"{name}.toml"
     if not path.is_file():
-        raise UsageError(f"no scenario of yours called {name!r} (voiceclose prompts lists them)")
+        raise UsageError(f"no scenario of yours called {name!r} (voiceclose scenarios lists them)")
     try:
         path.unlink()
     except OSError as e:

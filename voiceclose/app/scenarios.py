@@ -192,7 +192,7 @@ def sidecar_scenario(recording: Path, notes: list[str]) -> Scenario | None:
     try:
         return find(str(prompt))
     except (ScenarioError, UsageError):
-        notes.append(f"recorded for the scenario {prompt!r}, which is no longer in the prompts")
+        notes.append(f"recorded for the scenario {prompt!r}, which is no longer among them")
         return None
 
 

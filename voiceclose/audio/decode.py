@@ -52,11 +52,6 @@ class Audio:
         return len(self.samples) / SAMPLE_RATE
 
 
-def is_audio_path(path: Path) -> bool:
-    """True for the file names voiceclose treats as recordings when searching directories."""
-    return path.suffix.lower() in AUDIO_SUFFIXES
-
-
 def load_audio(path: Path | str, last_s: float | None = None) -> Audio:
     """Decode ``path`` to 16 kHz mono; with ``last_s``, only the final ``last_s`` seconds.
 

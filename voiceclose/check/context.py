@@ -17,7 +17,6 @@ NEGATION_WINDOW = 5  # tokens before a cue in which "not"/"never" cancels it
 MIN_EVIDENCE_SPEECH = MIN_WORD_SPEECH  # share of a cue's span that must lie in detected speech
 EVIDENCE_MAX_TOKENS = 30  # longer sentences are quoted by the clauses around the cue
 QUESTION_LOOKAHEAD = 6  # tokens at a sentence's start searched for a question opener
-CLAUSE_MARKS = frozenset({",", ".", "?", "!"})
 
 
 @dataclass(frozen=True)

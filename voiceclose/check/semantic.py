@@ -75,19 +75,18 @@ class Unit:
     sentence: int
     start: int  # tokens
     end: int
-    whole: bool
 
 
 def units(ctx: Context) -> list[Unit]:
     out = []
     for n, prepared in enumerate(ctx.sentences):
         tokens, inserted = prepared.sentence.tokens, sorted(prepared.sentence.inserted)
-        out.append(Unit(n, 0, len(tokens), True))
+        out.append(Unit(n, 0, len(tokens)))
         bounds = [0, *inserted, len(tokens)]
         for start, end in zip(bounds, bounds[1:], strict=False):
             start += start in prepared.sentence.inserted
             if inserted and end - start >= MIN_CLAUSE_TOKENS:
-                out.append(Unit(n, start, end, False))
+                out.append(Unit(n, start, end))
     return out
 
 

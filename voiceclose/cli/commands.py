@@ -1,4 +1,4 @@
-"""The commands besides practice: check, history, review, prompts and devices. Each parses
+"""The commands besides practice: check, history, review, scenarios and devices. Each parses
 nothing itself (``parser`` did), calls the app, and prints what comes back."""
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def emit(writer, result, as_json: bool) -> None:
             print(flush=True)
 
 
-def prompts(args: argparse.Namespace) -> int:
+def list_scenarios(args: argparse.Namespace) -> int:
     from voiceclose.app import scenarios
 
     listed = scenarios.available()

@@ -110,7 +110,7 @@ def _add_check(commands) -> None:
     check.add_argument(
         "--scenario",
         metavar="NAME",
-        help="the practice scenario the close was for (voiceclose prompts lists them): fit then "
+        help="the practice scenario the close was for (voiceclose scenarios lists them): fit then "
         "counts only experience tied to its needs",
     )
     check.add_argument(
@@ -160,9 +160,11 @@ def _add_practice(commands) -> None:
         "stop; without one, recording starts at once and stops after a pause or the time limit.",
     )
     practice.add_argument(
-        "--prompt",
+        "--scenario",
+        "--prompt",  # the flag's first name, kept working
+        dest="scenario",
         metavar="NAME",
-        help="the scenario to practise (voiceclose prompts lists them); default: one is chosen",
+        help="the scenario to practise (voiceclose scenarios lists them); default: one is chosen",
     )
     practice.add_argument(
         "--device",
@@ -275,9 +277,11 @@ def _add_review(commands) -> None:
 
 
 def _add_listings(commands) -> None:
-    prompts = commands.add_parser("prompts", help="list the practice scenarios")
-    prompts.add_argument("--json", action="store_true", help="one JSON object per scenario")
-    prompts.set_defaults(handler=handlers.prompts)
+    # "prompts", the command's first name, still works; only "scenarios" is listed
+    for name, shown in (("scenarios", {"help": "list the practice scenarios"}), ("prompts", {})):
+        listing = commands.add_parser(name, description="List the practice scenarios.", **shown)
+        listing.add_argument("--json", action="store_true", help="one JSON object per scenario")
+        listing.set_defaults(handler=handlers.list_scenarios)
 
     devices = commands.add_parser("devices", help="list the microphones (input devices)")
     devices.add_argument("--json", action="store_true", help="one JSON object per device")

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     again and again until q."""
     from voiceclose.app import scenarios
 
-    scenario = scenarios.find(args.prompt) if args.prompt else scenarios.choose()
+    scenario = scenarios.find(args.scenario) if args.scenario else scenarios.choose()
     at_terminal = sys.stdin.isatty()
     keys = Keys() if at_terminal else None
     print(_scenario_text(scenario), file=sys.stderr if args.json else sys.stdout, flush=True)

@@ -44,7 +44,7 @@ def new(args: argparse.Namespace) -> int:
     print(f"Saved your scenario {scenario.name!r}: {scenario.role} at {scenario.organisation}.")
     for need in scenario.needs:
         print(f"  listening for “{need.what}”: {', '.join(need.listen_for)}")
-    print(f"Practise it: voiceclose practice --prompt {scenario.name}")
+    print(f"Practise it: voiceclose practice --scenario {scenario.name}")
     return EXIT_COMPLETE
 
 

@@ -21,9 +21,9 @@ from voiceclose.asr.transcribe import transcript_from_text
 from voiceclose.check.answer import check_answer
 from voiceclose.defaults import DEFAULT_MODEL
 from voiceclose.errors import VoicecloseError
+from voiceclose.evaluate.corpus import Tally
 from voiceclose.evaluate.scoring import (
     CACHE_FOLDER,
-    Tally,
     describe_rendering,
     format_table,
     rendering_for,

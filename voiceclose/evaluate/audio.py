@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceclose.evaluate.corpus import Item, Scores
 from voiceclose.evaluate.speak import (
     Effects,
     Voice,
@@ -29,7 +30,6 @@ from voiceclose.paths import cache_dir
 
 if TYPE_CHECKING:  # the pipeline pulls in torch; --audio imports it when it runs
     from voiceclose.app.checking import Checker
-    from voiceclose.evaluate.scoring import Item, Scores
 
 # How each close is spoken, by its place in the corpus (0-based): the voice is
 # VOICES[kind][i % len], the pace SPEEDS[i % 5] (None: the voice's own), the neural voice's
@@ -94,8 +94,6 @@ def score_audio(
     """Render each close in the ``kind`` of voice (or take it from the cache in ``folder``) and
     check the recording with ``checker`` (which loads its model once). ``progress(n, item)`` is
     called before each close."""
-    from voiceclose.evaluate.scoring import Scores
-
     folder = folder or cache_dir() / CACHE_FOLDER
     started = time.monotonic()
     plans = [rendering_for(i, kind) for i in range(len(items))]

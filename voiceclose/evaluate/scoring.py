@@ -16,11 +16,9 @@ and the recordings are checked through the whole pipeline.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,96 +38,10 @@ from voiceclose.evaluate.audio import (  # noqa: F401 - the audio path's names, 
     run_audio,
     score_audio,
 )
-from voiceclose.results import ELEMENTS, ElementResult
+from voiceclose.evaluate.corpus import Item, Scores, read_corpus
 
 if TYPE_CHECKING:
     from voiceclose.check.semantic import Semantic
-
-
-@dataclass(frozen=True)
-class Item:
-    id: str
-    text: str
-    labels: dict[str, bool]
-    needs: tuple[str, ...] = ()  # what the role needs: checked as a scenario's needs
-
-
-@dataclass
-class Tally:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-
-@dataclass(frozen=True)
-class Miss:
-    """One part of one close that the checker got wrong."""
-
-    item: Item
-    element: str
-    predicted: bool  # True: credited but not there; False: there but missed
-    heard: str | None = None  # audio: the transcript the checker was given
-    spoken_as: str | None = None  # audio: the voice and effects it was rendered with
-    notes: tuple[str, ...] = ()  # audio: what the pipeline noted (words it left out, ...)
-
-
-@dataclass
-class Scores:
-    tallies: dict[str, Tally] = field(default_factory=lambda: {e: Tally() for e in ELEMENTS})
-    errors: list[Miss] = field(default_factory=list)
-
-    @property
-    def macro_f1(self) -> float:
-        return sum(t.f1 for t in self.tallies.values()) / len(self.tallies)
-
-    def add(
-        self,
-        item: Item,
-        elements: Mapping[str, ElementResult],
-        heard: str | None = None,
-        spoken_as: str | None = None,
-        notes: Sequence[str] = (),
-    ) -> None:
-        for element in ELEMENTS:
-            truth = bool(item.labels.get(element))
-            predicted = elements[element].found
-            tally = self.tallies[element]
-            if truth and predicted:
-                tally.tp += 1
-            elif predicted:
-                tally.fp += 1
-            elif truth:
-                tally.fn += 1
-            else:
-                tally.tn += 1
-            if truth != predicted:
-                self.errors.append(Miss(item, element, predicted, heard, spoken_as, tuple(notes)))
-
-
-def read_corpus(path: Path) -> list[Item]:
-    items = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            needs = tuple(str(need) for need in record.get("needs") or ())
-            items.append(Item(str(record.get("id", n)), record["text"], record["labels"], needs))
-    return items
 
 
 def run_on(text: str) -> str:
@@ -155,7 +67,7 @@ def score_text(
 def format_table(title: str, scores: Scores) -> str:
     lines = [
         title,
-        f"{'element':<14}{'precision':>10}{'recall':>8}{'f1':>7}{'tp':>5}{'fp':>4}{'fn':>4}",
+        f"{'part':<14}{'precision':>10}{'recall':>8}{'f1':>7}{'tp':>5}{'fp':>4}{'fn':>4}",
     ]
     for element, t in scores.tallies.items():
         lines.append(

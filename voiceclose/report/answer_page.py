@@ -7,7 +7,7 @@ from html import escape
 
 from voiceclose.report import graphics
 from voiceclose.report.answer_text import KIND_NAMES
-from voiceclose.report.page import EmbeddedAudio
+from voiceclose.report.graphics import EmbeddedAudio
 from voiceclose.results import ANSWER_LABELS, ANSWER_PARTS, FollowUp, clock
 
 # Okabe-Ito colours the close's four parts do not use (a dark purple for the third).

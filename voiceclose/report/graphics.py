@@ -7,7 +7,15 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from voiceclose.results import COMFORTABLE_WPM, ELEMENTS, LABELS, Attempt, Report, clock
+from voiceclose.results import (
+    COMFORTABLE_WPM,
+    ELEMENTS,
+    LABELS,
+    Attempt,
+    ElementResult,
+    Report,
+    clock,
+)
 
 # One colour per part, from the Okabe-Ito palette: told apart with the common colour blindnesses.
 COLOURS = {
@@ -23,6 +31,10 @@ AXIS_HEIGHT = 18  # time labels under the waveform
 LABEL_CHAR_W = 7.0  # SVG units a character of a marker's label takes, roughly
 PACE_AXIS_WPM = (60.0, 240.0)  # the pace gauge and chart run over this range
 LENGTH_AXIS_S = (0.0, 180.0)  # the length gauge runs over this range
+CHART_CELL = 16  # SVG units: an attempt's square for one part
+CHART_COLUMN = CHART_CELL + 10  # SVG units from one attempt's column to the next
+CHART_LEFT = 150  # SVG units of left margin, holding the parts' names
+CHART_PACE_HEIGHT = 70  # SVG units the pace scale takes under the squares
 
 
 def waveform(
@@ -34,62 +46,86 @@ def waveform(
 ) -> str:
     """The waveform with a lane and a marker per part (``parts``: a close's four by default, or
     an answer's three, named and coloured by ``names`` and ``colours``)."""
-    lanes = LANE_HEIGHT * len(parts)
-    top, mid = lanes + 4, lanes + 4 + WAVE_HEIGHT / 2
+    top = LANE_HEIGHT * len(parts) + 4  # the waveform starts under the parts' lanes
     height = top + WAVE_HEIGHT + AXIS_HEIGHT
+    out = [_wave_peaks(audio, top, height)]
+    for lane, part in enumerate(parts):
+        out.append(
+            _marker(
+                r.elements[part], part, names[part], colours[part], lane * LANE_HEIGHT, top, audio
+            )
+        )
+    out.append(_time_axis(audio, height))
+    out.append(
+        f'<line class="playhead" x1="0" x2="0" y1="{top}" y2="{top + WAVE_HEIGHT}" '
+        'visibility="hidden"/>'
+    )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _wave_x(audio: EmbeddedAudio, t: float) -> float:
+    """Where a time in the recording falls across the waveform, in SVG units."""
     span = max(audio.duration_s, 1e-6)
+    return max(0.0, min(WAVE_WIDTH, (t - audio.offset_s) / span * WAVE_WIDTH))
 
-    def x(t: float) -> float:
-        return max(0.0, min(WAVE_WIDTH, (t - audio.offset_s) / span * WAVE_WIDTH))
 
+def _wave_peaks(audio: EmbeddedAudio, top: int, height: float) -> str:
+    """The picture's opening tag, its background and a bar per loudness peak."""
+    mid = top + WAVE_HEIGHT / 2
     step = WAVE_WIDTH / len(audio.peaks)
     bars = "".join(
         f"M{(i + 0.5) * step:.1f} {mid - max(p, 0.004) * WAVE_HEIGHT / 2:.1f}"
         f"V{mid + max(p, 0.004) * WAVE_HEIGHT / 2:.1f}"
         for i, p in enumerate(audio.peaks)
     )
-    out = [
+    return (
         f'<svg class="wave" viewBox="0 0 {WAVE_WIDTH} {height:.0f}" '
         f'data-offset="{audio.offset_s:.3f}" data-duration="{audio.duration_s:.3f}" '
-        'role="img" aria-label="Waveform of the recording, with a marker for each part heard">',
-        f'<rect class="wave-bg" x="0" y="{top}" width="{WAVE_WIDTH}" height="{WAVE_HEIGHT}"/>',
-        f'<path class="peaks" d="{bars}" stroke-width="{step * 0.7:.2f}"/>',
-    ]
-    for lane, element in enumerate(parts):
-        e = r.elements[element]
-        y = lane * LANE_HEIGHT
-        colour = colours[element]
-        if not e.found or e.start_s is None:
-            out.append(
-                f'<text class="lane-missed" x="4" y="{y + 14}">'
-                f"{escape(names[element])}: not heard</text>"
-            )
-            continue
-        x0, x1 = x(e.start_s), x(e.end_s if e.end_s is not None else e.start_s)
-        width = max(x1 - x0, 4.0)
-        label = f"{names[element]} {clock(e.start_s)}"
-        label_w = LABEL_CHAR_W * len(label) + 8
-        if width >= label_w:  # inside its bar, in white
-            anchor, label_x, ink = "start", x0 + 4, "#fff"
-        elif x0 + width + label_w <= WAVE_WIDTH:  # after the bar
-            anchor, label_x, ink = "start", x0 + width + 4, colour
-        else:  # before it, near the right edge
-            anchor, label_x, ink = "end", x0 - 4, colour
-        name, at = escape(names[element]), clock(e.start_s)
-        out.append(
-            f'<g class="marker" data-element="{element}" data-seek="{e.start_s:.2f}" '
-            f'tabindex="0" role="button" aria-label="{name} at {at}">'
-            f"<title>{name} at {at}: “{escape(e.evidence or '')}”</title>"
-            f'<line x1="{x0:.1f}" x2="{x0:.1f}" y1="{y + 2}" y2="{top + WAVE_HEIGHT}" '
-            f'stroke="{colour}" stroke-width="2"/>'
-            f'<rect x="{x0:.1f}" y="{y + 3}" width="{width:.1f}" height="{LANE_HEIGHT - 6}" '
-            f'rx="3" fill="{colour}"/>'
-            f'<rect class="band" x="{x0:.1f}" y="{top}" width="{width:.1f}" '
-            f'height="{WAVE_HEIGHT}" fill="{colour}"/>'
-            f'<text x="{label_x:.1f}" y="{y + 14}" text-anchor="{anchor}" fill="{ink}">'
-            f"{escape(label)}</text></g>"
-        )
+        'role="img" aria-label="Waveform of the recording, with a marker for each part heard">'
+        f'<rect class="wave-bg" x="0" y="{top}" width="{WAVE_WIDTH}" height="{WAVE_HEIGHT}"/>'
+        f'<path class="peaks" d="{bars}" stroke-width="{step * 0.7:.2f}"/>'
+    )
+
+
+def _marker(
+    e: ElementResult, part: str, name: str, colour: str, y: int, top: int, audio: EmbeddedAudio
+) -> str:
+    """One part's lane (at ``y``): its marker where it was heard, or "not heard"."""
+    if not e.found or e.start_s is None:
+        return f'<text class="lane-missed" x="4" y="{y + 14}">{escape(name)}: not heard</text>'
+    x0 = _wave_x(audio, e.start_s)
+    x1 = _wave_x(audio, e.end_s if e.end_s is not None else e.start_s)
+    width = max(x1 - x0, 4.0)
+    label = f"{name} {clock(e.start_s)}"
+    label_w = LABEL_CHAR_W * len(label) + 8
+    if width >= label_w:  # inside its bar, in white
+        anchor, label_x, ink = "start", x0 + 4, "#fff"
+    elif x0 + width + label_w <= WAVE_WIDTH:  # after the bar
+        anchor, label_x, ink = "start", x0 + width + 4, colour
+    else:  # before it, near the right edge
+        anchor, label_x, ink = "end", x0 - 4, colour
+    safe_name, at = escape(name), clock(e.start_s)
+    return (
+        f'<g class="marker" data-element="{part}" data-seek="{e.start_s:.2f}" '
+        f'tabindex="0" role="button" aria-label="{safe_name} at {at}">'
+        f"<title>{safe_name} at {at}: “{escape(e.evidence or '')}”</title>"
+        f'<line x1="{x0:.1f}" x2="{x0:.1f}" y1="{y + 2}" y2="{top + WAVE_HEIGHT}" '
+        f'stroke="{colour}" stroke-width="2"/>'
+        f'<rect x="{x0:.1f}" y="{y + 3}" width="{width:.1f}" height="{LANE_HEIGHT - 6}" '
+        f'rx="3" fill="{colour}"/>'
+        f'<rect class="band" x="{x0:.1f}" y="{top}" width="{width:.1f}" '
+        f'height="{WAVE_HEIGHT}" fill="{colour}"/>'
+        f'<text x="{label_x:.1f}" y="{y + 14}" text-anchor="{anchor}" fill="{ink}">'
+        f"{escape(label)}</text></g>"
+    )
+
+
+def _time_axis(audio: EmbeddedAudio, height: float) -> str:
+    """The time labels under the waveform, a round step apart."""
+    span = max(audio.duration_s, 1e-6)
     tick_s = _tick_step(audio.duration_s)
+    out = []
     t = 0.0
     while t <= audio.duration_s + 1e-6:
         tx = t / span * WAVE_WIDTH
@@ -99,11 +135,6 @@ def waveform(
             f"{clock(audio.offset_s + t)}</text>"
         )
         t += tick_s
-    out.append(
-        f'<line class="playhead" x1="0" x2="0" y1="{top}" y2="{top + WAVE_HEIGHT}" '
-        'visibility="hidden"/>'
-    )
-    out.append("</svg>")
     return "".join(out)
 
 
@@ -132,66 +163,22 @@ def gauge(kind, label, value_text, value, axis, good, good_text) -> str:
 
 
 def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
-    names = LABELS
-    cell, gap, left = 16, 10, 150  # the left margin holds the parts' names
-    column = cell + gap
-    parts_h = cell * len(ELEMENTS)
+    """The latest attempts side by side: the parts each heard, and its pace as a line."""
+    parts_h = CHART_CELL * len(ELEMENTS)
     pace_top = parts_h + 30
-    pace_h = 70
-    width = left + column * len(attempts) + 10
-    height = pace_top + pace_h + 22
+    width = CHART_LEFT + CHART_COLUMN * len(attempts) + 10
+    height = pace_top + CHART_PACE_HEIGHT + 22
     out = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" style="max-width:{width * 1.4:.0f}px" '
-        'role="img" aria-label="The parts heard and the pace in the last attempts">'
+        'role="img" aria-label="The parts heard and the pace in the last attempts">',
+        _chart_axes(width, pace_top),
     ]
-    for lane, element in enumerate(ELEMENTS):
-        out.append(
-            f'<text x="{left - 6}" y="{lane * cell + 12}" text-anchor="end">'
-            f"{escape(names[element])}</text>"
-        )
-    out.append(f'<text x="{left - 40}" y="{pace_top + 12}" text-anchor="end">words/min</text>')
-    lo, hi = PACE_AXIS_WPM
-
-    def y_pace(wpm: float) -> float:
-        wpm = max(lo, min(hi, wpm))
-        return pace_top + pace_h - (wpm - lo) / (hi - lo) * pace_h
-
-    band_top, band_bottom = y_pace(COMFORTABLE_WPM[1]), y_pace(COMFORTABLE_WPM[0])
-    out.append(
-        f'<rect class="pace-band" x="{left}" y="{band_top:.1f}" width="{width - left - 10}" '
-        f'height="{band_bottom - band_top:.1f}"/>'
-    )
-    for wpm, y in ((COMFORTABLE_WPM[1], band_top), (COMFORTABLE_WPM[0], band_bottom)):
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{wpm:.0f}</text>')
     points = []
     for n, a in enumerate(attempts):
-        x0 = left + n * column
-        when = a.local_time.strftime("%d %b %H:%M")
-        heard = sum(1 for e in ELEMENTS if e in a.elements and a.elements[e].found)
-        pace = f", {round(a.words_per_minute)} words/min" if a.words_per_minute else ""
-        klass = "attempt current" if a.id in current else "attempt"
-        out.append(
-            f'<g class="{klass}" data-attempt="{a.id}"><title>Attempt {a.id}, {when}: '
-            f"{heard} of {len(ELEMENTS)} parts{pace}</title>"
-        )
-        for lane, element in enumerate(ELEMENTS):
-            e = a.elements.get(element)
-            fill = COLOURS[element] if e is not None and e.found else "#e4e4e4"
-            out.append(
-                f'<rect x="{x0}" y="{lane * cell + 1}" width="{cell}" height="{cell - 2}" '
-                f'rx="2" fill="{fill}"/>'
-            )
-        if a.id in current:
-            out.append(
-                f'<rect class="outline" x="{x0 - 3}" y="-2" width="{cell + 6}" '
-                f'height="{parts_h + 3}" rx="3"/>'
-            )
-        out.append(
-            f'<text class="id" x="{x0 + cell / 2}" y="{parts_h + 14}" text-anchor="middle">'
-            f"{a.id}</text></g>"
-        )
+        x0 = CHART_LEFT + n * CHART_COLUMN
+        out.append(_attempt_column(a, x0, a.id in current, parts_h))
         if a.words_per_minute is not None:
-            points.append((x0 + cell / 2, y_pace(a.words_per_minute)))
+            points.append((x0 + CHART_CELL / 2, _pace_y(a.words_per_minute, pace_top)))
     if points:
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
         out.append(f'<polyline class="pace" points="{path}"/>')
@@ -205,6 +192,63 @@ def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
         + "".join(out)
         + "</section>"
     )
+
+
+def _pace_y(wpm: float, pace_top: float) -> float:
+    """Where a pace falls on the chart's pace scale, in SVG units."""
+    lo, hi = PACE_AXIS_WPM
+    wpm = max(lo, min(hi, wpm))
+    return pace_top + CHART_PACE_HEIGHT - (wpm - lo) / (hi - lo) * CHART_PACE_HEIGHT
+
+
+def _chart_axes(width: int, pace_top: float) -> str:
+    """The parts' names down the left, and the pace scale with its comfortable band."""
+    left = CHART_LEFT
+    out = [
+        f'<text x="{left - 6}" y="{lane * CHART_CELL + 12}" text-anchor="end">'
+        f"{escape(LABELS[part])}</text>"
+        for lane, part in enumerate(ELEMENTS)
+    ]
+    out.append(f'<text x="{left - 40}" y="{pace_top + 12}" text-anchor="end">words/min</text>')
+    band_top = _pace_y(COMFORTABLE_WPM[1], pace_top)
+    band_bottom = _pace_y(COMFORTABLE_WPM[0], pace_top)
+    out.append(
+        f'<rect class="pace-band" x="{left}" y="{band_top:.1f}" width="{width - left - 10}" '
+        f'height="{band_bottom - band_top:.1f}"/>'
+    )
+    for wpm, y in ((COMFORTABLE_WPM[1], band_top), (COMFORTABLE_WPM[0], band_bottom)):
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{wpm:.0f}</text>')
+    return "".join(out)
+
+
+def _attempt_column(a: Attempt, x0: int, is_current: bool, parts_h: int) -> str:
+    """One attempt's column: a square per part (coloured where heard) and its number."""
+    cell = CHART_CELL
+    when = a.local_time.strftime("%d %b %H:%M")
+    heard = sum(1 for p in ELEMENTS if p in a.elements and a.elements[p].found)
+    pace = f", {round(a.words_per_minute)} words/min" if a.words_per_minute else ""
+    klass = "attempt current" if is_current else "attempt"
+    out = [
+        f'<g class="{klass}" data-attempt="{a.id}"><title>Attempt {a.id}, {when}: '
+        f"{heard} of {len(ELEMENTS)} parts{pace}</title>"
+    ]
+    for lane, part in enumerate(ELEMENTS):
+        e = a.elements.get(part)
+        fill = COLOURS[part] if e is not None and e.found else "#e4e4e4"
+        out.append(
+            f'<rect x="{x0}" y="{lane * cell + 1}" width="{cell}" height="{cell - 2}" '
+            f'rx="2" fill="{fill}"/>'
+        )
+    if is_current:
+        out.append(
+            f'<rect class="outline" x="{x0 - 3}" y="-2" width="{cell + 6}" '
+            f'height="{parts_h + 3}" rx="3"/>'
+        )
+    out.append(
+        f'<text class="id" x="{x0 + cell / 2}" y="{parts_h + 14}" text-anchor="middle">'
+        f"{a.id}</text></g>"
+    )
+    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from voiceclose.errors import OutputError
 from voiceclose.paths import data_file, writable
-from voiceclose.report import graphics
+from voiceclose.report import graphics, highlight
+from voiceclose.report.answer_page import followup_section
 from voiceclose.report.graphics import COLOURS, EmbeddedAudio
 from voiceclose.report.graphics import escape as _e
 from voiceclose.report.writers import TextWriter
@@ -36,7 +37,6 @@ from voiceclose.results import (
     Failure,
     Report,
     Result,
-    Word,
     clock,
 )
 
@@ -62,8 +62,6 @@ class Page:
 
     path: Path
     size_bytes: int
-    inputs: int
-    with_audio: int
 
 
 def check_target(path: Path) -> None:
@@ -95,7 +93,7 @@ def write(path: Path, inputs: Sequence[PageInput], history: Sequence[Attempt] = 
         with contextlib.suppress(OSError):
             os.remove(temp)
         raise OutputError(f"cannot write {path} ({e.strerror or e})") from e
-    return Page(path, len(data), len(inputs), sum(1 for i in inputs if i.audio))
+    return Page(path, len(data))
 
 
 def render(inputs: Sequence[PageInput], history: Sequence[Attempt] = ()) -> str:
@@ -222,12 +220,10 @@ def _report_section(n: int, item: PageInput) -> str:
             "Was the right microphone on?</p>"
         )
     parts.append(_checklist(r))
-    parts.append(_transcript(r))
+    parts.append(highlight.transcript(r))
     parts.append(_extras(r))
     parts.append("</section>")
     if r.followup is not None:
-        from voiceclose.report.answer_page import followup_section
-
         parts.append(followup_section(n, r.followup, item.answer_audio, item.answer_audio_note))
     return "\n".join(p for p in parts if p)
 
@@ -276,71 +272,6 @@ def _checklist(r: Report) -> str:
                 f'<span class="mark">✗</span>{chip}<b>{_e(names[element])}</b> {body}</li>'
             )
     return '<h3>Checklist</h3><ol class="checklist">' + "".join(items) + "</ol>"
-
-
-def _transcript(r: Report) -> str:
-    words = r.words or [Word(w, None, None) for w in r.transcript.split()]
-    if not words:
-        return '<h3>Transcript</h3><p class="transcript empty">(nothing was transcribed)</p>'
-    covering: list[list[str]] = [[] for _ in words]
-    starts: dict[str, float | None] = {}
-    for element in ELEMENTS:
-        span = _evidence_words(r, element, words)
-        if span is None:
-            continue
-        first, last = span
-        starts[element] = r.elements[element].start_s
-        for i in range(first, min(last, len(words) - 1) + 1):
-            covering[i].append(element)
-    out = []
-    i = 0
-    while i < len(words):
-        elements = covering[i]
-        j = i
-        while j + 1 < len(words) and covering[j + 1] == elements:
-            j += 1
-        if elements:
-            text = " ".join(_e(w.text) for w in words[i : j + 1])
-            first = elements[0]
-            style = f"--c:{COLOURS[first]}"
-            if len(elements) > 1:
-                style += f";--c2:{COLOURS[elements[1]]}"
-            seek = starts.get(first)
-            seek_attr = f' data-seek="{seek:.2f}"' if seek is not None else ""
-            out.append(
-                f'<mark class="ev{" multi" if len(elements) > 1 else ""}" '
-                f'data-element="{first}" data-elements="{" ".join(elements)}" '
-                f'style="{style}"{seek_attr}>{text}</mark>'
-            )
-        else:
-            for w in words[i : j + 1]:
-                if w.start_s is not None:
-                    out.append(f'<span class="w" data-seek="{w.start_s:.2f}">{_e(w.text)}</span>')
-                else:
-                    out.append(_e(w.text))
-        i = j + 1
-    return '<h3>Transcript</h3><p class="transcript">' + " ".join(out) + "</p>"
-
-
-def _evidence_words(r: Report, element: str, words: list[dict]) -> tuple[int, int] | None:
-    """Which words (first, last, inclusive) are the evidence credited for ``element``."""
-    e = r.elements[element]
-    if not e.found:
-        return None
-    for c in r.candidates:
-        same = c.element == element and c.accepted and c.evidence == e.evidence
-        if same and c.start_s == e.start_s and 0 <= c.first_word <= c.last_word < len(words):
-            return c.first_word, c.last_word
-    if e.start_s is None or e.end_s is None:
-        return None
-    inside = [
-        i
-        for i, w in enumerate(words)
-        if w.start_s is not None
-        and w.start_s >= e.start_s - 0.01
-        and (w.end_s or w.start_s) <= e.end_s + 0.01
-    ]
-    return (inside[0], inside[-1]) if inside else None
 
 
 def _extras(r: Report) -> str:
@@ -397,9 +328,6 @@ def _extras(r: Report) -> str:
 def _speech_span(r: Report) -> float | None:
     timed = [w for w in r.words if w.start_s is not None and w.end_s is not None]
     return timed[-1].end_s - timed[0].start_s if timed else None
-
-
-# --- the history chart -------------------------------------------------------------------------
 
 
 def _name(source: str) -> str:

@@ -2,10 +2,9 @@
 
 One row per attempt (when, the source and its recording, the scenario, the model, the duration,
 pace, fillers, the extras and the whole report as JSON) and one row per part of the close (found,
-score, evidence, when it was said). The schema grows by numbered migrations, applied in order and
-counted in ``PRAGMA user_version``, so a later voiceclose opens an older database and an older one
-refuses a newer database instead of damaging it. WAL mode, a busy timeout and one transaction per
-attempt keep the database whole under two batches at once and a process killed mid-write.
+score, evidence, when it was said), and the follow-up answer's parts likewise. One transaction
+per attempt keeps the database whole under two batches at once and a process killed mid-write;
+``database`` opens the file safely and migrates its schema.
 """
 
 from __future__ import annotations
@@ -15,14 +14,12 @@ import dataclasses
 import json
 import os
 import sqlite3
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from voiceclose.errors import AttemptNotFound, HistoryError
-from voiceclose.paths import data_dir, private_dir, private_file, writable
+from voiceclose.paths import data_dir
 from voiceclose.results import (
     ELEMENTS,
     Attempt,
@@ -32,12 +29,10 @@ from voiceclose.results import (
     recording_of,
 )
 from voiceclose.results_json import as_json
-from voiceclose.store import migrations
+from voiceclose.store import database
 from voiceclose.store.rows import DamagedRow, attempt_from_row, report_from_column
 
 DB_NAME = "history.db"
-BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another process's transaction to finish
-WAL_RETRY_S = 0.05  # pause between tries to switch a brand-new database to WAL mode
 
 _ATTEMPT_COLUMNS = (
     "id, created_at, source, recording, kind, scenario, model, duration_s, complete, missed, "
@@ -217,9 +212,6 @@ class History:
             ) from e
         return StoredAttempt(attempt, report, row[_N_COLUMNS + 1], row[_N_COLUMNS + 2])
 
-    def count(self) -> int:
-        return self._read("SELECT count(*) FROM attempts", ())[0][0]
-
     def recordings(self, ids: Sequence[int]) -> dict[int, str | None]:
         """The recording of each attempt in ``ids`` (AttemptNotFound naming the first unknown)."""
         found = {}
@@ -262,28 +254,10 @@ class History:
         try:
             return self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as e:
-            raise HistoryError(_problem(e, self.path)) from e
+            raise HistoryError(database.problem(e, self.path)) from e
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One write transaction, holding the write lock from its start (BEGIN IMMEDIATE)."""
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as e:
-            raise HistoryError(_problem(e, self.path)) from e
-        try:
-            yield
-            self._conn.execute("COMMIT")
-        except sqlite3.Error as e:
-            self._rollback()
-            raise HistoryError(_problem(e, self.path)) from e
-        except BaseException:
-            self._rollback()
-            raise
-
-    def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return database.transaction(self._conn, self.path)
 
 
 def open_for_writing(path: Path | None = None) -> History:
@@ -293,24 +267,7 @@ def open_for_writing(path: Path | None = None) -> History:
     a newer voiceclose.
     """
     path = path or history_path()
-    _not_a_folder(path)
-    try:
-        private_dir(path.parent)
-    except OSError as e:
-        raise HistoryError(f"cannot create {path.parent} ({e.strerror or e})") from e
-    _owner_only(path)
-    try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    except sqlite3.Error as e:
-        raise HistoryError(_problem(e, path)) from e
-    history = History(conn, path, writable=True)
-    with _closed_on_failure(conn, path):
-        _check_version(conn, path)
-        _use_wal(conn, path)
-        conn.execute("PRAGMA synchronous = FULL")  # a finished attempt survives a power cut too
-        conn.execute("PRAGMA foreign_keys = ON")
-        _migrate(history)
-    return history
+    return History(database.connect_for_writing(path), path, writable=True)
 
 
 def open_for_reading(path: Path | None = None) -> History | None:
@@ -319,131 +276,10 @@ def open_for_reading(path: Path | None = None) -> History | None:
     A read-only directory still reads; an older database is migrated when it can be written.
     """
     path = path or history_path()
-    if not _exists(path):
+    if not database.exists(path):
         return None
-    _not_a_folder(path)
-    # a read-only folder cannot hold WAL's shared-memory file: read the file as it stands
-    for query in ("mode=rw", "mode=ro", "immutable=1"):
-        conn = None
-        try:
-            conn = sqlite3.connect(
-                f"{path.absolute().as_uri()}?{query}",
-                uri=True,
-                timeout=BUSY_TIMEOUT_S,
-                isolation_level=None,
-            )
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            break
-        except sqlite3.Error as e:
-            if conn is not None:
-                conn.close()
-            problem = e
-            if "not a database" in str(e):
-                raise HistoryError(_problem(e, path)) from e
-    else:
-        raise HistoryError(_problem(problem, path)) from problem
-    history = History(conn, path, writable=query == "mode=rw")
-    with _closed_on_failure(conn, path):
-        version = _check_version(conn, path)
-        if version < len(migrations.MIGRATIONS):
-            if not history.writable:
-                raise HistoryError(
-                    f"{path} is from an older voiceclose and needs updating, but it is read-only"
-                )
-            _migrate(history)
-    return history
-
-
-@contextmanager
-def _closed_on_failure(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
-    """Close ``conn`` if preparing it fails; a database error becomes one HistoryError line."""
-    try:
-        yield
-    except sqlite3.Error as e:
-        conn.close()
-        raise HistoryError(_problem(e, path)) from e
-    except HistoryError:
-        conn.close()
-        raise
-
-
-def _owner_only(path: Path) -> None:
-    """Make the database (created now if need be) readable by this user only: it holds what
-    they said. SQLite gives the -wal and -shm files it makes the database's mode; ones an older
-    voiceclose left are made private too. A failure here is left to SQLite to report."""
-    for name, flags in ((path, os.O_RDWR | os.O_CREAT), (f"{path}-wal", 0), (f"{path}-shm", 0)):
-        with contextlib.suppress(OSError):
-            os.close(private_file(name, flags))
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except OSError as e:  # a folder on the way that may not be searched
-        raise HistoryError(f"cannot open {path} ({e.strerror or e})") from e
-
-
-def _not_a_folder(path: Path) -> None:
-    try:
-        is_dir = path.is_dir()
-    except OSError as e:
-        raise HistoryError(f"cannot open {path} ({e.strerror or e})") from e
-    if is_dir:
-        raise HistoryError(f"{path} is a folder, not a voiceclose history database")
-
-
-def _check_version(conn: sqlite3.Connection, path: Path) -> int:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    known = len(migrations.MIGRATIONS)
-    if version > known:
-        raise HistoryError(
-            f"{path} was written by a newer voiceclose (history schema {version}, this one knows "
-            f"up to {known}); upgrade voiceclose, or set VOICECLOSE_HOME elsewhere"
-        )
-    return version
-
-
-def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
-    """WAL lets readers and one writer work at once and keeps a killed writer's work atomic."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
-            return
-        except sqlite3.OperationalError as e:  # another process is creating the same database
-            if "locked" not in str(e) or time.monotonic() > deadline:
-                raise
-            time.sleep(WAL_RETRY_S)
-
-
-def _migrate(history: History) -> None:
-    conn = history._conn
-    if conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS):
-        return
-    with history._transaction():
-        # read again inside the write lock: another process may have migrated meanwhile
-        version = _check_version(conn, history.path)
-        for number in range(version, len(migrations.MIGRATIONS)):
-            for statement in migrations.MIGRATIONS[number]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-
-
-def _problem(error: sqlite3.Error, path: Path) -> str:
-    """One line for what went wrong with the database file."""
-    text = str(error)
-    if "readonly" in text or "read-only" in text:
-        return f"{path} is read-only"
-    if "unable to open" in text:
-        folder = path.parent
-        if folder.exists() and not writable(folder):
-            return f"{folder} is read-only"
-        return f"cannot open {path} (is its folder read-only?)"
-    if "not a database" in text or "malformed" in text:
-        return f"{path} is not a voiceclose history database, or is damaged ({text})"
-    if "locked" in text or "busy" in text:
-        return f"{path} stayed locked by another voiceclose for over {BUSY_TIMEOUT_S:g} s"
-    return f"{path}: {text}"
+    conn, can_write = database.connect_for_reading(path)
+    return History(conn, path, writable=can_write)
 
 
 def _ordered(parts: dict[str, ElementResult]) -> list[str]:

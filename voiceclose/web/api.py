@@ -25,8 +25,6 @@ from voiceclose.report import graphics
 from voiceclose.report.page import CHART_ATTEMPTS
 from voiceclose.results import Failure
 from voiceclose.results_json import as_json
-from voiceclose.store import history as store
-from voiceclose.store.trend import trend
 from voiceclose.web import uploads
 from voiceclose.web.security import PAGE_POLICY
 from voiceclose.web.session import PracticeSession, scenario_json
@@ -129,14 +127,14 @@ async def history(request: Request) -> Response:
     listing = await run_in_threadpool(reviewing.attempts, scenario)
     found = listing.attempts if listing else []
     rows = [dataclasses.asdict(a) for a in found]
-    t = trend(found) if found else None
+    t = reviewing.trend(found) if found else None
     return JSONResponse(
         {
             "attempts": rows,
             "trend": dataclasses.asdict(t) if t else None,
             "chart": graphics.history_chart(found[-CHART_ATTEMPTS:], set()) if found else "",
             "scenarios": sorted({a.scenario for a in await run_in_threadpool(_all) if a.scenario}),
-            "can_delete": hasattr(store.History, "delete"),
+            "can_delete": True,
         }
     )
 
@@ -198,16 +196,9 @@ async def recheck(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    if not hasattr(store.History, "delete"):
-        return _error(501, "this voiceclose cannot delete attempts yet")
     attempt_id = request.path_params["attempt_id"]
-
-    def work():
-        with store.open_for_writing() as h:
-            h.delete(attempt_id)
-
     try:
-        await run_in_threadpool(work)
+        await run_in_threadpool(reviewing.delete_attempts, [attempt_id], [])
     except AttemptNotFound as e:
         return _error(404, str(e))
     return JSONResponse({"ok": True, "deleted": attempt_id})
@@ -310,7 +301,7 @@ async def features(request: Request) -> Response:
     return JSONResponse(
         {
             "followup": importlib.util.find_spec("voiceclose.app.followup") is not None,
-            "can_delete": hasattr(store.History, "delete"),
+            "can_delete": True,
             "can_create_scenario": hasattr(scenarios, "save"),
         }
     )
