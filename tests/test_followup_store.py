@@ -69,3 +69,50 @@ def test_the_history_keeps_each_answer_part_and_the_trend_counts_them(tmp_path):
     t = trend(attempts)
     assert t.answers == 2 and t.answer_found == {"acknowledge": 1, "address": 1, "high_note": 1}
     assert "answers to the interviewer's concern: acknowledge 1 of 2" in trend_text(t)
+
+
+def test_the_close_s_saved_report_with_the_answer_stays_private(tmp_path):
+    """with_followup rewrites the JSON beside the close's recording: 0600 whatever the umask,
+    whole, and no temporary file left beside it."""
+    import json
+    import os
+    import stat
+
+    from voiceclose.app.followup import with_followup
+    from voiceclose.app.scenarios import sidecar_path
+
+    recording = tmp_path / "close.wav"
+    recording.write_bytes(b"")
+    sidecar = sidecar_path(recording)
+    sidecar.write_text("{}")
+    report = report_with_answer(tmp_path)
+    old = os.umask(0o022)
+    try:
+        with_followup(
+            dataclasses.replace(report, followup=None, recording=str(recording)), report.followup
+        )
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(sidecar.stat().st_mode) == 0o600
+    assert json.loads(sidecar.read_text())["followup"]["concern"]["text"] == CONCERN.text
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_history_delete_recordings_removes_the_answer_s_recording_too(cli, tmp_path):
+    """The answer holds the candidate's voice as much as the close: history delete
+    --recordings removes both recordings and the reports beside them."""
+    close, answer = tmp_path / "close.wav", tmp_path / "close-answer.wav"
+    for path in (close, answer, close.with_suffix(".json"), answer.with_suffix(".json")):
+        path.write_bytes(b"")
+    report = report_with_answer(tmp_path)
+    report = dataclasses.replace(
+        report,
+        recording=str(close),
+        followup=dataclasses.replace(report.followup, recording=str(answer)),
+    )
+    with open_for_writing() as history:
+        attempt_id = history.add(report)
+    run = cli("history", "delete", attempt_id, "--recordings", "--yes")
+    assert run.code == 0, run.err
+    assert "Deleted 1 attempt(s) and 4 file(s)." in run.out
+    assert not [p for p in tmp_path.iterdir() if p.suffix in (".wav", ".json")]

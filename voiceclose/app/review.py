@@ -160,12 +160,13 @@ def attempts(
 
 def recordings_of(ids: list[int]) -> list[Path]:
     """The files that deleting attempts ``ids`` with their recordings would remove: each
-    recording still there, and the report saved beside it (AttemptNotFound for an unknown id)."""
+    recording still there (the close's, and the answer's after practice) and the report saved
+    beside it (AttemptNotFound for an unknown id)."""
     history = _history_or_none()
     with history:
         found = history.recordings(ids)
     files = []
-    for path in (Path(p) for p in found.values() if p):
+    for path in (Path(p) for paths in found.values() for p in paths):
         files += [f for f in (path, sidecar_path(path)) if f.is_file() and f not in files]
     return files
 

@@ -220,8 +220,9 @@ class History:
     def count(self) -> int:
         return self._read("SELECT count(*) FROM attempts", ())[0][0]
 
-    def recordings(self, ids: Sequence[int]) -> dict[int, str | None]:
-        """The recording of each attempt in ``ids`` (AttemptNotFound naming the first unknown)."""
+    def recordings(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """The recordings of each attempt in ``ids``: the close's and, after practice, the
+        answer to the interviewer's concern (AttemptNotFound naming the first unknown id)."""
         found = {}
         for attempt_id in ids:
             rows = self._read("SELECT recording FROM attempts WHERE id = ?", (attempt_id,))
@@ -229,7 +230,10 @@ class History:
                 raise AttemptNotFound(
                     f"no attempt {attempt_id} in the history (voiceclose history lists them)"
                 )
-            found[attempt_id] = rows[0][0]
+            answer = self._read(
+                "SELECT recording FROM followups WHERE attempt_id = ?", (attempt_id,)
+            )
+            found[attempt_id] = [p for (p,) in [*rows, *answer] if p]
         return found
 
     def delete(self, ids: Sequence[int]) -> int:
