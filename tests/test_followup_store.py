@@ -7,7 +7,7 @@ import dataclasses
 
 from voiceclose.app.answering import followup_from, run_answer
 from voiceclose.app.checking import Checker, Item, Options
-from voiceclose.report.writers import TextWriter, trend_text
+from voiceclose.report.writers import TextWriter, attempts_table, trend_text
 from voiceclose.results import Concern
 from voiceclose.results_json import as_json, report_from_json
 from voiceclose.store.history import open_for_reading, open_for_writing
@@ -64,11 +64,21 @@ def test_the_history_keeps_each_answer_part_and_the_trend_counts_them(tmp_path):
         attempts = history.attempts()
         stored = history.get(attempts[0].id)
     assert attempts[0].followup["address"].found and not attempts[1].followup["address"].found
-    assert attempts[2].followup is None
+    assert attempts[2].followup is None and attempts[2].concern is None
+    assert attempts[0].concern == CONCERN  # history --json carries it with the parts
+    assert dataclasses.asdict(attempts[0])["concern"] == {
+        "kind": "skills_gap",
+        "text": CONCERN.text,
+    }
     assert stored.report.followup.concern == CONCERN
     t = trend(attempts)
     assert t.answers == 2 and t.answer_found == {"acknowledge": 1, "address": 1, "high_note": 1}
     assert "answers to the interviewer's concern: acknowledge 1 of 2" in trend_text(t)
+    table = attempts_table(attempts, len(attempts)).splitlines()
+    assert table[1].endswith("int fit res tha   answer: ack adr hi")
+    column = table[1].index("answer: ack") + len("answer: ")  # each mark under its name
+    assert [row[column + 1 : column + 11 : 4] for row in table[2:]] == ["✓✓✓", "✗✗✗", "–"]
+    assert "answer:" not in attempts_table(attempts[2:], 1)  # no answers: no columns for them
 
 
 def test_the_close_s_saved_report_with_the_answer_stays_private(tmp_path):
@@ -116,3 +126,16 @@ def test_history_delete_recordings_removes_the_answer_s_recording_too(cli, tmp_p
     assert run.code == 0, run.err
     assert "Deleted 1 attempt(s) and 4 file(s)." in run.out
     assert not [p for p in tmp_path.iterdir() if p.suffix in (".wav", ".json")]
+
+
+def test_review_play_takes_an_answer_part_as_it_is_written(cli, tmp_path):
+    """--play high_note, "high note", High-Note: the same part (a typed answer has no
+    recording, which is what it then says); a close's label works too."""
+    with open_for_writing() as history:
+        history.add(report_with_answer(tmp_path))
+    for name in ("high_note", "high note", "High-Note", "Address"):
+        run = cli("review", "--play", name)
+        assert run.code == 3 and "the answer has no recording to play" in run.err, (name, run.err)
+    run = cli("review", "--play", "reservations question")
+    assert "no part called" not in run.err
+    assert "no part called 'high notes'" in cli("review", "--play", "high notes").err

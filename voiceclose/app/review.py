@@ -86,10 +86,12 @@ def recording_changed(stored: StoredAttempt) -> bool:
 def moment(stored: StoredAttempt, element: str) -> Moment:
     """The audio of ``element`` as said in the attempt (UsageError if it was not heard)."""
     names = {**LABELS, **ANSWER_LABELS}
-    element = element.strip().lower()
+    said = " ".join(element.lower().replace("_", " ").replace("-", " ").split())
+    by_label = {label.lower(): name for name, label in names.items()}
+    asked, element = element.strip(), by_label.get(said, said.replace(" ", "_"))  # high note
     if element not in names:
         known = ", ".join((*ELEMENTS, *ANSWER_PARTS))
-        raise UsageError(f"no part called {element!r} (there are: {known})")
+        raise UsageError(f"no part called {asked!r} (there are: {known})")
     if element in ANSWER_PARTS:
         e, path = _answer_part(stored, element)
     else:

@@ -313,10 +313,11 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
     tagged = len({a.tag for a in attempts}) > 1  # one tag for all (history --tag): said once
     heading += f" tagged {attempts[0].tag!r}" if attempts and attempts[0].tag and not tagged else ""
     tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
+    answered = any(a.followup for a in attempts)  # practice's answers: their parts too
     lines = [
         f"{heading}:",
         f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{NAME_WIDTH}} {'recorded':>8} {'pace':>5} "
-        f"{'fillers':>7}  int fit res tha",
+        f"{'fillers':>7}  int fit res tha" + ("   answer: ack adr hi" if answered else ""),
     ]
     for a in attempts:
         name = _cut(printable(a.scenario or os.path.basename(a.source) or a.source), NAME_WIDTH)
@@ -331,11 +332,22 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
         length = clock(a.duration_s) if a.duration_s is not None else "–"
         pace = f"{a.words_per_minute:.0f}" if a.words_per_minute is not None else "–"
         fillers = a.fillers if a.fillers is not None else "–"
+        if answered:
+            marks = f"{marks:<16}{_answer_marks(a)}"
         lines.append(
             f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {tag}{name:<{NAME_WIDTH}} {length:>8} "
             f"{pace:>5} {fillers:>7}  {marks.rstrip()}"
         )
     return _lines(lines)
+
+
+def _answer_marks(a: Attempt) -> str:
+    """The answer's three parts under "answer: ack adr hi" ("–" with no answer)."""
+    if not a.followup:
+        return f"{'':10}{'–':^4}"
+    return f"{'':10}" + "".join(
+        f"{'✓' if p in a.followup and a.followup[p].found else '✗':^4}" for p in ANSWER_PARTS
+    )
 
 
 def _cut(text: str, width: int) -> str:

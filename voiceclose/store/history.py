@@ -26,6 +26,7 @@ from voiceclose.paths import data_dir, private_dir, private_file, writable
 from voiceclose.results import (
     ELEMENTS,
     Attempt,
+    Concern,
     ElementResult,
     Report,
     StoredAttempt,
@@ -181,6 +182,7 @@ class History:
         ids = [row[0] for row in rows]
         elements = self._elements(ids)
         answers = self._elements(ids, "followup_parts", "part")
+        concerns = self._concerns(ids)
         found, self.damaged = [], []
         for row in reversed(rows):
             try:
@@ -188,7 +190,21 @@ class History:
             except DamagedRow:
                 self.damaged.append(row[0])
                 continue
-            found.append(dataclasses.replace(attempt, followup=answers.get(row[0])))
+            found.append(
+                dataclasses.replace(
+                    attempt, followup=answers.get(row[0]), concern=concerns.get(row[0])
+                )
+            )
+        return found
+
+    def _concerns(self, ids: Sequence[int]) -> dict[int, Concern]:
+        found = {}
+        for start in range(0, len(ids), 500):  # SQLite limits the number of parameters
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = "SELECT attempt_id, concern_kind, concern FROM followups WHERE attempt_id IN "
+            for attempt_id, kind, text in self._read(f"{sql}({marks})", chunk):
+                found[attempt_id] = Concern(kind, text)
         return found
 
     def get(self, attempt_id: int | None = None) -> StoredAttempt:
