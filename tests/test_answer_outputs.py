@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import stat
 
+import pytest
+
+from voiceclose.evaluate.speak import Effects, Voice, render
 from voiceclose.store.history import history_path
 
 CONCERN = "You haven't used Salesforce, have you?"
@@ -71,3 +74,21 @@ def test_answers_are_not_stored_and_one_line_says_so(cli, tmp_path):
     assert not history_path().exists() or cli("history").out.startswith("No attempts")
     quiet = cli("check", "--text", good, "--concern", CONCERN, "--no-history")
     assert "not stored" not in quiet.err  # asked for no history: nothing to say
+
+
+@pytest.mark.slow
+def test_an_audio_answer_on_the_page_has_its_waveform_and_player(cli, tmp_path):
+    """A spoken answer checked with --concern: the page embeds it (player, waveform with a marker
+    per part heard) and the CSV has each part's time."""
+    answer = tmp_path / "answer.wav"
+    render(GOOD, Voice.parse("flite:slt"), Effects(pad=(0.2, 0.5)), answer)
+    page, rows = tmp_path / "answer.html", tmp_path / "answer.csv"
+    run = cli("check", answer, "--concern", CONCERN, "--html", page, "--csv", rows)
+    assert run.code in (0, 1), run.err
+    html = page.read_text()
+    assert html.count("<audio") == 1 and html.count('<svg class="wave"') == 1
+    assert "data:audio/" in html and 'class="jump" data-seek=' in html
+    [row] = csv.DictReader(rows.read_text(encoding="utf-8-sig").splitlines())
+    assert row["kind"] == "audio" and row["model"] == "tiny.en"
+    found = [p for p in PARTS if row[p] == "found"]
+    assert found and all(float(row[f"{p}_at_s"]) >= 0 for p in found)
