@@ -139,3 +139,26 @@ def test_review_play_takes_an_answer_part_as_it_is_written(cli, tmp_path):
     run = cli("review", "--play", "reservations question")
     assert "no part called" not in run.err
     assert "no part called 'high notes'" in cli("review", "--play", "high notes").err
+
+
+def test_history_csv_has_each_attempt_with_its_answer(cli, tmp_path):
+    """history --csv: every matching attempt (not only the latest --limit), the close's parts,
+    and for a practised close the concern and each part of the answer; 0600."""
+    import csv
+    import stat
+
+    with open_for_writing() as history:
+        history.add(report_with_answer(tmp_path))
+        history.add(dataclasses.replace(report_with_answer(tmp_path), followup=None), tag="Alex")
+    out = tmp_path / "history.csv"
+    run = cli("history", "--csv", out, "--limit", "1")
+    assert run.code == 0, run.err
+    assert "Wrote 2 attempt(s)" in run.err and stat.S_IMODE(out.stat().st_mode) == 0o600
+    first, second = csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())
+    assert first["concern_kind"] == "skills_gap" and first["concern"] == CONCERN.text
+    assert first["answer_complete"] == "yes" and first["address"] == "found"
+    assert "Xero course" in first["address_evidence"]
+    assert first["interest"] == "found" and first["thanks"] == "found"
+    assert second["tag"] == "Alex" and second["concern"] == "" and second["address"] == ""
+    bad = cli("history", "--csv", tmp_path / "no" / "such" / "folder.csv")
+    assert bad.code != 0 and bad.err.count("\n") == 1 and "cannot write" in bad.err

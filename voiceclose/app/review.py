@@ -15,7 +15,8 @@ from voiceclose.app.checking import Checker, Options
 from voiceclose.app.scenarios import find, sidecar_path
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 from voiceclose.defaults import DEFAULT_MODEL
-from voiceclose.errors import AttemptNotFound, InputError, ScenarioError, UsageError
+from voiceclose.errors import AttemptNotFound, InputError, OutputError, ScenarioError, UsageError
+from voiceclose.paths import private_file
 from voiceclose.results import (
     ANSWER_LABELS,
     ANSWER_PARTS,
@@ -268,3 +269,18 @@ def _at(start_s: float | None) -> str:
 
 def _wpm(value: float | None) -> str:
     return "–" if value is None else str(round(value))
+
+
+def export_csv(path: Path, found: list[Attempt]) -> int:
+    """Write ``found`` to ``path`` as CSV (readable by the user only: it holds what was said);
+    returns the rows written. OutputError when it cannot be written."""
+    from voiceclose.report import history_csv
+
+    try:  # Excel reads UTF-8 only with the byte-order mark
+        with open(path, "w", encoding="utf-8-sig", newline="", opener=private_file) as f:
+            f.write(history_csv.header())
+            for attempt in found:
+                f.write(history_csv.row(attempt))
+    except OSError as e:
+        raise OutputError(f"cannot write {path} ({e.strerror or e})") from e
+    return len(found)

@@ -213,6 +213,11 @@ def history(args: argparse.Namespace) -> int:
         )
     matching = listing.attempts
     shown = matching[-args.limit :] if args.limit else matching
+    if args.csv:
+        from voiceclose.app.review import export_csv
+
+        rows = export_csv(args.csv, matching)
+        print(f"Wrote {rows} attempt(s) to {printable(str(args.csv))}", file=sys.stderr)
     if args.json:
         for attempt in shown:
             print(attempt_json(attempt))
