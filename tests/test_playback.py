@@ -42,3 +42,21 @@ def test_play_gives_up_on_an_output_that_never_finishes(monkeypatch):
     took = time.monotonic() - started
     assert stuck.played == (8000, 16000) and stuck.stopped
     assert 0.5 <= took < 2.0, took
+
+
+def test_an_output_that_will_not_open_is_one_short_line(monkeypatch):
+    import pytest
+
+    from voiceclose.errors import DeviceError
+
+    class Refusing(StuckOutput):
+        def play(self, data, rate, device=None):
+            raise self.PortAudioError(
+                "Error opening OutputStream: Unanticipated host error [PaErrorCode -9999]: "
+                "'Input/output error' [ALSA error -5]"
+            )
+
+    monkeypatch.setattr(playback, "sounddevice", lambda: Refusing())
+    with pytest.raises(DeviceError) as raised:
+        playback.play(np.zeros(800, dtype=np.float32), 16000)
+    assert str(raised.value) == "cannot play through 'stuck' (Error opening OutputStream)"

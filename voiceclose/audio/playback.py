@@ -40,7 +40,12 @@ def play(samples: np.ndarray, rate: int, device: int | str | None = None) -> Non
             time.sleep(POLL_S)
         sd.stop()
     except sd.PortAudioError as e:
-        raise DeviceError(f"cannot play through {info['name']!r} ({e})") from e
+        # PortAudio's own words up to its error codes ("Error opening OutputStream")
+        raise DeviceError(f"cannot play through {info['name']!r} ({_first_part(e)})") from e
+
+
+def _first_part(error: Exception) -> str:
+    return str(error).split(":", 1)[0].strip() or "it failed"
 
 
 def _faded(data: np.ndarray, rate: int) -> np.ndarray:
