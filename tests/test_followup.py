@@ -6,10 +6,13 @@ hold the answer and none of the interviewer's line."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 
 from voiceclose.evaluate.speak import Effects, Voice, render
 
@@ -83,3 +86,55 @@ def test_the_concern_is_spoken_and_the_answer_recorded_without_it(mic, env, prom
     assert "Playing address" in done.stderr and "course" in done.stderr
     listing = voiceclose_in_a_process(env, "history")
     assert "answers to the interviewer's concern: acknowledge 1 of 1" in listing.stdout
+
+
+def test_no_output_device_prints_the_concern_and_runs_the_round(mic, env, prompts, tmp_path):  # noqa: F811
+    """PulseAudio told to play into a sink that does not exist: the output cannot be opened, so
+    the concern is printed only (with why), and the answer is still recorded and checked."""
+    answer = tmp_path / "answer.wav"
+    render(ANSWER, Voice.parse("flite:slt"), Effects(pad=(0.2, 0.5)), answer)
+    env = {**env, "VOICECLOSE_PROMPTS": str(prompts), "PULSE_SINK": "no_such_sink"}
+    run = Practice(["--out", tmp_path / "rec", "--json", "--max-seconds", 60], env, followup=True)
+    run.recording_path()
+    mic.play(COMPLETE).wait(timeout=60)
+    answer_path = run.recording_path(timeout=180)
+    mic.play(answer).wait(timeout=60)
+    code, out, err = run.finish()
+    assert code == 0, err
+    followup = json.loads(out)["followup"]
+    assert CONCERN in err and "not spoken aloud: cannot play through" in err
+    assert any(n.startswith("the concern was printed, not spoken") for n in followup["notes"])
+    assert followup["recording"] == str(answer_path) and followup["missed"] == [], followup
+    assert {"course", "month"} <= set(re.findall(r"[a-z]+", followup["transcript"].lower()))
+
+
+def test_at_a_terminal_enter_stops_the_answer(mic, env, prompts, tmp_path):  # noqa: F811
+    """Enter stops the answer's recording at a terminal (the one reader of the terminal gets
+    it), the live line shows no close parts for the answer, and q then quits."""
+    from .test_capture import Terminal
+
+    answer = tmp_path / "answer.wav"
+    render(ANSWER, Voice.parse("flite:slt"), Effects(pad=(0.2, 0.5)), answer)
+    env = {**env, "VOICECLOSE_PROMPTS": str(prompts)}
+    run = Terminal(["practice", "--prompt", "emergency-nurse", "--out", str(tmp_path)], env)
+    run.wait_for("Press Enter")
+    run.press_enter()
+    run.wait_for("● Speak now")
+    mic.play(COMPLETE).wait(timeout=60)
+    run.press_enter()
+    run.wait_for("● Answer now", timeout=240)
+    mic.play(answer).wait(timeout=60)
+    time.sleep(1.0)
+    run.press_enter()
+    run.wait_for("Press Enter to try again", timeout=240)
+    os.write(run.leader, b"q\n")
+    code, out = run.finish()
+    assert code == 0, run.screen[-800:]
+    answer_screen = run.screen.rsplit("● Answer now", 1)[1]
+    assert "Stopped with Enter" in answer_screen, answer_screen[-800:]
+    path = Path(answer_screen.split("Recording to ", 1)[1].split(" from ")[0])
+    assert sf.info(str(path)).duration < 40  # Enter stopped it, not the time limit (180 s)
+    assert "Try 2" not in out  # the Enter that stopped the answer started nothing else
+    live = answer_screen.split("Stopped with Enter")[0]
+    assert "reservations" not in live and "thanks" not in live  # not the close's parts
+    assert "Your answer to the interviewer's concern" in out and "✓ Address" in out

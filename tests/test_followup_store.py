@@ -7,7 +7,7 @@ import dataclasses
 
 from voiceclose.app.answering import followup_from, run_answer
 from voiceclose.app.checking import Checker, Item, Options
-from voiceclose.report.writers import TextWriter, trend_text
+from voiceclose.report.writers import TextWriter, attempts_table, trend_text
 from voiceclose.results import Concern
 from voiceclose.results_json import as_json, report_from_json
 from voiceclose.store.history import open_for_reading, open_for_writing
@@ -64,8 +64,101 @@ def test_the_history_keeps_each_answer_part_and_the_trend_counts_them(tmp_path):
         attempts = history.attempts()
         stored = history.get(attempts[0].id)
     assert attempts[0].followup["address"].found and not attempts[1].followup["address"].found
-    assert attempts[2].followup is None
+    assert attempts[2].followup is None and attempts[2].concern is None
+    assert attempts[0].concern == CONCERN  # history --json carries it with the parts
+    assert dataclasses.asdict(attempts[0])["concern"] == {
+        "kind": "skills_gap",
+        "text": CONCERN.text,
+    }
     assert stored.report.followup.concern == CONCERN
     t = trend(attempts)
     assert t.answers == 2 and t.answer_found == {"acknowledge": 1, "address": 1, "high_note": 1}
     assert "answers to the interviewer's concern: acknowledge 1 of 2" in trend_text(t)
+    table = attempts_table(attempts, len(attempts)).splitlines()
+    assert table[1].endswith("int fit res tha   answer: ack adr hi")
+    column = table[1].index("answer: ack") + len("answer: ")  # each mark under its name
+    assert [row[column + 1 : column + 11 : 4] for row in table[2:]] == ["✓✓✓", "✗✗✗", "–"]
+    assert "answer:" not in attempts_table(attempts[2:], 1)  # no answers: no columns for them
+
+
+def test_the_close_s_saved_report_with_the_answer_stays_private(tmp_path):
+    """with_followup rewrites the JSON beside the close's recording: 0600 whatever the umask,
+    whole, and no temporary file left beside it."""
+    import json
+    import os
+    import stat
+
+    from voiceclose.app.followup import with_followup
+    from voiceclose.app.scenarios import sidecar_path
+
+    recording = tmp_path / "close.wav"
+    recording.write_bytes(b"")
+    sidecar = sidecar_path(recording)
+    sidecar.write_text("{}")
+    report = report_with_answer(tmp_path)
+    old = os.umask(0o022)
+    try:
+        with_followup(
+            dataclasses.replace(report, followup=None, recording=str(recording)), report.followup
+        )
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(sidecar.stat().st_mode) == 0o600
+    assert json.loads(sidecar.read_text())["followup"]["concern"]["text"] == CONCERN.text
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_history_delete_recordings_removes_the_answer_s_recording_too(cli, tmp_path):
+    """The answer holds the candidate's voice as much as the close: history delete
+    --recordings removes both recordings and the reports beside them."""
+    close, answer = tmp_path / "close.wav", tmp_path / "close-answer.wav"
+    for path in (close, answer, close.with_suffix(".json"), answer.with_suffix(".json")):
+        path.write_bytes(b"")
+    report = report_with_answer(tmp_path)
+    report = dataclasses.replace(
+        report,
+        recording=str(close),
+        followup=dataclasses.replace(report.followup, recording=str(answer)),
+    )
+    with open_for_writing() as history:
+        attempt_id = history.add(report)
+    run = cli("history", "delete", attempt_id, "--recordings", "--yes")
+    assert run.code == 0, run.err
+    assert "Deleted 1 attempt(s) and 4 file(s)." in run.out
+    assert not [p for p in tmp_path.iterdir() if p.suffix in (".wav", ".json")]
+
+
+def test_review_play_takes_an_answer_part_as_it_is_written(cli, tmp_path):
+    """--play high_note, "high note", High-Note: the same part (a typed answer has no
+    recording, which is what it then says); a close's label works too."""
+    with open_for_writing() as history:
+        history.add(report_with_answer(tmp_path))
+    for name in ("high_note", "high note", "High-Note", "Address"):
+        run = cli("review", "--play", name)
+        assert run.code == 3 and "the answer has no recording to play" in run.err, (name, run.err)
+    run = cli("review", "--play", "reservations question")
+    assert "no part called" not in run.err
+    assert "no part called 'high notes'" in cli("review", "--play", "high notes").err
+
+
+def test_history_csv_has_each_attempt_with_its_answer(cli, tmp_path):
+    """history --csv: every matching attempt (not only the latest --limit), the close's parts,
+    and for a practised close the concern and each part of the answer; 0600."""
+    import csv
+    import stat
+
+    with open_for_writing() as history:
+        history.add(report_with_answer(tmp_path))
+        history.add(dataclasses.replace(report_with_answer(tmp_path), followup=None), tag="Alex")
+    out = tmp_path / "history.csv"
+    run = cli("history", "--csv", out, "--limit", "1")
+    assert run.code == 0, run.err
+    assert "Wrote 2 attempt(s)" in run.err and stat.S_IMODE(out.stat().st_mode) == 0o600
+    first, second = csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())
+    assert first["concern_kind"] == "skills_gap" and first["concern"] == CONCERN.text
+    assert first["answer_complete"] == "yes" and first["address"] == "found"
+    assert "Xero course" in first["address_evidence"]
+    assert first["interest"] == "found" and first["thanks"] == "found"
+    assert second["tag"] == "Alex" and second["concern"] == "" and second["address"] == ""
+    bad = cli("history", "--csv", tmp_path / "no" / "such" / "folder.csv")
+    assert bad.code != 0 and bad.err.count("\n") == 1 and "cannot write" in bad.err

@@ -285,6 +285,7 @@ class Attempt:
         return self.kind == "audio" and self.extras.get("speech_heard") is False
 
     followup: dict[str, ElementResult] | None = None  # the answer's parts, after practice
+    concern: Concern | None = None  # what the interviewer raised, when there is an answer
 
     @property
     def local_time(self) -> datetime:

@@ -10,10 +10,12 @@ the speaker. With no output device (or no voice), the concern is only printed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import random
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -191,14 +193,19 @@ def _save(followup: FollowUp, recording: Path) -> None:
 
 
 def _replace_json(path: Path, data: dict) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so a reader never sees half of it."""
-    temporary = path.with_suffix(".json.tmp")
+    """Write ``data`` to ``path`` through a temporary file (0600, whatever the umask: it holds
+    what was said), so a reader never sees half of it; a write that fails leaves nothing."""
     try:
-        with open(temporary, "w", encoding="utf-8") as f:
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, indent=1)
         os.replace(temporary, path)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
 
 
 def run_round(

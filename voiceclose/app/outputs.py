@@ -23,7 +23,11 @@ MAX_TAG = 64  # characters in a --tag label
 
 
 class Outputs:
-    """The history (unless ``history`` is False), a CSV file and an HTML page, each optional."""
+    """The history (unless ``history`` is False), a CSV file and an HTML page, each optional.
+
+    With ``answers`` (``check --concern``: answers to the interviewer's concern checked on their
+    own), nothing is stored, the CSV has the answer's columns and the page has no chart of closes.
+    """
 
     def __init__(
         self,
@@ -31,8 +35,10 @@ class Outputs:
         csv_path: Path | None = None,
         html: Path | None = None,
         tag: str | None = None,
+        answers: bool = False,
     ):
-        self.keeper = Keeper(enabled=history, tag=check_tag(tag))
+        self.answers = answers
+        self.keeper = Keeper(enabled=history and not answers, tag=check_tag(tag))
         self.tag = self.keeper.tag
         self.samples_not_stored = 0  # bundled samples checked: demonstration, not the user's
         self.html = html
@@ -40,7 +46,7 @@ class Outputs:
         self.results: list[Result] = []
         self.attempt_ids: list[int | None] = []
         self._csv = None
-        self._csv_writer = CsvWriter()
+        self._csv_writer = CsvWriter(answers=answers)
         self._csv_problem: str | None = None
         self._cache_failures = cache_failures()  # problems before these outputs are not ours
         self._cache_told = False
@@ -60,7 +66,9 @@ class Outputs:
         """Store ``result`` (before it is printed: a printed line is in the history) and add its
         CSV row; returns the problems not told yet (see ``warnings``)."""
         self.results.append(result)
-        if is_sample(result):
+        if self.answers:
+            self.attempt_ids.append(None)  # not stored: see the class
+        elif is_sample(result):
             self.samples_not_stored += 1
             self.attempt_ids.append(None)
         else:
@@ -102,7 +110,9 @@ class Outputs:
         if self._csv_problem:
             raise OutputError(f"cannot write {self.csv_path} ({self._csv_problem})")
         if self.html:
-            return write_page(self.html, self.results, self.attempt_ids, tag=self.tag)
+            return write_page(
+                self.html, self.results, self.attempt_ids, tag=self.tag, chart=not self.answers
+            )
         return None
 
 

@@ -15,7 +15,7 @@ from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 from voiceclose.errors import HistoryError, InputError
 from voiceclose.report import page
 from voiceclose.report.page import EmbeddedAudio, Page, PageInput
-from voiceclose.results import Report, Result, recording_of
+from voiceclose.results import AnswerReport, Report, Result, recording_of
 from voiceclose.store.history import open_for_reading
 
 AUDIO_QUALITY = 0.9  # libsndfile's Vorbis compression level: ~22 kbit/s, clear for speech
@@ -34,6 +34,8 @@ def page_input(
     A recording that cannot be read any more (moved, deleted) leaves a note instead; the rest of
     the report is still drawn.
     """
+    if isinstance(result, AnswerReport) and result.kind == "audio":  # check --concern: the file
+        return _answer_input(result)
     if not isinstance(result, Report) or result.kind != "audio":
         return PageInput(result, attempt_id, created_at)
     path = recording or recording_of(result)
@@ -55,6 +57,14 @@ def page_input(
         answer_audio=answer_audio,
         answer_audio_note=answer_note,
     )
+
+
+def _answer_input(result: AnswerReport) -> PageInput:
+    path = Path(result.source).absolute()
+    try:
+        return PageInput(result, audio=embed_audio(path, result))
+    except InputError as e:  # moved or deleted since it was checked
+        return PageInput(result, audio_note=f"the recording: {e.problem}")
 
 
 def _answer_audio(result: Report) -> tuple[EmbeddedAudio | None, str | None]:
@@ -127,12 +137,14 @@ def write_page(
     created_at: datetime | None = None,
     recording: Path | None = None,
     tag: str | None = None,
+    chart: bool = True,
 ) -> Page:
     """The page for ``results``; ``recording``, for one stored attempt, is where its audio was
     (stored as an absolute path: a relative source would be read from the wrong folder); with
-    ``tag``, the chart shows only the attempts labelled so."""
+    ``tag``, the chart shows only the attempts labelled so; ``chart=False`` leaves the history's
+    chart out (a page of answers to a concern: the chart is of closes)."""
     inputs, recent = _page_parts(results, attempt_ids, created_at, recording, tag)
-    return page.write(path, inputs, recent)
+    return page.write(path, inputs, recent if chart else ())
 
 
 def render_page(

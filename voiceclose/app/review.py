@@ -15,7 +15,8 @@ from voiceclose.app.checking import Checker, Options
 from voiceclose.app.scenarios import find, sidecar_path
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 from voiceclose.defaults import DEFAULT_MODEL
-from voiceclose.errors import AttemptNotFound, InputError, ScenarioError, UsageError
+from voiceclose.errors import AttemptNotFound, InputError, OutputError, ScenarioError, UsageError
+from voiceclose.paths import private_file
 from voiceclose.results import (
     ANSWER_LABELS,
     ANSWER_PARTS,
@@ -86,10 +87,12 @@ def recording_changed(stored: StoredAttempt) -> bool:
 def moment(stored: StoredAttempt, element: str) -> Moment:
     """The audio of ``element`` as said in the attempt (UsageError if it was not heard)."""
     names = {**LABELS, **ANSWER_LABELS}
-    element = element.strip().lower()
+    said = " ".join(element.lower().replace("_", " ").replace("-", " ").split())
+    by_label = {label.lower(): name for name, label in names.items()}
+    asked, element = element.strip(), by_label.get(said, said.replace(" ", "_"))  # high note
     if element not in names:
         known = ", ".join((*ELEMENTS, *ANSWER_PARTS))
-        raise UsageError(f"no part called {element!r} (there are: {known})")
+        raise UsageError(f"no part called {asked!r} (there are: {known})")
     if element in ANSWER_PARTS:
         e, path = _answer_part(stored, element)
     else:
@@ -160,12 +163,13 @@ def attempts(
 
 def recordings_of(ids: list[int]) -> list[Path]:
     """The files that deleting attempts ``ids`` with their recordings would remove: each
-    recording still there, and the report saved beside it (AttemptNotFound for an unknown id)."""
+    recording still there (the close's, and the answer's after practice) and the report saved
+    beside it (AttemptNotFound for an unknown id)."""
     history = _history_or_none()
     with history:
         found = history.recordings(ids)
     files = []
-    for path in (Path(p) for p in found.values() if p):
+    for path in (Path(p) for paths in found.values() for p in paths):
         files += [f for f in (path, sidecar_path(path)) if f.is_file() and f not in files]
     return files
 
@@ -265,3 +269,18 @@ def _at(start_s: float | None) -> str:
 
 def _wpm(value: float | None) -> str:
     return "–" if value is None else str(round(value))
+
+
+def export_csv(path: Path, found: list[Attempt]) -> int:
+    """Write ``found`` to ``path`` as CSV (readable by the user only: it holds what was said);
+    returns the rows written. OutputError when it cannot be written."""
+    from voiceclose.report import history_csv
+
+    try:  # Excel reads UTF-8 only with the byte-order mark
+        with open(path, "w", encoding="utf-8-sig", newline="", opener=private_file) as f:
+            f.write(history_csv.header())
+            for attempt in found:
+                f.write(history_csv.row(attempt))
+    except OSError as e:
+        raise OutputError(f"cannot write {path} ({e.strerror or e})") from e
+    return len(found)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import soxr
 
@@ -9,6 +11,10 @@ from voiceclose.audio.devices import sounddevice
 from voiceclose.errors import DeviceError
 
 FADE_S = 0.01  # a short fade in and out, so a clip cut mid-sound doesn't click
+PLAY_GRACE_S = 2.0  # past the clip's length: a stream that has not finished by then is stopped
+# (an output whose end is never reported, as PulseAudio through ALSA sometimes does on a busy
+# machine, must not hang the program)
+POLL_S = 0.02  # how often the end of playback is looked for
 
 
 def play(samples: np.ndarray, rate: int, device: int | str | None = None) -> None:
@@ -26,10 +32,20 @@ def play(samples: np.ndarray, rate: int, device: int | str | None = None) -> Non
     if out_rate != rate and data.size:
         data = soxr.resample(data, rate, out_rate).astype(np.float32, copy=False)
     data = _faded(data, out_rate)
+    deadline = time.monotonic() + data.size / out_rate + PLAY_GRACE_S
     try:
-        sd.play(data, out_rate, device=device, blocking=True)
+        sd.play(data, out_rate, device=device)
+        stream = sd.get_stream()
+        while stream.active and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+        sd.stop()
     except sd.PortAudioError as e:
-        raise DeviceError(f"cannot play through {info['name']!r} ({e})") from e
+        # PortAudio's own words up to its error codes ("Error opening OutputStream")
+        raise DeviceError(f"cannot play through {info['name']!r} ({_first_part(e)})") from e
+
+
+def _first_part(error: Exception) -> str:
+    return str(error).split(":", 1)[0].strip() or "it failed"
 
 
 def _faded(data: np.ndarray, rate: int) -> np.ndarray:

@@ -58,7 +58,8 @@ def check(args: argparse.Namespace) -> int:
 
 
 def check_answers(args: argparse.Namespace) -> int:
-    """check --concern: each input as an answer to the interviewer's concern."""
+    """check --concern: each input as an answer to the interviewer's concern. Answers checked on
+    their own are not stored in the history (one line says so); --csv and --html are written."""
     from voiceclose.app.answering import guess_kind, run_answer
     from voiceclose.app.checking import Checker, Item, Options, discover
     from voiceclose.report.writers import WRITERS
@@ -70,6 +71,9 @@ def check_answers(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     concern = Concern(args.concern_kind or guess_kind(text), text)
     items = list(discover(args.paths, text=args.text))
+    outputs = open_outputs(args, answers=True)
+    if not args.no_history or args.tag:
+        print(f"voiceclose: {NOT_STORED}" + (TAG_NOT_USED if args.tag else ""), file=sys.stderr)
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
     with Checker(Options(model=args.model, text=args.text)) as checker:
         if any(isinstance(item, Item) for item in items):
@@ -77,12 +81,21 @@ def check_answers(args: argparse.Namespace) -> int:
         results = []
         for item in items:
             result = run_answer(checker, item, concern)
+            add_output(outputs, result)
             emit(writer, result, args.json)
             results.append(result)
     summary = writer.summary(results)
     if summary:
         print(summary, flush=True)
+    finish_outputs(outputs)
     return exit_status(results)
+
+
+NOT_STORED = (
+    "answers checked on their own (--concern) are not stored in your history: it keeps your "
+    "closes, and the answers you give in voiceclose practice"
+)
+TAG_NOT_USED = "; --tag labels nothing here"
 
 
 def _check_one(checker, item, n: int, total: int, writer, outputs, as_json: bool):
@@ -99,7 +112,7 @@ def _check_one(checker, item, n: int, total: int, writer, outputs, as_json: bool
     return result
 
 
-def open_outputs(args: argparse.Namespace):
+def open_outputs(args: argparse.Namespace, answers: bool = False):
     from voiceclose.app.outputs import Outputs
 
     return Outputs(
@@ -107,6 +120,7 @@ def open_outputs(args: argparse.Namespace):
         csv_path=getattr(args, "csv", None),
         html=args.html,
         tag=getattr(args, "tag", None),
+        answers=answers,
     )
 
 
@@ -199,6 +213,11 @@ def history(args: argparse.Namespace) -> int:
         )
     matching = listing.attempts
     shown = matching[-args.limit :] if args.limit else matching
+    if args.csv:
+        from voiceclose.app.review import export_csv
+
+        rows = export_csv(args.csv, matching)
+        print(f"Wrote {rows} attempt(s) to {printable(str(args.csv))}", file=sys.stderr)
     if args.json:
         for attempt in shown:
             print(attempt_json(attempt))

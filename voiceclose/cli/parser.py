@@ -228,6 +228,13 @@ def _add_history(commands) -> None:
     )
     history.add_argument("--tag", metavar="NAME", help="only attempts labelled NAME (--tag)")
     history.add_argument("--json", action="store_true", help="one JSON object per attempt")
+    history.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="also write every matching attempt (not only the latest --limit) to FILE as CSV: "
+        "each part of the close, and the concern and each part of the answer after practice",
+    )
     history.set_defaults(handler=handlers.history)
     actions = history.add_subparsers(dest="action", metavar="ACTION")
     delete = actions.add_parser(

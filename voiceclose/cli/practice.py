@@ -27,6 +27,7 @@ from voiceclose.defaults import UNATTENDED_SILENCE_STOP_S
 from voiceclose.errors import VoicecloseError
 
 KEY_POLL_S = 0.1  # how often the Enter-to-stop thread looks whether the recording has ended
+ANSWER_SUGGESTED_S = 30.0  # an answer to the interviewer's concern: about half a minute
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             done = _one_attempt(args, scenario, keys)
             if done is None:
                 return EXIT_INTERRUPTED
-            result, answer_failed = _report(args, scenario, done, outputs, keys is not None)
+            result, answer_failed = _report(args, scenario, done, outputs, keys)
             previous = _since_last(args, previous, done)
             status = _status(done, result, answer_failed)
             if keys is None or args.json or not _again(keys):
@@ -82,7 +83,7 @@ def _one_attempt(args, scenario, keys):
         return None
 
 
-def _report(args, scenario, done, outputs, at_terminal: bool):
+def _report(args, scenario, done, outputs, keys):
     """The close's report on screen, then the follow-up round (unless --no-followup), then the
     attempt stored; returns the result (the answer in it) and whether the round failed."""
     from voiceclose.report.writers import WRITERS
@@ -92,8 +93,8 @@ def _report(args, scenario, done, outputs, at_terminal: bool):
         emit(writer, done.result, False)  # on screen first (it is saved beside the recording)
     result, answer_failed = done.result, False
     if done.result.ok and not args.no_followup:
-        options = _record_options(args, scenario, at_terminal)
-        result, answer_failed = _followup(args, scenario, options, done.result, at_terminal)
+        options = _record_options(args, scenario, keys is not None)
+        result, answer_failed = _followup(args, scenario, options, done.result, keys)
     if args.json:
         emit(writer, result, True)
     add_output(outputs, result)
@@ -140,14 +141,17 @@ def _record_options(args, scenario, at_terminal: bool):
     return record_options(scenario, args.out, args.device, args.max_seconds, silence)
 
 
-def _followup(args, scenario, options, report, at_terminal: bool):
+def _followup(args, scenario, options, report, keys):
     """The follow-up round, right after the close's report: the interviewer's concern is spoken
-    and printed, the answer recorded and checked. Returns the report with the answer in it, and
+    and printed, the answer recorded and checked (at a terminal, Enter stops it: read from
+    ``keys``, the one reader of the terminal). Returns the report with the answer in it, and
     whether the round failed (a line has then been printed)."""
     from voiceclose.app.followup import run_round, with_followup
     from voiceclose.report.answer_text import followup_lines
 
-    meter = Meter(30.0) if sys.stderr.isatty() else None
+    at_terminal = keys is not None
+    meter = Meter(ANSWER_SUGGESTED_S, parts=False) if sys.stderr.isatty() else None
+    ended = threading.Event()
 
     def say(concern) -> None:
         out = sys.stderr if args.json else sys.stdout  # looked up now: stderr is swapped
@@ -165,9 +169,8 @@ def _followup(args, scenario, options, report, at_terminal: bool):
         if round_.spoken and round_.spoken.problem:
             print(f"(not spoken aloud: {round_.spoken.problem})", file=sys.stderr, flush=True)
         if at_terminal:
-            threading.Thread(
-                target=lambda: (sys.stdin.readline(), round_.stop("enter")), daemon=True
-            ).start()
+            keys.clear()  # an Enter pressed while the report printed stops nothing
+            threading.Thread(target=_stop_on_enter, args=(round_, keys, ended), daemon=True).start()
 
     try:
         with native_stderr_silenced():
@@ -179,7 +182,7 @@ def _followup(args, scenario, options, report, at_terminal: bool):
                 before_answer=enter_stops,
                 on_level=meter.show if meter else None,
                 on_start=answer_cue,
-                on_stopped=_stopped(meter),
+                on_stopped=_stopped(meter, ended),
             )
     except VoicecloseError as e:
         print(f"voiceclose: the follow-up round could not run: {e}", file=sys.stderr)
@@ -187,6 +190,8 @@ def _followup(args, scenario, options, report, at_terminal: bool):
     except KeyboardInterrupt:  # before the answer's recording began: the close still counts
         print("voiceclose: follow-up round interrupted; the close is kept", file=sys.stderr)
         return report, False
+    finally:
+        ended.set()
     if done.followup is None:
         print(f"voiceclose: the answer could not be checked: {done.problem}", file=sys.stderr)
         return report, True
@@ -244,6 +249,18 @@ def _meter(practice) -> Meter | None:
     return Meter(practice.scenario.suggested_seconds, heard=lambda: practice.heard)
 
 
+def _stop_on_enter(recording, keys: Keys, ended: threading.Event) -> None:
+    """Stop ``recording`` (a Practice or a follow-up round) at the next Enter, unless it has
+    ended another way first (then the next line is left for "try again?")."""
+    while not ended.is_set():
+        try:
+            keys.next(timeout=KEY_POLL_S)
+        except queue.Empty:
+            continue
+        recording.stop("enter")
+        return
+
+
 def _wait_for_enter(practice, keys: Keys, ended: threading.Event) -> None:
     """The microphone is already listening: Enter starts the file (with the moment before it),
     a second Enter stops it. The prompt goes to the terminal even when the report is
@@ -256,17 +273,7 @@ def _wait_for_enter(practice, keys: Keys, ended: threading.Event) -> None:
         flush=True,
     )
     keys.next()
-
-    def stop_on_enter() -> None:
-        while not ended.is_set():
-            try:
-                keys.next(timeout=KEY_POLL_S)
-            except queue.Empty:
-                continue
-            practice.stop("enter")
-            return
-
-    threading.Thread(target=stop_on_enter, daemon=True).start()
+    threading.Thread(target=_stop_on_enter, args=(practice, keys, ended), daemon=True).start()
 
 
 def _cue(at_terminal: bool):
@@ -281,10 +288,12 @@ def _cue(at_terminal: bool):
     return started
 
 
-def _stopped(meter):
+def _stopped(meter, ended: threading.Event | None = None):
     from voiceclose.app.practise import STOPPED
 
     def stopped(recording) -> None:
+        if ended is not None:
+            ended.set()  # an Enter from now on is for what comes next
         if meter:
             meter.clear()
         how = STOPPED.get(recording.stopped_by, recording.stopped_by)

@@ -27,15 +27,17 @@ BAR_WIDTHS = (24, 12, 8)  # the level bar shrinks before anything else goes
 
 
 class Meter:
-    """One line on the terminal: the timer, the four parts (ticked as each is heard), the level
+    """One line on the terminal: the timer, the four parts of a close (ticked as each is heard;
+    ``parts=False`` for an answer to the interviewer's concern, which has other parts), the level
     meter and any warning. The line always fits the terminal's width, so it never wraps (a
     wrapped line would add a line at every refresh)."""
 
     WIDTH = BAR_WIDTHS[0]
 
-    def __init__(self, suggested_s: float, heard=None, width=None):
+    def __init__(self, suggested_s: float, heard=None, width=None, parts: bool = True):
         self.suggested_s = suggested_s
         self.heard = heard or (lambda: ())  # the parts heard so far
+        self.parts = parts
         self._width = width or (lambda: shutil.get_terminal_size((80, 24)).columns)
 
     def show(self, level) -> None:
@@ -58,7 +60,8 @@ class Meter:
             (PARTS_SHORT, 0, False, short_note),
             (PARTS_SHORT, 0, False, ""),
         ):
-            text = _layout(timer, _checklist(names, heard), level, bar, db, note)
+            checklist = _checklist(names, heard) if self.parts else ""
+            text = _layout(timer, checklist, level, bar, db, note)
             if len(text) <= room:
                 return text
         return text[: room - 1] + "…"
@@ -68,7 +71,7 @@ class Meter:
 
 
 def _layout(timer: str, checklist: str, level, bar_width: int, db: bool, note: str) -> str:
-    parts = [timer, checklist]
+    parts = [timer, checklist] if checklist else [timer]
     if bar_width:
         filled = max(0, min(bar_width, int((level.level_dbfs + 60) / 60 * bar_width)))
         meter = "[" + "█" * filled + "·" * (bar_width - filled) + "]"

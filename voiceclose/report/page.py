@@ -33,6 +33,7 @@ from voiceclose.results import (
     ELEMENTS,
     LABELS,
     SUGGESTED_LENGTH_S,
+    AnswerReport,
     Attempt,
     Failure,
     Report,
@@ -97,9 +98,14 @@ def write(path: Path, inputs: Sequence[PageInput], history: Sequence[Attempt] = 
 
 
 def render(inputs: Sequence[PageInput], history: Sequence[Attempt] = ()) -> str:
-    """The whole page as HTML."""
+    """The whole page as HTML (of closes, or of answers to a concern: ``check --concern``)."""
+    from voiceclose.report import answer_page
+
     single = len(inputs) == 1
-    if single:
+    answers = any(isinstance(i.result, AnswerReport) for i in inputs)
+    if answers:
+        title = answer_page.answers_title(inputs)
+    elif single:
         title = f"Interview close: {_name(inputs[0].result.source)}"
     else:
         title = f"Interview closes: {len(inputs)} inputs"
@@ -116,8 +122,12 @@ def render(inputs: Sequence[PageInput], history: Sequence[Attempt] = ()) -> str:
         "</header>",
     ]
     if not single:
-        body.append(_batch_table(inputs))
-    body.extend(_report_section(n, item) for n, item in enumerate(inputs, 1))
+        body.append(answer_page.answers_table(inputs) if answers else _batch_table(inputs))
+    for n, item in enumerate(inputs, 1):
+        answer = isinstance(item.result, AnswerReport)
+        body.append(
+            answer_page.answer_report_section(n, item) if answer else _report_section(n, item)
+        )
     if history:
         body.append(graphics.history_chart(history[-CHART_ATTEMPTS:], current))
     return (

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from voiceclose.report.answer_text import answer_report_lines, followup_lines
 from voiceclose.results import (
     ANSWER_LABELS,
+    ANSWER_PARTS,
     COMFORTABLE_WPM,
     ELEMENTS,
     LABELS,
@@ -193,14 +194,21 @@ def _when(c: Candidate) -> str:
 
 
 class CsvWriter:
-    """One row per input, for a coach's spreadsheet: each part's result, and errors too."""
+    """One row per input, for a coach's spreadsheet: each part's result, and errors too. With
+    ``answers`` (``check --concern``), the answer's three parts and the concern instead."""
+
+    def __init__(self, answers: bool = False):
+        self.columns = ANSWER_CSV_COLUMNS if answers else CSV_COLUMNS
 
     def header(self) -> str:
-        return _csv_row(CSV_COLUMNS)
+        return _csv_row(self.columns, self.columns)
 
     def result(self, result: Result) -> str:
         if isinstance(result, Failure):
-            return _csv_row({"source": result.source, "ok": "no", "error": result.error})
+            row = {"source": result.source, "ok": "no", "error": result.error}
+            return _csv_row(row, self.columns)
+        if isinstance(result, AnswerReport):
+            return _csv_row(_answer_row(result), self.columns)
         extras = result.extras
         row = {
             "source": result.source,
@@ -220,7 +228,26 @@ class CsvWriter:
             row[name] = "found" if e.found else "missed"
             row[f"{name}_evidence"] = e.evidence
             row[f"{name}_at_s"] = e.start_s
-        return _csv_row(row)
+        return _csv_row(row, self.columns)
+
+
+def _answer_row(result: AnswerReport) -> dict:
+    row = {
+        "source": result.source,
+        "ok": "yes",
+        "kind": result.kind,
+        "duration_s": result.duration_s,
+        "model": result.model,
+        "concern_kind": result.concern.kind,
+        "concern": result.concern.text,
+        "complete": "yes" if result.complete else "no",
+        "missed": " ".join(result.missed),
+    }
+    for name, e in result.elements.items():
+        row[name] = "found" if e.found else "missed"
+        row[f"{name}_evidence"] = e.evidence
+        row[f"{name}_at_s"] = e.start_s
+    return row
 
 
 CSV_COLUMNS = (
@@ -239,12 +266,25 @@ CSV_COLUMNS = (
     "next_steps",
     "overconfident",
 )
+ANSWER_CSV_COLUMNS = (  # check --concern: one row per answer
+    "source",
+    "ok",
+    "error",
+    "kind",
+    "duration_s",
+    "model",
+    "concern_kind",
+    "concern",
+    "complete",
+    "missed",
+    *(f"{p}{suffix}" for p in ANSWER_PARTS for suffix in ("", "_evidence", "_at_s")),
+)
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so runs as a formula
 
 
-def _csv_row(values: Sequence | dict) -> str:
+def _csv_row(values: Sequence | dict, columns: Sequence[str] = CSV_COLUMNS) -> str:
     if isinstance(values, dict):
-        values = [values.get(column) for column in CSV_COLUMNS]
+        values = [values.get(column) for column in columns]
     cells = []
     for value in values:
         text = "" if value is None else str(value)
@@ -273,10 +313,11 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
     tagged = len({a.tag for a in attempts}) > 1  # one tag for all (history --tag): said once
     heading += f" tagged {attempts[0].tag!r}" if attempts and attempts[0].tag and not tagged else ""
     tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
+    answered = any(a.followup for a in attempts)  # practice's answers: their parts too
     lines = [
         f"{heading}:",
         f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{NAME_WIDTH}} {'recorded':>8} {'pace':>5} "
-        f"{'fillers':>7}  int fit res tha",
+        f"{'fillers':>7}  int fit res tha" + ("   answer: ack adr hi" if answered else ""),
     ]
     for a in attempts:
         name = _cut(printable(a.scenario or os.path.basename(a.source) or a.source), NAME_WIDTH)
@@ -291,11 +332,22 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
         length = clock(a.duration_s) if a.duration_s is not None else "–"
         pace = f"{a.words_per_minute:.0f}" if a.words_per_minute is not None else "–"
         fillers = a.fillers if a.fillers is not None else "–"
+        if answered:
+            marks = f"{marks:<16}{_answer_marks(a)}"
         lines.append(
             f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {tag}{name:<{NAME_WIDTH}} {length:>8} "
             f"{pace:>5} {fillers:>7}  {marks.rstrip()}"
         )
     return _lines(lines)
+
+
+def _answer_marks(a: Attempt) -> str:
+    """The answer's three parts under "answer: ack adr hi" ("–" with no answer)."""
+    if not a.followup:
+        return f"{'':10}{'–':^4}"
+    return f"{'':10}" + "".join(
+        f"{'✓' if p in a.followup and a.followup[p].found else '✗':^4}" for p in ANSWER_PARTS
+    )
 
 
 def _cut(text: str, width: int) -> str:

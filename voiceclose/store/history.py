@@ -23,6 +23,7 @@ from voiceclose.paths import data_dir
 from voiceclose.results import (
     ELEMENTS,
     Attempt,
+    Concern,
     ElementResult,
     Report,
     StoredAttempt,
@@ -176,6 +177,7 @@ class History:
         ids = [row[0] for row in rows]
         elements = self._elements(ids)
         answers = self._elements(ids, "followup_parts", "part")
+        concerns = self._concerns(ids)
         found, self.damaged = [], []
         for row in reversed(rows):
             try:
@@ -183,7 +185,21 @@ class History:
             except DamagedRow:
                 self.damaged.append(row[0])
                 continue
-            found.append(dataclasses.replace(attempt, followup=answers.get(row[0])))
+            found.append(
+                dataclasses.replace(
+                    attempt, followup=answers.get(row[0]), concern=concerns.get(row[0])
+                )
+            )
+        return found
+
+    def _concerns(self, ids: Sequence[int]) -> dict[int, Concern]:
+        found = {}
+        for start in range(0, len(ids), 500):  # SQLite limits the number of parameters
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = "SELECT attempt_id, concern_kind, concern FROM followups WHERE attempt_id IN "
+            for attempt_id, kind, text in self._read(f"{sql}({marks})", chunk):
+                found[attempt_id] = Concern(kind, text)
         return found
 
     def get(self, attempt_id: int | None = None) -> StoredAttempt:
@@ -212,8 +228,9 @@ class History:
             ) from e
         return StoredAttempt(attempt, report, row[_N_COLUMNS + 1], row[_N_COLUMNS + 2])
 
-    def recordings(self, ids: Sequence[int]) -> dict[int, str | None]:
-        """The recording of each attempt in ``ids`` (AttemptNotFound naming the first unknown)."""
+    def recordings(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """The recordings of each attempt in ``ids``: the close's and, after practice, the
+        answer to the interviewer's concern (AttemptNotFound naming the first unknown id)."""
         found = {}
         for attempt_id in ids:
             rows = self._read("SELECT recording FROM attempts WHERE id = ?", (attempt_id,))
@@ -221,7 +238,10 @@ class History:
                 raise AttemptNotFound(
                     f"no attempt {attempt_id} in the history (voiceclose history lists them)"
                 )
-            found[attempt_id] = rows[0][0]
+            answer = self._read(
+                "SELECT recording FROM followups WHERE attempt_id = ?", (attempt_id,)
+            )
+            found[attempt_id] = [p for (p,) in [*rows, *answer] if p]
         return found
 
     def delete(self, ids: Sequence[int]) -> int:
