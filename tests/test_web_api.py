@@ -58,6 +58,31 @@ def test_checked_files_are_in_the_history_and_have_a_report_page(app):
     assert page.status_code == 200 and "<h1>Interview close: close.txt</h1>" in page.text
 
 
+def test_a_tag_labels_the_attempt_and_filters_the_history(app):
+    with app.client() as c:
+        tagged = int(post_text(c, COMPLETE, tag="  Anna   B ").headers["x-attempt-id"])
+        post_text(c, PARTIAL)
+        listing = c.get("/api/history", params={"tag": "Anna B"}).json()
+        assert [a["id"] for a in listing["attempts"]] == [tagged]
+        assert listing["attempts"][0]["tag"] == "Anna B"
+        assert listing["tags"] == ["Anna B"]
+        assert len(c.get("/api/history").json()["attempts"]) == 2
+        r = post_text(c, COMPLETE, tag="x" * 65)
+    assert r.status_code == 400 and "a tag is up to 64 printable characters" in r.json()["error"]
+
+
+def test_delete_an_attempt(app):
+    with app.client() as c:
+        kept = int(post_text(c, PARTIAL).headers["x-attempt-id"])
+        gone = int(post_text(c, COMPLETE).headers["x-attempt-id"])
+        r = c.delete(f"/api/attempts/{gone}", params={"recordings": "1"})
+        assert r.status_code == 200 and r.json()["removed"] == 1
+        assert [a["id"] for a in c.get("/api/history").json()["attempts"]] == [kept]
+        assert c.get(f"/report/{gone}").status_code == 404
+        again = c.delete(f"/api/attempts/{gone}")
+    assert again.status_code == 404 and f"no attempt {gone}" in again.json()["error"]
+
+
 @pytest.mark.parametrize(
     "name, content, error",
     [

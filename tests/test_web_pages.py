@@ -77,6 +77,63 @@ def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     assert not browser.errors
 
 
+def test_review_by_tag_play_a_moment_recheck_and_delete_with_the_keyboard(app, browser, model):
+    sample = SAMPLES / "complete_close_slt.flac"
+    with app.client() as c:
+        r = c.post(
+            "/api/check",
+            files={"file": (sample.name, sample.read_bytes())},
+            data={"scenario": "emergency-nurse", "tag": "anna"},
+        )
+        heard = int(r.headers["x-attempt-id"])
+        c.post("/api/check", files={"file": ("close.txt", COMPLETE.encode())}, data={"tag": "ben"})
+    browser.goto(app.link.replace("/?", "/review?"))
+    browser.wait_for_selector("#attempts tbody tr >> nth=1")
+    browser.select_option("#tag", "anna")
+    browser.wait_for_function("() => document.querySelectorAll('#attempts tbody tr').length === 1")
+    row = browser.locator(f'#attempts tr[data-attempt="{heard}"]')
+    assert "anna" in row.inner_text()
+    # play the moment the reservations question was asked: a ▶ tick, from the keyboard
+    row.locator('button.play[data-part="reservations"]').focus()
+    browser.keyboard.press("Enter")
+    browser.wait_for_function(f"() => document.body.dataset.playing === '{heard}:reservations'")
+    assert "Playing reservations question" in browser.locator("#status").inner_text()
+    duration = browser.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " return p.readyState >= 1 && p.duration; }"
+    ).json_value()
+    assert 1.0 < duration < 10.0  # the moment, not the whole close
+    row.locator("button.recheck").click()
+    browser.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('checked again')",
+        timeout=120_000,
+    )
+    assert (
+        f"Attempt {heard} checked again: nothing changed."
+        in browser.locator("#status").inner_text()
+    )
+    # delete: asked first (Cancel has the focus, so Enter alone deletes nothing)
+    row.locator("button.delete").focus()
+    browser.keyboard.press("Enter")
+    assert "Delete attempt" in browser.locator("tr.confirm-row").inner_text()
+    browser.keyboard.press("Enter")
+    assert browser.locator("tr.confirm-row").count() == 0
+    assert browser.evaluate("() => document.activeElement.classList.contains('delete')")
+    browser.keyboard.press("Enter")
+    browser.locator("tr.confirm-row button.confirm-files").click()
+    browser.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('deleted')"
+    )
+    # anna's last attempt is gone, so is her tag: every attempt is shown again
+    assert browser.locator("#tag option").all_inner_texts() == ["All tags", "ben"]
+    assert browser.locator("#attempts tbody tr").count() == 1
+    with app.client() as c:
+        left = c.get("/api/history").json()["attempts"]
+    assert [a["tag"] for a in left] == ["ben"]
+    assert not list(app.upload_dir.rglob("*.flac"))  # the recording went with it
+    assert not browser.errors
+
+
 def test_the_pages_work_at_phone_width_and_with_the_keyboard(app, chromium):
     context = chromium.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()

@@ -18,14 +18,13 @@ from starlette.routing import Route
 from voiceclose.app import review as reviewing
 from voiceclose.app import scenarios
 from voiceclose.app.checking import TEXT_SUFFIXES, Checker, Item, Options
-from voiceclose.app.outputs import Outputs
+from voiceclose.app.outputs import Outputs, check_tag
 from voiceclose.app.pages import render_page
 from voiceclose.errors import AttemptNotFound, UsageError, VoicecloseError
 from voiceclose.report import graphics
 from voiceclose.report.page import CHART_ATTEMPTS
 from voiceclose.results import Failure
 from voiceclose.results_json import as_json
-from voiceclose.store import history as store
 from voiceclose.store.trend import trend
 from voiceclose.web import uploads
 from voiceclose.web.security import PAGE_POLICY
@@ -101,13 +100,17 @@ async def check(request: Request) -> Response:
             scenario = scenarios.find(name)
         except VoicecloseError as e:
             return _error(400, str(e), upload.name)
-    result, attempt_id = await run_in_threadpool(_check_file, state, upload, scenario)
+    try:
+        tag = check_tag(upload.fields.get("tag") or None)
+    except UsageError as e:
+        return _error(400, str(e), upload.name)
+    result, attempt_id = await run_in_threadpool(_check_file, state, upload, scenario, tag)
     data = as_json(result)
     headers = {"x-attempt-id": str(attempt_id)} if attempt_id else {}
     return JSONResponse(data, status_code=200 if result.ok else 422, headers=headers)
 
 
-def _check_file(state: State, upload: uploads.Upload, scenario):
+def _check_file(state: State, upload: uploads.Upload, scenario, tag: str | None):
     text = upload.path.suffix.lower() in TEXT_SUFFIXES
     options = Options(model=state.model, text=text, scenario=scenario)
     with state.check_lock:
@@ -115,7 +118,7 @@ def _check_file(state: State, upload: uploads.Upload, scenario):
     if isinstance(result, Failure):
         return result, None
     stored = dataclasses.replace(result, recording=str(upload.path)) if not text else result
-    outputs = Outputs()
+    outputs = Outputs(tag=tag)
     outputs.add(stored)
     outputs.finish()
     return result, outputs.last_attempt_id
@@ -126,17 +129,20 @@ def _check_file(state: State, upload: uploads.Upload, scenario):
 
 async def history(request: Request) -> Response:
     scenario = request.query_params.get("scenario") or None
-    listing = await run_in_threadpool(reviewing.attempts, scenario)
+    tag = request.query_params.get("tag") or None
+    listing = await run_in_threadpool(reviewing.attempts, scenario, None, None, tag)
     found = listing.attempts if listing else []
     rows = [dataclasses.asdict(a) for a in found]
     t = trend(found) if found else None
+    everything = await run_in_threadpool(_all)
     return JSONResponse(
         {
             "attempts": rows,
             "trend": dataclasses.asdict(t) if t else None,
             "chart": graphics.history_chart(found[-CHART_ATTEMPTS:], set()) if found else "",
-            "scenarios": sorted({a.scenario for a in await run_in_threadpool(_all) if a.scenario}),
-            "can_delete": hasattr(store.History, "delete"),
+            "scenarios": sorted({a.scenario for a in everything if a.scenario}),
+            "tags": sorted({a.tag for a in everything if a.tag}),
+            "can_delete": True,
         }
     )
 
@@ -198,19 +204,24 @@ async def recheck(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    if not hasattr(store.History, "delete"):
-        return _error(501, "this voiceclose cannot delete attempts yet")
+    """Remove an attempt from the history (``?recordings=1``: its recording and the report
+    saved beside it too, as ``history delete --recordings`` does)."""
     attempt_id = request.path_params["attempt_id"]
+    with_files = request.query_params.get("recordings") in ("1", "true", "yes")
 
     def work():
-        with store.open_for_writing() as h:
-            h.delete(attempt_id)
+        files = reviewing.recordings_of([attempt_id]) if with_files else []
+        return reviewing.delete_attempts([attempt_id], files)
 
     try:
-        await run_in_threadpool(work)
+        removed, problems = await run_in_threadpool(work)
     except AttemptNotFound as e:
         return _error(404, str(e))
-    return JSONResponse({"ok": True, "deleted": attempt_id})
+    except VoicecloseError as e:
+        return _error(409, str(e))
+    return JSONResponse(
+        {"ok": True, "deleted": attempt_id, "removed": removed, "problems": problems}
+    )
 
 
 # --- practise ---
@@ -310,8 +321,8 @@ async def features(request: Request) -> Response:
     return JSONResponse(
         {
             "followup": importlib.util.find_spec("voiceclose.app.followup") is not None,
-            "can_delete": hasattr(store.History, "delete"),
-            "can_create_scenario": hasattr(scenarios, "save"),
+            "can_delete": True,
+            "can_create_scenario": True,
         }
     )
 
