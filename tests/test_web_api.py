@@ -250,3 +250,43 @@ def test_help_does_not_import_the_web_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("[]")
+
+
+def test_create_a_scenario_of_your_own_as_scenario_new_does(app, cli):
+    new = {
+        "name": "analyst-northwind",
+        "role": "Data analyst",
+        "organisation": "Northwind",
+        "interviewer": "Priya",
+        "pronoun": "she",
+        "needs": ["cleaning messy sales data", " "],
+        "concerns": ["skills_gap: You have not used Power BI before."],
+    }
+    with app.client() as c:
+        r = c.post("/api/scenarios", json=new)
+        assert r.status_code == 200, r.text
+        made = r.json()["scenario"]
+        assert made["name"] == "analyst-northwind" and made["own"] is True
+        assert made["needs"] == ["cleaning messy sales data"]
+        assert made["concerns"] == [
+            {"kind": "skills_gap", "text": "You have not used Power BI before."}
+        ]
+        listed = {s["name"]: s for s in c.get("/api/scenarios").json()["scenarios"]}
+        assert listed["analyst-northwind"]["own"] is True
+        # the same store as the CLI's: voiceclose prompts lists it
+        assert "analyst-northwind" in cli("prompts").out
+        again = c.post("/api/scenarios", json=new)
+        assert again.status_code == 400 and "already have a scenario" in again.json()["error"]
+        for change, error in (
+            ({"name": "emergency-nurse"}, "a bundled scenario's name"),
+            ({"name": "a/b"}, "letters, digits, - and _ only"),
+            ({"needs": []}, "say at least one thing the role needs"),
+            ({"role": " "}, "the role cannot be empty"),
+            ({"pronoun": "it"}, "the pronoun must be one of"),
+            ({"needs": "one"}, "lists of text"),
+        ):
+            r = c.post("/api/scenarios", json={**new, "name": "other", **change})
+            assert r.status_code == 400 and error in r.json()["error"], (change, r.text)
+        assert c.post("/api/scenarios", content=b"[1]").status_code == 400
+        r = c.post("/api/practice/start", json={"scenario": "nope"})
+        assert r.status_code == 400

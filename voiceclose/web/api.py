@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
-import json
 import threading
 from functools import cache
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from voiceclose.app import review as reviewing
@@ -26,9 +24,9 @@ from voiceclose.report.page import CHART_ATTEMPTS
 from voiceclose.results import Failure
 from voiceclose.results_json import as_json
 from voiceclose.store.trend import trend
-from voiceclose.web import uploads
+from voiceclose.web import practise_routes, uploads
 from voiceclose.web.security import PAGE_POLICY
-from voiceclose.web.session import PracticeSession, scenario_json
+from voiceclose.web.session import PracticeSession
 
 STATIC = Path(__file__).parent / "static"
 PAGES = {
@@ -37,7 +35,6 @@ PAGES = {
     "/check": "check.html",
     "/review": "review.html",
 }
-EVENT_WAIT_S = 15.0  # an idle event stream sends a comment this often, so proxies keep it open
 TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 
@@ -224,97 +221,6 @@ async def delete(request: Request) -> Response:
     )
 
 
-# --- practise ---
-
-
-async def scenario_list(request: Request) -> Response:
-    try:
-        found = await run_in_threadpool(scenarios.available)
-    except VoicecloseError as e:
-        return _error(500, str(e))
-    return JSONResponse(
-        {"scenarios": [scenario_json(s) for s in found], "can_create": hasattr(scenarios, "save")}
-    )
-
-
-async def microphones(request: Request) -> Response:
-    from voiceclose.app.practise import microphones as listing
-
-    try:
-        found = await run_in_threadpool(listing)
-    except VoicecloseError as e:
-        return _error(409, str(e))
-    return JSONResponse({"microphones": [dataclasses.asdict(d) for d in found]})
-
-
-async def practice_start(request: Request) -> Response:
-    state: State = request.app.state.voiceclose
-    try:
-        body = await request.json()
-    except ValueError:
-        body = {}
-    if state.session is not None and not state.session.done.is_set():
-        return _error(409, "a practice is already under way: stop it first")
-    try:
-        scenario = (
-            scenarios.find(str(body.get("scenario") or ""))
-            if body.get("scenario")
-            else scenarios.choose()
-        )
-    except (VoicecloseError, UsageError) as e:
-        return _error(400, str(e))
-    device = body.get("device")
-    previous = await run_in_threadpool(_previous, scenario.name)
-    session = PracticeSession(
-        scenario, str(device) if device not in (None, "") else None, state.model, previous
-    )
-    state.session = session
-    session.start()
-    return JSONResponse({"ok": True, "scenario": scenario_json(scenario)})
-
-
-def _previous(name: str):
-    listing = reviewing.attempts(scenario=name)
-    found = listing.attempts if listing else []
-    if not found:
-        return None
-    try:
-        return reviewing.load(found[-1].id).report
-    except VoicecloseError:
-        return None
-
-
-async def practice_stop(request: Request) -> Response:
-    session = request.app.state.voiceclose.session
-    if session is None or session.done.is_set():
-        return _error(409, "no practice is under way")
-    session.stop()
-    return JSONResponse({"ok": True})
-
-
-async def practice_events(request: Request) -> Response:
-    session: PracticeSession | None = request.app.state.voiceclose.session
-    if session is None:
-        return _error(404, "no practice has started")
-
-    async def stream():
-        seen = 0
-        while True:
-            fresh = await asyncio.to_thread(session.since, seen, EVENT_WAIT_S)
-            if not fresh:
-                if session.done.is_set():
-                    return
-                yield ": still here\n\n"
-                continue
-            seen += len(fresh)
-            for event in fresh:
-                yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
-            if await request.is_disconnected():
-                return
-
-    return StreamingResponse(stream(), media_type="text/event-stream")
-
-
 async def features(request: Request) -> Response:
     import importlib.util
 
@@ -341,10 +247,6 @@ ROUTES = [
     Route("/api/attempts/{attempt_id:int}/moment/{part}", moment),
     Route("/api/attempts/{attempt_id:int}/recheck", recheck, methods=["POST"]),
     Route("/api/attempts/{attempt_id:int}", delete, methods=["DELETE"]),
-    Route("/api/scenarios", scenario_list),
-    Route("/api/microphones", microphones),
-    Route("/api/practice/start", practice_start, methods=["POST"]),
-    Route("/api/practice/stop", practice_stop, methods=["POST"]),
-    Route("/api/practice/events", practice_events),
+    *practise_routes.ROUTES,
     Route("/api/features", features),
 ]

@@ -14,7 +14,8 @@
     $("scenario-card").replaceChildren(
       el("h2", {}, `${s.role}, ${s.organisation}`),
       el("dl", {},
-        el("dt", {}, "Field"), el("dd", {}, `${s.field} (${s.seniority.toLowerCase()})`),
+        s.field ? [el("dt", {}, "Field"), el("dd", {}, `${s.field} (${s.seniority.toLowerCase()})`)]
+          : [el("dt", {}, "Scenario"), el("dd", {}, "your own")],
         el("dt", {}, "Interviewer"), el("dd", {}, s.interviewer),
         el("dt", {}, "What the role needs most"), el("dd", {}, s.needs.join("; ")),
         el("dt", {}, "Aim for"), el("dd", {}, `about ${Math.round(s.suggested_seconds)} seconds`)),
@@ -147,12 +148,42 @@
     const t = e.target;
     if (t instanceof HTMLSelectElement || t instanceof HTMLInputElement ||
         t instanceof HTMLTextAreaElement || (t instanceof HTMLButtonElement && t !== start) ||
-        t instanceof HTMLAnchorElement) return;
+        t instanceof HTMLAnchorElement || t.tagName === "SUMMARY") return;
     e.preventDefault();  // on the Start button too: one toggle per press, not a click as well
     toggle();
   });
   document.addEventListener("keyup", (e) => { if (e.code === "Space" && e.target === start) e.preventDefault(); });
   select.addEventListener("change", showScenario);
+
+  function slug(text) {
+    return text.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "").slice(0, 64);
+  }
+
+  async function createScenario(event) {
+    // the server checks every value (as scenario new does) and says what is wrong in one line
+    event.preventDefault();
+    const form = event.target, error = $("new-error");
+    const data = Object.fromEntries(new FormData(form));
+    const lines = (text) => text.split("\n").map((x) => x.trim()).filter(Boolean);
+    const body = { ...data, needs: lines(data.needs), concerns: lines(data.concerns) };
+    if (!body.name.trim()) body.name = slug(`${data.role} ${data.organisation}`);
+    error.textContent = "";
+    const r = await api("/api/scenarios", { method: "POST", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json" } });
+    if (r.status !== 200) { error.textContent = r.body.error; return; }
+    scenarios = await scenarioOptions(select);
+    select.value = r.body.scenario.name;
+    showScenario();
+    form.reset();
+    $("new-scenario").open = false;
+    status.textContent = `Saved your scenario “${r.body.scenario.name}”. Press Start when you are ready.`;
+    start.focus();
+  }
+
+  $("new-form").addEventListener("submit", (e) => {
+    createScenario(e).catch((x) => { $("new-error").textContent = x.message; });
+  });
 
   (async () => {
     scenarios = await scenarioOptions(select);
