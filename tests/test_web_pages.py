@@ -4,6 +4,7 @@ flow against the PulseAudio microphone, with the app running as `voiceclose app`
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import pytest
 from . import webapp
 from .conftest import ROOT, SAMPLES
 from .test_cli import COMPLETE
+from .test_followup import ANSWER, CONCERN
 
 pytestmark = pytest.mark.slow
 
@@ -172,24 +174,66 @@ class RunningApp:
         return err
 
 
-def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home):
+SCREENS = os.environ.get("VOICECLOSE_SCREENS")  # a folder: the practice test saves screenshots
+
+
+def shot(page, name: str) -> None:
+    if SCREENS:
+        page.screenshot(path=f"{SCREENS}/{name}.png", full_page=True)
+
+
+def create_scenario_in_the_page(browser) -> None:
+    """The nurse's interview as the user's own scenario, typed into the page's form, with the one
+    concern the follow-up round will ask (so its words are known)."""
+    browser.locator("#new-scenario summary").click()
+    browser.fill("[name=role]", "senior staff nurse")
+    browser.fill("[name=organisation]", "Riverside General")
+    browser.fill("[name=interviewer]", "Priya")
+    browser.select_option("[name=pronoun]", "she")
+    browser.fill("[name=needs]", "getting patients triaged faster\nworking night shifts")
+    browser.fill("[name=concerns]", f"skills_gap: {CONCERN}")
+    browser.fill("[name=name]", "my-nurse-interview")
+    browser.locator("#new-form button[type=submit]").press("Enter")
+    browser.wait_for_function(
+        "() => document.getElementById('scenario').value === 'my-nurse-interview'"
+    )
+    assert "(yours)" in browser.locator("#scenario option:checked").inner_text()
+
+
+def wait_for_status(browser, element: str, text: str, timeout: int = 120_000) -> None:
+    try:
+        browser.wait_for_function(
+            f"() => document.getElementById('{element}').textContent.includes({text!r})",
+            timeout=timeout,
+        )
+    except Exception:
+        seen = browser.evaluate(
+            "() => [document.body.dataset.events, document.getElementById('status').textContent,"
+            " document.getElementById('followup-status').textContent]"
+        )
+        raise AssertionError(f"waited for {text!r} in #{element}; events, lines: {seen}") from None
+
+
+def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home, tmp_path):
+    from voiceclose.evaluate.speak import Effects, Voice, render
+
+    answer = tmp_path / "answer.wav"
+    render(ANSWER, Voice.parse("flite:slt"), Effects(pad=(0.2, 0.5)), answer)
     env = {**mic.env, "VOICECLOSE_HOME": str(user_home)}
     running = RunningApp(env)
     try:
         browser.goto(running.link)
         browser.wait_for_selector("#scenario option", state="attached")
-        browser.select_option("#scenario", "emergency-nurse")
+        create_scenario_in_the_page(browser)
         assert "Riverside General" in browser.locator("#scenario-card").inner_text()
         browser.wait_for_selector("#microphone option >> nth=1", state="attached")
         browser.click("#start")
-        browser.wait_for_function(
-            "() => document.getElementById('status').textContent.includes('Speak now')",
-            timeout=120_000,
-        )
+        wait_for_status(browser, "status", "Speak now")
         mic.play(SAMPLES / "complete_close_slt.flac").wait(timeout=60)
         browser.wait_for_function(
             "() => document.querySelectorAll('#parts li.heard').length >= 2", timeout=30_000
         )
+        shot(browser, "4-practice-recording")
         assert browser.locator("#timer").inner_text().startswith("0:")
         level = browser.locator("#meter").get_attribute("aria-valuenow")
         assert level is not None
@@ -200,17 +244,49 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home)
         assert "All four parts of a strong close were there." in report, report[:400]
         assert browser.locator("#parts li.heard").count() == 4
         print(f"Stop → report in the browser: {stop_to_report:.2f} s")
+        # the follow-up round: the concern is spoken into the sink (the microphone hears it, but
+        # the answer's recording starts after it) and shown; then the answer is played
+        wait_for_status(browser, "followup-status", "Answer now")
+        assert CONCERN in browser.locator("#concern").inner_text()
+        assert "Priya" in browser.locator("#concern").inner_text()
+        shot(browser, "4-practice-followup-answering")
+        mic.play(answer).wait(timeout=60)
+        browser.wait_for_timeout(500)
+        browser.locator("#answer-stop").press("Space")
+        browser.wait_for_selector("#answer-result ul.answer-parts", timeout=240_000)
+        result = browser.locator("#answer-result").inner_text()
+        assert "all three parts were there" in result, result
+        assert "worry" not in result and "night shift" not in result  # no interviewer in it
+        frame = browser.frame_locator("#report")
+        frame.locator("#input-1-answer").wait_for(timeout=30_000)  # the report has the answer
+        shot(browser, "4-practice-answer-checked")
         # Try again: a second attempt at the same scenario says what changed
         browser.click("#again")
-        browser.wait_for_function(
-            "() => document.getElementById('status').textContent.includes('Speak now')",
-            timeout=120_000,
-        )
+        wait_for_status(browser, "status", "Speak now")
         mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
         browser.click("#start")
         browser.wait_for_selector("#changes-panel:not([hidden])", timeout=240_000)
-        assert "Thanks: no longer heard" in browser.locator("#changes").inner_text()
+        changes = browser.locator("#changes").inner_text()
+        assert re.search(r"thanks (was|were) missing", changes), changes
+        shot(browser, "4-practice-try-again")
+        # this time the round is skipped: Skip ends it, and nothing of it is kept
+        wait_for_status(browser, "followup-status", "Answer now")
+        browser.click("#skip")
+        wait_for_status(browser, "followup-status", "Follow-up skipped")
+        browser.wait_for_function("() => document.getElementById('start').textContent === 'Start'")
         assert not browser.errors
     finally:
         err = running.stop()
     assert "Traceback" not in err, err
+    history = subprocess.run(
+        [sys.executable, "-m", "voiceclose", "history", "--json"],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    import json
+
+    attempts = [json.loads(line) for line in history.stdout.splitlines()]
+    assert [a["scenario"] for a in attempts] == ["my-nurse-interview"] * 2
+    assert attempts[0]["followup"] and not attempts[1]["followup"], attempts

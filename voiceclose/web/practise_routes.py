@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from voiceclose.app import review as reviewing
 from voiceclose.app import scenarios
+from voiceclose.app.progress import latest_for
 from voiceclose.errors import UsageError, VoicecloseError
 from voiceclose.web.session import PracticeSession, scenario_json
 
@@ -86,6 +86,8 @@ async def practice_start(request: Request) -> Response:
         body = await request.json()
     except ValueError:
         body = {}
+    if not isinstance(body, dict):
+        body = {}
     if state.session is not None and not state.session.done.is_set():
         return _error(409, "a practice is already under way: stop it first")
     try:
@@ -97,24 +99,17 @@ async def practice_start(request: Request) -> Response:
     except (VoicecloseError, UsageError) as e:
         return _error(400, str(e))
     device = body.get("device")
-    previous = await run_in_threadpool(_previous, scenario.name)
+    previous = await run_in_threadpool(latest_for, scenario.name)
     session = PracticeSession(
-        scenario, str(device) if device not in (None, "") else None, state.model, previous
+        scenario,
+        str(device) if device not in (None, "") else None,
+        state.model,
+        previous,
+        followup=body.get("followup", True) is not False,
     )
     state.session = session
     session.start()
     return JSONResponse({"ok": True, "scenario": scenario_json(scenario)})
-
-
-def _previous(name: str):
-    listing = reviewing.attempts(scenario=name)
-    found = listing.attempts if listing else []
-    if not found:
-        return None
-    try:
-        return reviewing.load(found[-1].id).report
-    except VoicecloseError:
-        return None
 
 
 async def practice_stop(request: Request) -> Response:
@@ -122,6 +117,15 @@ async def practice_stop(request: Request) -> Response:
     if session is None or session.done.is_set():
         return _error(409, "no practice is under way")
     session.stop()
+    return JSONResponse({"ok": True})
+
+
+async def practice_skip(request: Request) -> Response:
+    """No follow-up round for this attempt (or no more of it): Skip, or Try again during it."""
+    session = request.app.state.voiceclose.session
+    if session is None or session.done.is_set():
+        return _error(409, "no practice is under way")
+    session.skip()
     return JSONResponse({"ok": True})
 
 
@@ -154,5 +158,6 @@ ROUTES = [
     Route("/api/microphones", microphones),
     Route("/api/practice/start", practice_start, methods=["POST"]),
     Route("/api/practice/stop", practice_stop, methods=["POST"]),
+    Route("/api/practice/skip", practice_skip, methods=["POST"]),
     Route("/api/practice/events", practice_events),
 ]
