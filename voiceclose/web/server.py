@@ -70,6 +70,7 @@ def serve(
         sock.close()
         session = state.session
         if session is not None and not session.done.is_set():
+            session.skip()  # no follow-up round once the app is stopping
             session.stop()
             session.join(10)
         if warmer.is_alive():  # the model may be inside native code: let it finish
