@@ -114,6 +114,19 @@ def test_review_by_tag_play_a_moment_recheck_and_delete_with_the_keyboard(app, b
         f"Attempt {heard} checked again: nothing changed."
         in browser.locator("#status").inner_text()
     )
+    # the report links the recording the app serves (nothing to encode first), and it plays
+    with app.client() as c:
+        page = c.get(f"/report/{heard}").text
+        assert f'src="/api/attempts/{heard}/recording"' in page
+        assert "media-src 'self' data:" in page
+        whole = c.get(f"/api/attempts/{heard}/recording")
+        assert whole.status_code == 200 and whole.headers["content-type"] == "audio/flac"
+        part = c.get(f"/api/attempts/{heard}/recording", headers={"Range": "bytes=0-99"})
+        assert part.status_code == 206 and part.content == whole.content[:100]
+    row.locator("button", has_text="Open").click()
+    player = browser.frame_locator("#report").locator("audio").first
+    player.evaluate("a => new Promise(r => a.readyState >= 1 ? r() : a.onloadedmetadata = r)")
+    assert 30 < player.evaluate("a => a.duration") < 34
     # delete: asked first (Cancel has the focus, so Enter alone deletes nothing)
     row.locator("button.delete").focus()
     browser.keyboard.press("Enter")

@@ -36,6 +36,12 @@ PAGES = {
     "/review": "review.html",
 }
 TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+AUDIO_TYPES = {
+    ".wav": "audio/wav",
+    ".flac": "audio/flac",
+    ".ogg": "audio/ogg",
+    ".mp3": "audio/mpeg",
+}
 
 
 class State:
@@ -162,8 +168,24 @@ async def report_page(request: Request) -> Response:
         [a.id],
         a.local_time,
         Path(a.recording) if a.recording else None,
+        None,
+        f"/api/attempts/{a.id}/recording",  # played from there: no encoding before the page
     )
     return HTMLResponse(text)
+
+
+async def recording(request: Request) -> Response:
+    """An attempt's recording as it was saved (for its report page's player)."""
+    from starlette.responses import FileResponse
+
+    try:
+        stored = await run_in_threadpool(reviewing.load, request.path_params["attempt_id"])
+        path = await run_in_threadpool(reviewing.recording, stored)
+    except AttemptNotFound as e:
+        return _error(404, str(e))
+    except VoicecloseError as e:
+        return _error(409, str(e))
+    return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix.lower()))
 
 
 async def moment(request: Request) -> Response:
@@ -245,6 +267,7 @@ ROUTES = [
     Route("/api/check", check, methods=["POST"]),
     Route("/api/history", history),
     Route("/api/attempts/{attempt_id:int}/moment/{part}", moment),
+    Route("/api/attempts/{attempt_id:int}/recording", recording),
     Route("/api/attempts/{attempt_id:int}/recheck", recheck, methods=["POST"]),
     Route("/api/attempts/{attempt_id:int}", delete, methods=["DELETE"]),
     *practise_routes.ROUTES,
