@@ -275,6 +275,9 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         report = browser.frame_locator("#report").locator("body").inner_text()
         assert "All four parts of a strong close were there." in report, report[:400]
         assert browser.locator("#parts li.heard").count() == 4
+        played = browser.frame_locator("#report").locator("audio").first  # served, not embedded
+        played.evaluate("a => new Promise(r => a.readyState >= 1 ? r() : a.onloadedmetadata = r)")
+        assert 25 < played.evaluate("a => a.duration") < 40
         timings = browser.evaluate("() => document.body.dataset.serverTimings")
         print(f"Stop → report in the browser: {stop_to_report:.2f} s (server: {timings})")
         # the follow-up round: the concern is spoken into the sink (the microphone hears it, but
@@ -305,8 +308,14 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         assert re.search(r"thanks (was|were) missing", changes), changes
         shot(browser, "4-practice-try-again-phone")
         assert browser.evaluate("() => document.documentElement.scrollWidth") <= 375
-        # this time the round is skipped: Skip ends it, and nothing of it is kept
+        # Try again during the round: the round is left (its answer not kept), a new try starts
         wait_for_status(browser, "followup-status", "Answer now")
+        browser.click("#again")
+        wait_for_status(browser, "status", "Speak now")
+        mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
+        browser.locator("body").press("Space")
+        # and this time Skip ends the round: nothing of it is kept either
+        wait_for_status(browser, "followup-status", "Answer now", timeout=240_000)
         browser.click("#skip")
         wait_for_status(browser, "followup-status", "Follow-up skipped")
         browser.wait_for_function("() => document.getElementById('start').textContent === 'Start'")
@@ -324,5 +333,7 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
     import json
 
     attempts = [json.loads(line) for line in history.stdout.splitlines()]
-    assert [a["scenario"] for a in attempts] == ["my-nurse-interview"] * 2
-    assert attempts[0]["followup"] and not attempts[1]["followup"], attempts
+    assert [a["scenario"] for a in attempts] == ["my-nurse-interview"] * 3
+    assert [bool(a["followup"]) for a in attempts] == [True, False, False], attempts
+    answers = list((user_home / "data" / "recordings").glob("*-answer.wav"))
+    assert len(answers) == 1, answers  # the skipped answers' files are gone
