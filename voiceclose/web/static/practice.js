@@ -167,7 +167,10 @@
         },
         answer: () => answer(e),
         skipped: () => { $("followup-status").textContent = "Follow-up skipped."; $("answer-live").hidden = true; },
-        error: () => { status.textContent = e.error; if (state !== "followup" && state !== "answering") setState("idle"); },
+        error: () => {
+          if (state === "followup" || state === "answering") $("followup-status").textContent = e.error;
+          else { status.textContent = e.error; setState("idle"); }
+        },
         end: ended,
       }[e.type];
       if (on) on();
