@@ -9,7 +9,11 @@ Prints `name value` lines (it asserts nothing):
   - the same for a typed transcript;
   - each page of the app loaded in headless Chromium (Playwright, Debian's chromium), from the
     request to the load event, and the same pages over plain HTTP (target: under 0.2 s);
-  - the report page of an attempt (/report/ID, the --html page with its audio embedded).
+  - the report page of an attempt (/report/ID, the --html page with its audio embedded);
+  - Stop → report in the browser: the practice page in headless Chromium recording from a private
+    PulseAudio microphone (a null sink whose monitor is the default source; the close played
+    into it), from the click on Stop to the report's load event in the page, with the server's
+    own times after Stop (target: at most 0.5 s). Skipped where PulseAudio is missing.
 The app runs in this process on 127.0.0.1 with a fresh user folder (the converted model is
 shared with the user's cache).
 """
@@ -34,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 CLOSE_PARTS = ("complete_close_slt.flac", "no_thanks_en_us_m3.flac")  # 31.6 s + 1 s + 24 s
 TARGET_CHECK_S = 1.2
 TARGET_PAGE_S = 0.2
+TARGET_STOP_TO_REPORT_S = 0.5
+PRACTICE_CLOSE = "complete_close_slt.flac"  # 31.6 s, all four parts
 PAGES = ("/practice", "/review", "/check")
 
 
@@ -80,6 +86,9 @@ def timed_post(client, name: str, data: bytes) -> tuple[float, dict, str | None]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--practice-runs", type=int, default=3, help="closes practised in the browser (0: none)"
+    )
     args = parser.parse_args()
     import httpx
 
@@ -90,6 +99,7 @@ def main() -> int:
     (home / "cache").symlink_to(real_cache, target_is_directory=True)
     os.environ["VOICECLOSE_HOME"] = str(home)
     print(f"cpus {os.cpu_count()}  load_average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    pulse = start_pulse(home) if args.practice_runs else None  # before PortAudio starts
     base, token, server = serve(home)
     headers = {"Authorization": f"Bearer {token}"}
     try:
@@ -129,7 +139,12 @@ def main() -> int:
                 http[path] = statistics.median(times)
                 print(f"http_get_s {path} {http[path]:.3f}")
         browser_pages(base, token, attempt, args.runs)
+        if pulse is not None:
+            stop_to_report(base, token, pulse, args.practice_runs)
+        print(f"load_average_after {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
+        if pulse is not None:
+            pulse.stop()
         server.should_exit = True
         shutil.rmtree(home, ignore_errors=True)
     return 0
@@ -161,6 +176,63 @@ def browser_pages(base: str, token: str, attempt: str, runs: int) -> None:
             verdict = "met" if median < TARGET_PAGE_S else "NOT met"
             print(f"browser_page_load_s {path} {median:.3f}  (target < {TARGET_PAGE_S}; {verdict})")
         browser.close()
+
+
+def start_pulse(home: Path):
+    """A private PulseAudio server as the default microphone of this process (None, said, when
+    PulseAudio is not installed)."""
+    if not all(shutil.which(t) for t in ("pulseaudio", "pactl", "paplay")):
+        print("stop_to_report_s skipped (PulseAudio is not installed)")
+        return None
+    from tests.pulse import PulseServer
+
+    pulse = PulseServer(home / "pulse-runtime")
+    pulse.start()
+    os.environ["XDG_RUNTIME_DIR"] = pulse.env["XDG_RUNTIME_DIR"]
+    os.environ.pop("PULSE_SERVER", None)
+    return pulse
+
+
+def stop_to_report(base: str, token: str, pulse, runs: int) -> None:
+    """Practise ``runs`` closes in the page (no follow-up round) and time Stop → report."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("stop_to_report_s skipped (playwright is not installed)")
+        return
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    times, server = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--headless", "--mute-audio"]
+        )
+        page = browser.new_page()
+        page.goto(f"{base}/?token={token}")
+        page.wait_for_selector("#scenario option", state="attached")
+        page.select_option("#scenario", "emergency-nurse")
+        page.locator("#followup-on").uncheck()
+        for _ in range(runs):
+            page.evaluate("() => { delete document.body.dataset.stopToReport; }")
+            page.click("#start")
+            page.wait_for_function(
+                "() => document.getElementById('status').textContent.includes('Speak now')",
+                timeout=120_000,
+            )
+            pulse.play(ROOT / "samples" / PRACTICE_CLOSE).wait(timeout=120)
+            time.sleep(0.5)
+            page.locator("body").press("Space")
+            page.wait_for_function("() => document.body.dataset.stopToReport", timeout=240_000)
+            times.append(float(page.evaluate("() => document.body.dataset.stopToReport")))
+            server.append(page.evaluate("() => document.body.dataset.serverTimings"))
+            page.wait_for_function(
+                "() => document.getElementById('start').textContent === 'Start'", timeout=60_000
+            )
+        browser.close()
+    median = statistics.median(times)
+    verdict = "met" if median <= TARGET_STOP_TO_REPORT_S else "NOT met"
+    print("stop_to_report_runs_s " + " ".join(f"{s:.2f}" for s in times))
+    print(f"stop_to_report_server_s {' | '.join(server)}")
+    print(f"stop_to_report_s {median:.2f}  (target <= {TARGET_STOP_TO_REPORT_S}; {verdict})")
 
 
 if __name__ == "__main__":

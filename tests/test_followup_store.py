@@ -74,6 +74,7 @@ def test_the_history_keeps_each_answer_part_and_the_trend_counts_them(tmp_path):
     t = trend(attempts)
     assert t.answers == 2 and t.answer_found == {"acknowledge": 1, "address": 1, "high_note": 1}
     assert "answers to the interviewer's concern: acknowledge 1 of 2" in trend_text(t)
+<<<<<<< HEAD
     table = attempts_table(attempts, len(attempts)).splitlines()
     assert table[1].endswith("int fit res tha   answer: ack adr hi")
     column = table[1].index("answer: ack") + len("answer: ")  # each mark under its name
@@ -162,3 +163,26 @@ def test_history_csv_has_each_attempt_with_its_answer(cli, tmp_path):
     assert second["tag"] == "Alex" and second["concern"] == "" and second["address"] == ""
     bad = cli("history", "--csv", tmp_path / "no" / "such" / "folder.csv")
     assert bad.code != 0 and bad.err.count("\n") == 1 and "cannot write" in bad.err
+=======
+
+
+def test_an_answer_added_to_a_stored_close_as_the_app_does(tmp_path):
+    import pytest
+
+    from voiceclose.errors import AttemptNotFound
+
+    path = tmp_path / "history.db"
+    answered = report_with_answer(tmp_path)
+    with open_for_writing(path) as history:
+        attempt_id = history.add(dataclasses.replace(answered, followup=None))
+        history.add_followup(attempt_id, answered)
+        history.add_followup(attempt_id, answered)  # again: replaced, not doubled
+        with pytest.raises(AttemptNotFound):
+            history.add_followup(attempt_id + 1, answered)
+    with open_for_reading(path) as history:
+        (attempt,) = history.attempts()
+        stored = history.get(attempt_id)
+    assert attempt.followup["address"].found
+    assert stored.report.followup == answered.followup
+    assert trend([attempt]).answers == 1
+>>>>>>> web2

@@ -58,6 +58,7 @@ def test_checked_files_are_in_the_history_and_have_a_report_page(app):
     assert page.status_code == 200 and "<h1>Interview close: close.txt</h1>" in page.text
 
 
+<<<<<<< HEAD
 def test_an_attempt_is_deleted_through_the_app_and_an_unknown_one_is_404(app):
     with app.client() as c:
         attempt = int(post_text(c, PARTIAL).headers["x-attempt-id"])
@@ -65,6 +66,31 @@ def test_an_attempt_is_deleted_through_the_app_and_an_unknown_one_is_404(app):
         assert c.get("/api/history").json()["attempts"] == []
         gone = c.delete(f"/api/attempts/{attempt}")
     assert gone.status_code == 404 and f"no attempt {attempt}" in gone.json()["error"]
+=======
+def test_a_tag_labels_the_attempt_and_filters_the_history(app):
+    with app.client() as c:
+        tagged = int(post_text(c, COMPLETE, tag="  Anna   B ").headers["x-attempt-id"])
+        post_text(c, PARTIAL)
+        listing = c.get("/api/history", params={"tag": "Anna B"}).json()
+        assert [a["id"] for a in listing["attempts"]] == [tagged]
+        assert listing["attempts"][0]["tag"] == "Anna B"
+        assert listing["tags"] == ["Anna B"]
+        assert len(c.get("/api/history").json()["attempts"]) == 2
+        r = post_text(c, COMPLETE, tag="x" * 65)
+    assert r.status_code == 400 and "a tag is up to 64 printable characters" in r.json()["error"]
+
+
+def test_delete_an_attempt(app):
+    with app.client() as c:
+        kept = int(post_text(c, PARTIAL).headers["x-attempt-id"])
+        gone = int(post_text(c, COMPLETE).headers["x-attempt-id"])
+        r = c.delete(f"/api/attempts/{gone}", params={"recordings": "1"})
+        assert r.status_code == 200 and r.json()["removed"] == 1
+        assert [a["id"] for a in c.get("/api/history").json()["attempts"]] == [kept]
+        assert c.get(f"/report/{gone}").status_code == 404
+        again = c.delete(f"/api/attempts/{gone}")
+    assert again.status_code == 404 and f"no attempt {gone}" in again.json()["error"]
+>>>>>>> web2
 
 
 @pytest.mark.parametrize(
@@ -235,3 +261,43 @@ def test_help_does_not_import_the_web_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("[]")
+
+
+def test_create_a_scenario_of_your_own_as_scenario_new_does(app, cli):
+    new = {
+        "name": "analyst-northwind",
+        "role": "Data analyst",
+        "organisation": "Northwind",
+        "interviewer": "Priya",
+        "pronoun": "she",
+        "needs": ["cleaning messy sales data", " "],
+        "concerns": ["skills_gap: You have not used Power BI before."],
+    }
+    with app.client() as c:
+        r = c.post("/api/scenarios", json=new)
+        assert r.status_code == 200, r.text
+        made = r.json()["scenario"]
+        assert made["name"] == "analyst-northwind" and made["own"] is True
+        assert made["needs"] == ["cleaning messy sales data"]
+        assert made["concerns"] == [
+            {"kind": "skills_gap", "text": "You have not used Power BI before."}
+        ]
+        listed = {s["name"]: s for s in c.get("/api/scenarios").json()["scenarios"]}
+        assert listed["analyst-northwind"]["own"] is True
+        # the same store as the CLI's: voiceclose prompts lists it
+        assert "analyst-northwind" in cli("prompts").out
+        again = c.post("/api/scenarios", json=new)
+        assert again.status_code == 400 and "already have a scenario" in again.json()["error"]
+        for change, error in (
+            ({"name": "emergency-nurse"}, "a bundled scenario's name"),
+            ({"name": "a/b"}, "letters, digits, - and _ only"),
+            ({"needs": []}, "say at least one thing the role needs"),
+            ({"role": " "}, "the role cannot be empty"),
+            ({"pronoun": "it"}, "the pronoun must be one of"),
+            ({"needs": "one"}, "lists of text"),
+        ):
+            r = c.post("/api/scenarios", json={**new, "name": "other", **change})
+            assert r.status_code == 400 and error in r.json()["error"], (change, r.text)
+        assert c.post("/api/scenarios", content=b"[1]").status_code == 400
+        r = c.post("/api/practice/start", json={"scenario": "nope"})
+        assert r.status_code == 400

@@ -4,6 +4,7 @@ flow against the PulseAudio microphone, with the app running as `voiceclose app`
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import pytest
 from . import webapp
 from .conftest import ROOT, SAMPLES
 from .test_cli import COMPLETE
+from .test_followup import ANSWER, CONCERN
 
 pytestmark = pytest.mark.slow
 
@@ -77,18 +79,107 @@ def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     assert not browser.errors
 
 
+def test_review_by_tag_play_a_moment_recheck_and_delete_with_the_keyboard(app, browser, model):
+    sample = SAMPLES / "complete_close_slt.flac"
+    with app.client() as c:
+        r = c.post(
+            "/api/check",
+            files={"file": (sample.name, sample.read_bytes())},
+            data={"scenario": "emergency-nurse", "tag": "anna"},
+        )
+        heard = int(r.headers["x-attempt-id"])
+        c.post("/api/check", files={"file": ("close.txt", COMPLETE.encode())}, data={"tag": "ben"})
+    browser.goto(app.link.replace("/?", "/review?"))
+    browser.wait_for_selector("#attempts tbody tr >> nth=1")
+    browser.select_option("#tag", "anna")
+    browser.wait_for_function("() => document.querySelectorAll('#attempts tbody tr').length === 1")
+    row = browser.locator(f'#attempts tr[data-attempt="{heard}"]')
+    assert "anna" in row.inner_text()
+    # play the moment the reservations question was asked: a ▶ tick, from the keyboard
+    row.locator('button.play[data-part="reservations"]').focus()
+    browser.keyboard.press("Enter")
+    browser.wait_for_function(f"() => document.body.dataset.playing === '{heard}:reservations'")
+    assert "Playing reservations question" in browser.locator("#status").inner_text()
+    duration = browser.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " return p.readyState >= 1 && p.duration; }"
+    ).json_value()
+    assert 1.0 < duration < 10.0  # the moment, not the whole close
+    row.locator("button.recheck").click()
+    browser.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('checked again')",
+        timeout=120_000,
+    )
+    assert (
+        f"Attempt {heard} checked again: nothing changed."
+        in browser.locator("#status").inner_text()
+    )
+    # the report links the recording the app serves (nothing to encode first), and it plays
+    with app.client() as c:
+        page = c.get(f"/report/{heard}").text
+        assert f'src="/api/attempts/{heard}/recording"' in page
+        assert "media-src 'self' data:" in page
+        whole = c.get(f"/api/attempts/{heard}/recording")
+        assert whole.status_code == 200 and whole.headers["content-type"] == "audio/flac"
+        part = c.get(f"/api/attempts/{heard}/recording", headers={"Range": "bytes=0-99"})
+        assert part.status_code == 206 and part.content == whole.content[:100]
+    row.locator("button", has_text="Open").click()
+    player = browser.frame_locator("#report").locator("audio").first
+    player.evaluate("a => new Promise(r => a.readyState >= 1 ? r() : a.onloadedmetadata = r)")
+    assert 30 < player.evaluate("a => a.duration") < 34
+    # delete: asked first (Cancel has the focus, so Enter alone deletes nothing)
+    row.locator("button.delete").focus()
+    browser.keyboard.press("Enter")
+    assert "Delete attempt" in browser.locator("tr.confirm-row").inner_text()
+    browser.keyboard.press("Enter")
+    assert browser.locator("tr.confirm-row").count() == 0
+    assert browser.evaluate("() => document.activeElement.classList.contains('delete')")
+    browser.keyboard.press("Enter")
+    browser.locator("tr.confirm-row button.confirm-files").click()
+    browser.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('deleted')"
+    )
+    # anna's last attempt is gone, so is her tag: every attempt is shown again
+    assert browser.locator("#tag option").all_inner_texts() == ["All tags", "ben"]
+    assert browser.locator("#attempts tbody tr").count() == 1
+    with app.client() as c:
+        left = c.get("/api/history").json()["attempts"]
+    assert [a["tag"] for a in left] == ["ben"]
+    assert not list(app.upload_dir.rglob("*.flac"))  # the recording went with it
+    assert not browser.errors
+
+
 def test_the_pages_work_at_phone_width_and_with_the_keyboard(app, chromium):
-    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    context = chromium.new_context(viewport={"width": 375, "height": 812})
     page = context.new_page()
     try:
         for path in ("/practice", "/review", "/check"):
             page.goto(app.link.replace("/?", f"{path}?"))
             page.wait_for_load_state("networkidle")
             width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert width <= 390, (path, width)
+            assert width <= 375, (path, width)
         page.goto(app.link)
         page.keyboard.press("Tab")  # the first stop is the navigation, then the form
         assert page.evaluate("() => document.activeElement.textContent") == "Practise"
+        # the form for a scenario of your own: opened, filled and sent from the keyboard
+        page.wait_for_selector("#scenario option", state="attached")
+        page.locator("#new-scenario summary").focus()
+        page.keyboard.press("Enter")
+        for name, value in (("role", "Data analyst"), ("organisation", "Northwind")):
+            page.locator(f"[name={name}]").focus()
+            page.keyboard.type(value)
+        page.keyboard.press("Tab")
+        page.keyboard.type("Priya")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+        page.locator("[name=needs]").focus()
+        page.keyboard.type("cleaning messy sales data")
+        page.locator("[name=name]").focus()
+        page.keyboard.press("Enter")  # submits the form
+        page.wait_for_function(
+            "() => document.getElementById('scenario').value === 'data-analyst-northwind'"
+        )
+        assert page.evaluate("() => document.activeElement.id") == "start"
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     finally:
         context.close()
 
@@ -115,24 +206,66 @@ class RunningApp:
         return err
 
 
-def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home):
+SCREENS = os.environ.get("VOICECLOSE_SCREENS")  # a folder: the practice test saves screenshots
+
+
+def shot(page, name: str) -> None:
+    if SCREENS:
+        page.screenshot(path=f"{SCREENS}/{name}.png", full_page=True)
+
+
+def create_scenario_in_the_page(browser) -> None:
+    """The nurse's interview as the user's own scenario, typed into the page's form, with the one
+    concern the follow-up round will ask (so its words are known)."""
+    browser.locator("#new-scenario summary").click()
+    browser.fill("[name=role]", "senior staff nurse")
+    browser.fill("[name=organisation]", "Riverside General")
+    browser.fill("[name=interviewer]", "Priya")
+    browser.select_option("[name=pronoun]", "she")
+    browser.fill("[name=needs]", "getting patients triaged faster\nworking night shifts")
+    browser.fill("[name=concerns]", f"skills_gap: {CONCERN}")
+    browser.fill("[name=name]", "my-nurse-interview")
+    browser.locator("#new-form button[type=submit]").press("Enter")
+    browser.wait_for_function(
+        "() => document.getElementById('scenario').value === 'my-nurse-interview'"
+    )
+    assert "(yours)" in browser.locator("#scenario option:checked").inner_text()
+
+
+def wait_for_status(browser, element: str, text: str, timeout: int = 120_000) -> None:
+    try:
+        browser.wait_for_function(
+            f"() => document.getElementById('{element}').textContent.includes({text!r})",
+            timeout=timeout,
+        )
+    except Exception:
+        seen = browser.evaluate(
+            "() => [document.body.dataset.events, document.getElementById('status').textContent,"
+            " document.getElementById('followup-status').textContent]"
+        )
+        raise AssertionError(f"waited for {text!r} in #{element}; events, lines: {seen}") from None
+
+
+def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home, tmp_path):
+    from voiceclose.evaluate.speak import Effects, Voice, render
+
+    answer = tmp_path / "answer.wav"
+    render(ANSWER, Voice.parse("flite:slt"), Effects(pad=(0.2, 0.5)), answer)
     env = {**mic.env, "VOICECLOSE_HOME": str(user_home)}
     running = RunningApp(env)
     try:
         browser.goto(running.link)
         browser.wait_for_selector("#scenario option", state="attached")
-        browser.select_option("#scenario", "emergency-nurse")
+        create_scenario_in_the_page(browser)
         assert "Riverside General" in browser.locator("#scenario-card").inner_text()
         browser.wait_for_selector("#microphone option >> nth=1", state="attached")
         browser.click("#start")
-        browser.wait_for_function(
-            "() => document.getElementById('status').textContent.includes('Speak now')",
-            timeout=120_000,
-        )
+        wait_for_status(browser, "status", "Speak now")
         mic.play(SAMPLES / "complete_close_slt.flac").wait(timeout=60)
         browser.wait_for_function(
             "() => document.querySelectorAll('#parts li.heard').length >= 2", timeout=30_000
         )
+        shot(browser, "4-practice-recording")
         assert browser.locator("#timer").inner_text().startswith("0:")
         level = browser.locator("#meter").get_attribute("aria-valuenow")
         assert level is not None
@@ -142,18 +275,65 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home)
         report = browser.frame_locator("#report").locator("body").inner_text()
         assert "All four parts of a strong close were there." in report, report[:400]
         assert browser.locator("#parts li.heard").count() == 4
-        print(f"Stop → report in the browser: {stop_to_report:.2f} s")
-        # Try again: a second attempt at the same scenario says what changed
-        browser.click("#again")
-        browser.wait_for_function(
-            "() => document.getElementById('status').textContent.includes('Speak now')",
-            timeout=120_000,
-        )
+        played = browser.frame_locator("#report").locator("audio").first  # served, not embedded
+        played.evaluate("a => new Promise(r => a.readyState >= 1 ? r() : a.onloadedmetadata = r)")
+        assert 25 < played.evaluate("a => a.duration") < 40
+        timings = browser.evaluate("() => document.body.dataset.serverTimings")
+        print(f"Stop → report in the browser: {stop_to_report:.2f} s (server: {timings})")
+        # the follow-up round: the concern is spoken into the sink (the microphone hears it, but
+        # the answer's recording starts after it) and shown; then the answer is played
+        wait_for_status(browser, "followup-status", "Answer now")
+        assert CONCERN in browser.locator("#concern").inner_text()
+        assert "Priya" in browser.locator("#concern").inner_text()
+        shot(browser, "4-practice-followup-answering")
+        mic.play(answer).wait(timeout=60)
+        browser.wait_for_timeout(500)
+        browser.locator("#answer-stop").press("Space")
+        browser.wait_for_selector("#answer-result ul.answer-parts", timeout=240_000)
+        result = browser.locator("#answer-result").inner_text()
+        assert "all three parts were there" in result, result
+        assert "worry" not in result and "night shift" not in result  # no interviewer in it
+        frame = browser.frame_locator("#report")
+        frame.locator("#input-1-answer").wait_for(timeout=30_000)  # the report has the answer
+        shot(browser, "4-practice-answer-checked")
+        # Try again, at phone width: a second attempt at the same scenario says what changed
+        browser.set_viewport_size({"width": 375, "height": 812})
+        browser.locator("#again").focus()
+        browser.keyboard.press("Enter")
+        wait_for_status(browser, "status", "Speak now")
         mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
         browser.click("#start")
         browser.wait_for_selector("#changes-panel:not([hidden])", timeout=240_000)
-        assert "Thanks: no longer heard" in browser.locator("#changes").inner_text()
+        changes = browser.locator("#changes").inner_text()
+        assert re.search(r"thanks (was|were) missing", changes), changes
+        shot(browser, "4-practice-try-again-phone")
+        assert browser.evaluate("() => document.documentElement.scrollWidth") <= 375
+        # Try again during the round: the round is left (its answer not kept), a new try starts
+        wait_for_status(browser, "followup-status", "Answer now")
+        browser.click("#again")
+        wait_for_status(browser, "status", "Speak now")
+        mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
+        browser.locator("body").press("Space")
+        # and this time Skip ends the round: nothing of it is kept either
+        wait_for_status(browser, "followup-status", "Answer now", timeout=240_000)
+        browser.click("#skip")
+        wait_for_status(browser, "followup-status", "Follow-up skipped")
+        browser.wait_for_function("() => document.getElementById('start').textContent === 'Start'")
         assert not browser.errors
     finally:
         err = running.stop()
     assert "Traceback" not in err, err
+    history = subprocess.run(
+        [sys.executable, "-m", "voiceclose", "history", "--json"],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    import json
+
+    attempts = [json.loads(line) for line in history.stdout.splitlines()]
+    assert [a["scenario"] for a in attempts] == ["my-nurse-interview"] * 3
+    assert [bool(a["followup"]) for a in attempts] == [True, False, False], attempts
+    answers = list((user_home / "data" / "recordings").glob("*-answer.wav"))
+    assert len(answers) == 1, answers  # the skipped answers' files are gone

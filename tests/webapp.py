@@ -58,6 +58,7 @@ def start(upload_dir: Path, max_upload_bytes: int | None = None, warm: bool = Fa
     def stop() -> None:
         session = state.session
         if session is not None and not session.done.is_set():
+            session.skip()  # no follow-up round once the app is stopping
             session.stop()
             session.join(30)
         server.should_exit = True

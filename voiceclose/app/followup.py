@@ -230,3 +230,16 @@ def run_round(
         if before_answer:
             before_answer(round_)
         return round_.record(**callbacks)
+
+
+def keep_answer(attempt_id: int, report: Report) -> str | None:
+    """Add the answer in ``report`` to attempt ``attempt_id``, already in the history (the app
+    stores the close for its report at once); a line saying why when it cannot be."""
+    from voiceclose.store.history import open_for_writing
+
+    try:
+        with open_for_writing() as history:
+            history.add_followup(attempt_id, report)
+    except VoicecloseError as e:
+        return f"the answer is not in the history: {e}"
+    return None

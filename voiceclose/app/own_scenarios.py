@@ -73,12 +73,10 @@ def create(new: NewScenario, replace: bool = False) -> Scenario:
     for key, value in values.items():
         _text(key, value)
     if new.pronoun not in PRONOUNS:
-        raise UsageError(f"--pronoun must be one of {', '.join(PRONOUNS)}, not {new.pronoun!r}")
+        raise UsageError(f"the pronoun must be one of {', '.join(PRONOUNS)}, not {new.pronoun!r}")
     needs = [_text("need", n) for n in new.needs if n.strip()]
     if not needs:
-        raise UsageError(
-            "say at least one thing the role needs (--need), in the interviewer's words"
-        )
+        raise UsageError("say at least one thing the role needs, in the interviewer's words")
     if len(needs) > MAX_NEEDS:
         raise UsageError(f"at most {MAX_NEEDS} needs: the close names one or two of them")
     concerns = [parse_concern(c) for c in new.concerns if c.strip()]

@@ -28,8 +28,10 @@ def page_input(
     attempt_id: int | None = None,
     created_at: datetime | None = None,
     recording: Path | None = None,
+    audio_url: str | None = None,
 ) -> PageInput:
-    """An input for the page, with its recording embedded when there is one to embed.
+    """An input for the page, with its recording embedded when there is one to embed (or, with
+    ``audio_url``, linked: the app serves the recording itself, which spares the encoding).
 
     A recording that cannot be read any more (moved, deleted) leaves a note instead; the rest of
     the report is still drawn.
@@ -45,7 +47,7 @@ def page_input(
         note = f"the recording is no longer at {path} (moved or deleted), so it cannot be played"
         return PageInput(result, attempt_id, created_at, audio_note=note)
     try:
-        audio = embed_audio(path, result)
+        audio = embed_audio(path, result, audio_url)
     except InputError as e:
         return PageInput(result, attempt_id, created_at, audio_note=f"the recording: {e.problem}")
     answer_audio, answer_note = _answer_audio(result)
@@ -81,8 +83,9 @@ def _answer_audio(result: Report) -> tuple[EmbeddedAudio | None, str | None]:
         return None, f"the answer's recording: {e.problem}"
 
 
-def embed_audio(path: Path, report: Report) -> EmbeddedAudio:
-    """Decode the part of ``path`` that was checked and encode it for the page.
+def embed_audio(path: Path, report: Report, url: str | None = None) -> EmbeddedAudio:
+    """Decode the part of ``path`` that was checked and encode it for the page (or, with
+    ``url`` and the whole recording checked, link to it there: only its waveform is drawn).
 
     Raises InputError (naming the file) if it cannot be read.
     """
@@ -90,6 +93,8 @@ def embed_audio(path: Path, report: Report) -> EmbeddedAudio:
     last_s = window.end_s - window.start_s if window else None
     audio = load_audio(path, last_s=last_s)
     samples = audio.samples
+    if url is not None and audio.offset_s == 0:
+        return EmbeddedAudio(url, audio.offset_s, audio.duration_s, peaks(samples, WAVE_BINS))
     out = io.BytesIO()
     try:
         import soundfile as sf
@@ -153,15 +158,19 @@ def render_page(
     created_at: datetime | None = None,
     recording: Path | None = None,
     tag: str | None = None,
+    audio_url: str | None = None,
 ) -> str:
-    """The same page as ``write_page``, as HTML text (for the app, which serves it)."""
-    inputs, recent = _page_parts(results, attempt_ids, created_at, recording, tag)
+    """The same page as ``write_page``, as HTML text (for the app, which serves it; with
+    ``audio_url``, the recording is played from there rather than embedded)."""
+    inputs, recent = _page_parts(results, attempt_ids, created_at, recording, tag, audio_url)
     return page.render(inputs, recent)
 
 
-def _page_parts(results, attempt_ids, created_at, recording, tag) -> tuple[list[PageInput], list]:
+def _page_parts(
+    results, attempt_ids, created_at, recording, tag, audio_url=None
+) -> tuple[list[PageInput], list]:
     inputs = [
-        page_input(r, attempt_id=i, created_at=created_at, recording=recording)
+        page_input(r, attempt_id=i, created_at=created_at, recording=recording, audio_url=audio_url)
         for r, i in zip(results, attempt_ids, strict=True)
     ]
     try:

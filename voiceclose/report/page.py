@@ -130,12 +130,16 @@ def render(inputs: Sequence[PageInput], history: Sequence[Attempt] = ()) -> str:
         )
     if history:
         body.append(graphics.history_chart(history[-CHART_ATTEMPTS:], current))
+    # the app links a recording it serves itself (same origin); a saved page embeds it
+    linked = any(i.audio and not i.audio.data_uri.startswith("data:") for i in inputs)
+    media = "'self' data:" if linked else "data:"
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; media-src data:; img-src data:\">\n"
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+        f'media-src {media}; img-src data:">\n'
         f"<title>{_e(title)}</title>\n<style>{_asset('report.css')}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + f"\n<script>{_asset('report.js')}</script>\n</body>\n</html>\n"

@@ -117,6 +117,23 @@ class History:
                 self._add_followup(attempt_id, report.followup)
         return attempt_id
 
+    def add_followup(self, attempt_id: int, report: Report) -> None:
+        """Add the answer to the interviewer's concern to an attempt already stored (the app
+        stores the close at once, for its report, and the answer once it has been checked):
+        ``report`` is the close's report with its ``followup``."""
+        if report.followup is None:
+            return
+        with self._transaction():
+            updated = self._conn.execute(
+                "UPDATE attempts SET report = ? WHERE id = ?",
+                (json.dumps(as_json(report, explain=True), ensure_ascii=False), attempt_id),
+            )
+            if updated.rowcount != 1:
+                raise AttemptNotFound(f"no attempt {attempt_id} in the history")
+            for table in ("followup_parts", "followups"):
+                self._conn.execute(f"DELETE FROM {table} WHERE attempt_id = ?", (attempt_id,))
+            self._add_followup(attempt_id, report.followup)
+
     def _add_followup(self, attempt_id: int, f) -> None:
         recording = os.path.abspath(f.recording) if f.recording else None
         self._conn.execute(

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
-import json
 import threading
 from functools import cache
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from voiceclose.app import review as reviewing
 from voiceclose.app import scenarios
 from voiceclose.app.checking import TEXT_SUFFIXES, Checker, Item, Options
-from voiceclose.app.outputs import Outputs
+from voiceclose.app.outputs import Outputs, check_tag
 from voiceclose.app.pages import render_page
 from voiceclose.errors import AttemptNotFound, UsageError, VoicecloseError
 from voiceclose.report import graphics
 from voiceclose.report.page import CHART_ATTEMPTS
 from voiceclose.results import Failure
 from voiceclose.results_json import as_json
-from voiceclose.web import uploads
+from voiceclose.web import practise_routes, uploads
 from voiceclose.web.security import PAGE_POLICY
-from voiceclose.web.session import PracticeSession, scenario_json
+from voiceclose.web.session import PracticeSession
 
 STATIC = Path(__file__).parent / "static"
 PAGES = {
@@ -36,8 +34,13 @@ PAGES = {
     "/check": "check.html",
     "/review": "review.html",
 }
-EVENT_WAIT_S = 15.0  # an idle event stream sends a comment this often, so proxies keep it open
 TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+AUDIO_TYPES = {
+    ".wav": "audio/wav",
+    ".flac": "audio/flac",
+    ".ogg": "audio/ogg",
+    ".mp3": "audio/mpeg",
+}
 
 
 class State:
@@ -99,13 +102,17 @@ async def check(request: Request) -> Response:
             scenario = scenarios.find(name)
         except VoicecloseError as e:
             return _error(400, str(e), upload.name)
-    result, attempt_id = await run_in_threadpool(_check_file, state, upload, scenario)
+    try:
+        tag = check_tag(upload.fields.get("tag") or None)
+    except UsageError as e:
+        return _error(400, str(e), upload.name)
+    result, attempt_id = await run_in_threadpool(_check_file, state, upload, scenario, tag)
     data = as_json(result)
     headers = {"x-attempt-id": str(attempt_id)} if attempt_id else {}
     return JSONResponse(data, status_code=200 if result.ok else 422, headers=headers)
 
 
-def _check_file(state: State, upload: uploads.Upload, scenario):
+def _check_file(state: State, upload: uploads.Upload, scenario, tag: str | None):
     text = upload.path.suffix.lower() in TEXT_SUFFIXES
     options = Options(model=state.model, text=text, scenario=scenario)
     with state.check_lock:
@@ -113,7 +120,7 @@ def _check_file(state: State, upload: uploads.Upload, scenario):
     if isinstance(result, Failure):
         return result, None
     stored = dataclasses.replace(result, recording=str(upload.path)) if not text else result
-    outputs = Outputs()
+    outputs = Outputs(tag=tag)
     outputs.add(stored)
     outputs.finish()
     return result, outputs.last_attempt_id
@@ -124,16 +131,19 @@ def _check_file(state: State, upload: uploads.Upload, scenario):
 
 async def history(request: Request) -> Response:
     scenario = request.query_params.get("scenario") or None
-    listing = await run_in_threadpool(reviewing.attempts, scenario)
+    tag = request.query_params.get("tag") or None
+    listing = await run_in_threadpool(reviewing.attempts, scenario, None, None, tag)
     found = listing.attempts if listing else []
     rows = [dataclasses.asdict(a) for a in found]
     t = reviewing.trend(found) if found else None
+    everything = await run_in_threadpool(_all)
     return JSONResponse(
         {
             "attempts": rows,
             "trend": dataclasses.asdict(t) if t else None,
             "chart": graphics.history_chart(found[-CHART_ATTEMPTS:], set()) if found else "",
-            "scenarios": sorted({a.scenario for a in await run_in_threadpool(_all) if a.scenario}),
+            "scenarios": sorted({a.scenario for a in everything if a.scenario}),
+            "tags": sorted({a.tag for a in everything if a.tag}),
             "can_delete": True,
         }
     )
@@ -157,8 +167,24 @@ async def report_page(request: Request) -> Response:
         [a.id],
         a.local_time,
         Path(a.recording) if a.recording else None,
+        None,
+        f"/api/attempts/{a.id}/recording",  # played from there: no encoding before the page
     )
     return HTMLResponse(text)
+
+
+async def recording(request: Request) -> Response:
+    """An attempt's recording as it was saved (for its report page's player)."""
+    from starlette.responses import FileResponse
+
+    try:
+        stored = await run_in_threadpool(reviewing.load, request.path_params["attempt_id"])
+        path = await run_in_threadpool(reviewing.recording, stored)
+    except AttemptNotFound as e:
+        return _error(404, str(e))
+    except VoicecloseError as e:
+        return _error(409, str(e))
+    return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix.lower()))
 
 
 async def moment(request: Request) -> Response:
@@ -196,103 +222,24 @@ async def recheck(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
+    """Remove an attempt from the history (``?recordings=1``: its recording and the report
+    saved beside it too, as ``history delete --recordings`` does)."""
     attempt_id = request.path_params["attempt_id"]
+    with_files = request.query_params.get("recordings") in ("1", "true", "yes")
+
+    def work():
+        files = reviewing.recordings_of([attempt_id]) if with_files else []
+        return reviewing.delete_attempts([attempt_id], files)
+
     try:
-        await run_in_threadpool(reviewing.delete_attempts, [attempt_id], [])
+        removed, problems = await run_in_threadpool(work)
     except AttemptNotFound as e:
         return _error(404, str(e))
-    return JSONResponse({"ok": True, "deleted": attempt_id})
-
-
-# --- practise ---
-
-
-async def scenario_list(request: Request) -> Response:
-    try:
-        found = await run_in_threadpool(scenarios.available)
-    except VoicecloseError as e:
-        return _error(500, str(e))
-    return JSONResponse(
-        {"scenarios": [scenario_json(s) for s in found], "can_create": hasattr(scenarios, "save")}
-    )
-
-
-async def microphones(request: Request) -> Response:
-    from voiceclose.app.practise import microphones as listing
-
-    try:
-        found = await run_in_threadpool(listing)
     except VoicecloseError as e:
         return _error(409, str(e))
-    return JSONResponse({"microphones": [dataclasses.asdict(d) for d in found]})
-
-
-async def practice_start(request: Request) -> Response:
-    state: State = request.app.state.voiceclose
-    try:
-        body = await request.json()
-    except ValueError:
-        body = {}
-    if state.session is not None and not state.session.done.is_set():
-        return _error(409, "a practice is already under way: stop it first")
-    try:
-        scenario = (
-            scenarios.find(str(body.get("scenario") or ""))
-            if body.get("scenario")
-            else scenarios.choose()
-        )
-    except (VoicecloseError, UsageError) as e:
-        return _error(400, str(e))
-    device = body.get("device")
-    previous = await run_in_threadpool(_previous, scenario.name)
-    session = PracticeSession(
-        scenario, str(device) if device not in (None, "") else None, state.model, previous
+    return JSONResponse(
+        {"ok": True, "deleted": attempt_id, "removed": removed, "problems": problems}
     )
-    state.session = session
-    session.start()
-    return JSONResponse({"ok": True, "scenario": scenario_json(scenario)})
-
-
-def _previous(name: str):
-    listing = reviewing.attempts(scenario=name)
-    found = listing.attempts if listing else []
-    if not found:
-        return None
-    try:
-        return reviewing.load(found[-1].id).report
-    except VoicecloseError:
-        return None
-
-
-async def practice_stop(request: Request) -> Response:
-    session = request.app.state.voiceclose.session
-    if session is None or session.done.is_set():
-        return _error(409, "no practice is under way")
-    session.stop()
-    return JSONResponse({"ok": True})
-
-
-async def practice_events(request: Request) -> Response:
-    session: PracticeSession | None = request.app.state.voiceclose.session
-    if session is None:
-        return _error(404, "no practice has started")
-
-    async def stream():
-        seen = 0
-        while True:
-            fresh = await asyncio.to_thread(session.since, seen, EVENT_WAIT_S)
-            if not fresh:
-                if session.done.is_set():
-                    return
-                yield ": still here\n\n"
-                continue
-            seen += len(fresh)
-            for event in fresh:
-                yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
-            if await request.is_disconnected():
-                return
-
-    return StreamingResponse(stream(), media_type="text/event-stream")
 
 
 async def features(request: Request) -> Response:
@@ -302,7 +249,7 @@ async def features(request: Request) -> Response:
         {
             "followup": importlib.util.find_spec("voiceclose.app.followup") is not None,
             "can_delete": True,
-            "can_create_scenario": hasattr(scenarios, "save"),
+            "can_create_scenario": True,
         }
     )
 
@@ -319,12 +266,9 @@ ROUTES = [
     Route("/api/check", check, methods=["POST"]),
     Route("/api/history", history),
     Route("/api/attempts/{attempt_id:int}/moment/{part}", moment),
+    Route("/api/attempts/{attempt_id:int}/recording", recording),
     Route("/api/attempts/{attempt_id:int}/recheck", recheck, methods=["POST"]),
     Route("/api/attempts/{attempt_id:int}", delete, methods=["DELETE"]),
-    Route("/api/scenarios", scenario_list),
-    Route("/api/microphones", microphones),
-    Route("/api/practice/start", practice_start, methods=["POST"]),
-    Route("/api/practice/stop", practice_stop, methods=["POST"]),
-    Route("/api/practice/events", practice_events),
+    *practise_routes.ROUTES,
     Route("/api/features", features),
 ]

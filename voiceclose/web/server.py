@@ -70,6 +70,7 @@ def serve(
         sock.close()
         session = state.session
         if session is not None and not session.done.is_set():
+            session.skip()  # no follow-up round once the app is stopping
             session.stop()
             session.join(10)
         if warmer.is_alive():  # the model may be inside native code: let it finish
@@ -81,6 +82,9 @@ def listen(port: int) -> socket.socket:
     from voiceclose.errors import UsageError
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # the port of an app just stopped is still in TIME_WAIT: --port N must work again at once
+    # (on Linux this never lets two servers listen on one port)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((HOST, port))
         sock.listen(128)

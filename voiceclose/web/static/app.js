@@ -45,7 +45,8 @@ async function scenarioOptions(select, { any = null } = {}) {
   select.replaceChildren();
   if (any) select.append(el("option", { value: "" }, any));
   for (const s of body.scenarios) {
-    select.append(el("option", { value: s.name }, `${s.role}, ${s.organisation}`));
+    select.append(el("option", { value: s.name },
+      `${s.role}, ${s.organisation}` + (s.own ? " (yours)" : "")));
   }
   return body.scenarios;
 }

@@ -35,6 +35,8 @@
     const form = new FormData();
     form.append("file", file, file.name);
     if (scenario.value) form.append("scenario", scenario.value);
+    const tag = document.getElementById("tag").value.trim();
+    if (tag) form.append("tag", tag);
     let result;
     try {
       result = await api("/api/check", { method: "POST", body: form });

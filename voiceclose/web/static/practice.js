@@ -1,11 +1,15 @@
-// Practise: choose a scenario and a microphone, Start/Stop (or the space bar), follow the
-// recording live (timer, level meter and its warnings, the parts heard so far), then the report.
+// Practise: choose (or create) a scenario and a microphone, Start/Stop (or the space bar), follow
+// the recording live (timer, level meter and its warnings, the parts heard so far), then the
+// report, the follow-up round (the interviewer's concern spoken and shown, the answer recorded
+// until Stop, checked) and Try again, which says what changed since the last attempt.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
   const start = $("start"), status = $("status"), select = $("scenario");
   const mics = $("microphone"), frame = $("report");
   let scenarios = [], state = "idle", events = null, stopClicked = 0, suggested = 60;
+  let againAfterEnd = false;
+  const ANSWER_NAMES = { acknowledge: "Acknowledge", address: "Address", high_note: "High note" };
 
   function showScenario() {
     const s = scenarios.find((x) => x.name === select.value);
@@ -14,7 +18,8 @@
     $("scenario-card").replaceChildren(
       el("h2", {}, `${s.role}, ${s.organisation}`),
       el("dl", {},
-        el("dt", {}, "Field"), el("dd", {}, `${s.field} (${s.seniority.toLowerCase()})`),
+        s.field ? [el("dt", {}, "Field"), el("dd", {}, `${s.field} (${s.seniority.toLowerCase()})`)]
+          : [el("dt", {}, "Scenario"), el("dd", {}, "your own")],
         el("dt", {}, "Interviewer"), el("dd", {}, s.interviewer),
         el("dt", {}, "What the role needs most"), el("dd", {}, s.needs.join("; ")),
         el("dt", {}, "Aim for"), el("dd", {}, `about ${Math.round(s.suggested_seconds)} seconds`)),
@@ -32,33 +37,38 @@
   function setState(next) {
     state = next;
     const labels = { idle: "Start", preparing: "Stop", recording: "Stop", checking: "Checking…",
-      done: "Start" };
+      followup: "Follow-up…", answering: "Follow-up…", done: "Start" };
     start.textContent = labels[next];
     start.classList.toggle("stop", next === "recording" || next === "preparing");
-    start.disabled = next === "checking";
-    select.disabled = mics.disabled = next !== "idle" && next !== "done";
+    start.disabled = !["idle", "done", "preparing", "recording"].includes(next);
+    select.disabled = mics.disabled = $("followup-on").disabled = next !== "idle" && next !== "done";
+    $("answer-stop").hidden = next !== "answering";
+    $("skip").hidden = next !== "followup" && next !== "answering";
   }
 
   function level(e) {
-    const timer = $("timer");
+    const answer = state === "answering";
+    const timer = $(answer ? "answer-timer" : "timer");
     timer.firstChild.textContent = `${clock(e.elapsed_s)} `;
-    timer.classList.toggle("over", e.elapsed_s > suggested);
+    const over = !answer && e.elapsed_s > suggested;
+    timer.classList.toggle("over", over);
     const pct = Math.max(0, Math.min(100, (e.level_dbfs + 60) / 60 * 100));
-    const fill = $("meter-fill");
+    const fill = $(answer ? "answer-fill" : "meter-fill");
     fill.style.width = `${pct}%`;
     fill.classList.toggle("speaking", e.speaking);
-    $("meter").setAttribute("aria-valuenow", Math.round(e.level_dbfs));
-    const warn = e.warning || (e.elapsed_s > suggested ? "past the suggested length" : "");
-    if ($("warning").textContent !== warn) $("warning").textContent = warn;
+    $(answer ? "answer-meter" : "meter").setAttribute("aria-valuenow", Math.round(e.level_dbfs));
+    const warn = e.warning || (over ? "past the suggested length" : "");
+    const line = $(answer ? "answer-warning" : "warning");
+    if (line.textContent !== warn) line.textContent = warn;
   }
 
   function report(e) {
-    setState("done");
-    status.textContent = "Here is what was heard. Try again whenever you like.";
+    setState(e.followup ? "followup" : "done");
+    status.textContent = "Here is what was heard.";
     const list = $("changes");
     list.replaceChildren(...(e.changes || []).map((c) => el("li", {}, c)));
     $("changes-panel").hidden = !e.changes;
-    if (e.changes && !e.changes.length) list.append(el("li", {}, "The same parts as last time."));
+    if (e.previous) $("changes-h").textContent = `What changed since your last try (${e.previous})`;
     showParts(e.parts);
     $("parts-h").textContent = "Heard in this attempt";
     $("result").hidden = false;
@@ -72,13 +82,54 @@
       stopClicked = 0;
     };
     frame.src = `/report/${e.attempt_id}`;
-    followup(e);
   }
 
-  async function followup(e) {
-    // The follow-up round (after the reservations question) appears here once the app offers it.
-    const { body } = await api("/api/features");
-    $("followup").hidden = !body.followup;
+  function followupStarts() {
+    $("followup").hidden = false;
+    $("concern").replaceChildren();
+    $("answer-result").replaceChildren();
+    $("answer-live").hidden = true;
+    $("followup-status").textContent = "The interviewer is about to answer your question…";
+  }
+
+  function concern(e) {
+    $("concern").replaceChildren(el("strong", {}, `${e.interviewer}: `), `“${e.text}”`);
+    $("followup-status").textContent = `Listen: ${e.interviewer} is speaking.`;
+  }
+
+  function answerStarted() {
+    setState("answering");
+    $("answer-live").hidden = false;
+    $("answer-timer").firstChild.textContent = "0:00";
+    $("followup-status").textContent =
+      "● Answer now. Stop answering (or the space bar) when you have finished.";
+    $("answer-stop").focus();
+  }
+
+  function answer(e) {
+    const f = e.followup;
+    const rows = Object.entries(f.elements).map(([part, r]) => el("li",
+      { class: r.found ? "heard" : "missed", "data-part": part },
+      el("span", { class: "box", "aria-hidden": "true" }),
+      el("span", {}, el("strong", {}, ANSWER_NAMES[part] || part),
+        r.found ? `: “${r.evidence}”` : ": not heard",
+        el("span", { class: "sr" }, r.found ? " (heard)" : ""))));
+    const tips = (f.feedback.tips || []).map((t) => el("li", {}, el("strong", {}, `${t.label}: `),
+      `${t.tip} Try: “${t.example}”`));
+    $("answer-result").replaceChildren(el("div", {},
+      el("h3", {}, f.missed.length ? "Your answer" : "Your answer: all three parts were there"),
+      el("ul", { class: "answer-parts" }, rows),
+      tips.length ? el("ul", { class: "tips" }, tips) : null,
+      e.warning ? el("p", { class: "warning" }, e.warning) : null));
+    $("followup-status").textContent = "Your answer was checked; the report below now has it too.";
+    frame.src = `/report/${e.attempt_id}`;
+  }
+
+  function ended() {
+    if (events) events.close();
+    if (state !== "idle") setState("done");
+    if (!status.textContent.includes("Try again")) status.textContent += " Try again whenever you like.";
+    if (againAfterEnd) { againAfterEnd = false; begin(); }
   }
 
   function listen() {
@@ -86,37 +137,62 @@
     events = new EventSource("/api/practice/events");
     events.onmessage = (message) => {
       const e = JSON.parse(message.data);
-      if (e.type === "ready") status.textContent = `Microphone ready: ${e.device}`;
-      else if (e.type === "started") {
-        setState("recording");
-        status.textContent = `● Speak now (${e.device}). Stop, or the space bar, ends it.`;
-      } else if (e.type === "level") level(e);
-      else if (e.type === "parts") showParts(e.parts);
-      else if (e.type === "stopped") {
-        setState("checking");
-        $("warning").textContent = "";
-        $("meter-fill").style.width = "0";
-        status.textContent = `${e.how[0].toUpperCase()}${e.how.slice(1)} (${e.seconds} s). Checking…`;
-        if (e.problem) $("warning").textContent = e.problem;
-      } else if (e.type === "report") { events.close(); report(e); }
-      else if (e.type === "error") {
-        events.close();
-        setState("idle");
-        status.textContent = e.error;
-      }
+      if (e.type !== "level") document.body.dataset.events = `${document.body.dataset.events || ""} ${e.type}`.slice(-400);
+      const on = {
+        ready: () => { status.textContent = `Microphone ready: ${e.device}`; },
+        started: () => {
+          setState("recording");
+          status.textContent = `● Speak now (${e.device}). Stop, or the space bar, ends it.`;
+        },
+        level: () => level(e),
+        parts: () => showParts(e.parts),
+        stopped: () => {
+          setState("checking");
+          $("warning").textContent = "";
+          $("meter-fill").style.width = "0";
+          status.textContent = `${e.how[0].toUpperCase()}${e.how.slice(1)} (${e.seconds} s). Checking…`;
+          if (e.problem) $("warning").textContent = e.problem;
+        },
+        report: () => { report({ ...e, followup: wantFollowup() }); if (wantFollowup()) followupStarts(); },
+        concern: () => concern(e),
+        asked: () => {
+          if (!e.spoken && e.problem) $("followup-status").textContent = `(Not spoken aloud: ${e.problem}.)`;
+        },
+        "answer-started": answerStarted,
+        "answer-stopped": () => {
+          setState("followup");
+          $("answer-fill").style.width = "0";
+          $("followup-status").textContent = `Answer stopped (${e.seconds} s). Checking it…`;
+          if (e.problem) $("answer-warning").textContent = e.problem;
+        },
+        answer: () => answer(e),
+        skipped: () => { $("followup-status").textContent = "Follow-up skipped."; $("answer-live").hidden = true; },
+        error: () => {
+          if (state === "followup" || state === "answering") $("followup-status").textContent = e.error;
+          else { status.textContent = e.error; setState("idle"); }
+        },
+        end: ended,
+      }[e.type];
+      if (on) on();
     };
   }
+
+  let followupThisTime = true;  // as asked for at Start
+  function wantFollowup() { return followupThisTime; }
 
   async function begin() {
     setState("preparing");
     $("result").hidden = true;
+    $("followup").hidden = true;
     $("live").hidden = false;
     $("warning").textContent = "";
     $("target").textContent = `/ ${clock(suggested)}`;
     showParts(null);
     $("parts-h").textContent = "Heard so far";
     status.textContent = "Opening the microphone…";
-    const body = JSON.stringify({ scenario: select.value, device: mics.value || null });
+    followupThisTime = $("followup-on").checked;
+    const body = JSON.stringify({ scenario: select.value, device: mics.value || null,
+      followup: followupThisTime });
     try {
       const r = await api("/api/practice/start", { method: "POST", body,
         headers: { "Content-Type": "application/json" } });
@@ -138,21 +214,64 @@
   function toggle() {
     if (state === "idle" || state === "done") begin();
     else if (state === "recording" || state === "preparing") end();
+    else if (state === "answering") api("/api/practice/stop", { method: "POST" });
+  }
+
+  function again() {
+    start.focus();
+    if (state === "followup" || state === "answering") {  // the round is not wanted now
+      againAfterEnd = true;
+      api("/api/practice/skip", { method: "POST" });
+    } else begin();
   }
 
   start.addEventListener("click", toggle);
-  $("again").addEventListener("click", () => { begin(); start.focus(); });
+  $("again").addEventListener("click", again);
+  $("answer-stop").addEventListener("click", () => api("/api/practice/stop", { method: "POST" }));
+  $("skip").addEventListener("click", () => api("/api/practice/skip", { method: "POST" }));
   document.addEventListener("keydown", (e) => {
     if (e.code !== "Space" || e.repeat) return;
     const t = e.target;
     if (t instanceof HTMLSelectElement || t instanceof HTMLInputElement ||
-        t instanceof HTMLTextAreaElement || (t instanceof HTMLButtonElement && t !== start) ||
-        t instanceof HTMLAnchorElement) return;
+        t instanceof HTMLTextAreaElement || (t instanceof HTMLButtonElement && t !== start && t.id !== "answer-stop") ||
+        t instanceof HTMLAnchorElement || t.tagName === "SUMMARY") return;
     e.preventDefault();  // on the Start button too: one toggle per press, not a click as well
     toggle();
   });
-  document.addEventListener("keyup", (e) => { if (e.code === "Space" && e.target === start) e.preventDefault(); });
+  document.addEventListener("keyup", (e) => {
+    if (e.code === "Space" && (e.target === start || e.target.id === "answer-stop")) e.preventDefault();
+  });
   select.addEventListener("change", showScenario);
+
+  function slug(text) {
+    return text.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "").slice(0, 64);
+  }
+
+  async function createScenario(event) {
+    // the server checks every value (as scenario new does) and says what is wrong in one line
+    event.preventDefault();
+    const form = event.target, error = $("new-error");
+    const data = Object.fromEntries(new FormData(form));
+    const lines = (text) => text.split("\n").map((x) => x.trim()).filter(Boolean);
+    const body = { ...data, needs: lines(data.needs), concerns: lines(data.concerns) };
+    if (!body.name.trim()) body.name = slug(`${data.role} ${data.organisation}`);
+    error.textContent = "";
+    const r = await api("/api/scenarios", { method: "POST", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json" } });
+    if (r.status !== 200) { error.textContent = r.body.error; return; }
+    scenarios = await scenarioOptions(select);
+    select.value = r.body.scenario.name;
+    showScenario();
+    form.reset();
+    $("new-scenario").open = false;
+    status.textContent = `Saved your scenario “${r.body.scenario.name}”. Press Start when you are ready.`;
+    start.focus();
+  }
+
+  $("new-form").addEventListener("submit", (e) => {
+    createScenario(e).catch((x) => { $("new-error").textContent = x.message; });
+  });
 
   (async () => {
     scenarios = await scenarioOptions(select);

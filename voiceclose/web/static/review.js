@@ -1,15 +1,27 @@
-// Review: the history as a table with the trend chart; open, play, re-check, delete.
+// Review: the history as a table with the trend chart, filtered by scenario and tag; open a
+// report, play a part's moment (the ▶ ticks), re-check a recording, delete (after a confirm).
 "use strict";
 (function () {
   const select = document.getElementById("scenario");
+  const tags = document.getElementById("tag");
   const tbody = document.querySelector("#attempts tbody");
   const frame = document.getElementById("report");
   const status = document.getElementById("status");
   const player = document.getElementById("player");
-  let canDelete = false;
 
-  function mark(found) {
-    return el("td", { class: "mark " + (found ? "yes" : "no") }, found ? "✓" : "✗");
+  function mark(a, part) {
+    const e = a.elements[part];
+    const found = e && e.found;
+    const cell = el("td", { class: "mark " + (found ? "yes" : "no") });
+    if (found && a.recording) {
+      cell.append(el("button", { type: "button", class: "play", "data-part": part,
+        "aria-label": `Play ${PART_NAMES[part].toLowerCase()} in attempt ${a.id}`,
+        title: `Play: “${e.evidence}”`, onclick: () => play(a, part) }, "▶✓"));
+    } else {
+      cell.append(el("span", { "aria-hidden": "true" }, found ? "✓" : "✗"),
+        el("span", { class: "sr" }, `${PART_NAMES[part]} ${found ? "heard" : "not heard"}`));
+    }
+    return cell;
   }
 
   function openReport(id, row) {
@@ -19,28 +31,66 @@
     frame.scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
-  function play(a, part) {
-    player.src = `/api/attempts/${a.id}/moment/${part}`;
+  async function play(a, part) {
+    // fetched first, so a moment that cannot be played says why in a line, not a silent <audio>
+    status.textContent = `Fetching ${PART_NAMES[part].toLowerCase()} in attempt ${a.id}…`;
+    const response = await fetch(`/api/attempts/${a.id}/moment/${part}`, { credentials: "same-origin" });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      status.textContent = body.error || `${response.status} ${response.statusText}`;
+      return;
+    }
+    if (player.src.startsWith("blob:")) URL.revokeObjectURL(player.src);
+    player.src = URL.createObjectURL(await response.blob());
+    document.body.dataset.playing = `${a.id}:${part}`;
     status.textContent = `Playing ${PART_NAMES[part].toLowerCase()} in attempt ${a.id}: “${a.elements[part].evidence}”`;
     player.play().catch((e) => { status.textContent = `Cannot play it: ${e.message}`; });
   }
 
-  async function recheck(a) {
-    status.textContent = `Checking attempt ${a.id} again…`;
+  async function recheck(a, button) {
+    status.textContent = `Checking attempt ${a.id} again with the current checker…`;
+    button.disabled = true;
     try {
       const { body, status: code } = await api(`/api/attempts/${a.id}/recheck`, { method: "POST" });
       if (code !== 200) { status.textContent = body.error; return; }
       status.textContent = body.changes.length
         ? `Attempt ${a.id} checked again: ${body.changes.join("; ")}`
         : `Attempt ${a.id} checked again: nothing changed.`;
-    } catch (e) { status.textContent = e.message; }
+    } catch (e) { status.textContent = e.message; } finally { button.disabled = false; }
   }
 
-  async function remove(a) {
-    if (!confirm(`Delete attempt ${a.id} from the history?`)) return;
-    const { body, status: code } = await api(`/api/attempts/${a.id}`, { method: "DELETE" });
-    status.textContent = code === 200 ? `Attempt ${a.id} deleted.` : body.error;
-    load();
+  function confirmDelete(a, r) {
+    // asked in a row of its own under the attempt: keyboard-reachable, readable at phone width
+    if (r.nextElementSibling && r.nextElementSibling.classList.contains("confirm-row")) return;
+    const ask = el("tr", { class: "confirm-row" });
+    const cancel = el("button", { type: "button", class: "cancel", onclick: () => {
+      ask.remove();
+      r.querySelector("button.delete").focus();
+    } }, "Cancel");
+    const buttons = [el("button", { type: "button", class: "danger confirm",
+      onclick: () => remove(a, false) }, "Delete")];
+    if (a.recording) {
+      buttons.push(el("button", { type: "button", class: "danger confirm-files",
+        onclick: () => remove(a, true) }, "Delete with its recording"));
+    }
+    ask.append(el("td", { colspan: 10 }, el("div", { class: "actions" },
+      el("span", { class: "ask", role: "alert" },
+        `Delete attempt ${a.id} from the history?` +
+        (a.recording ? " Its recording stays on disk unless you delete it too." : "")),
+      ...buttons, cancel)));
+    r.after(ask);
+    cancel.focus();
+  }
+
+  async function remove(a, withFiles) {
+    const query = withFiles ? "?recordings=1" : "";
+    const { body, status: code } = await api(`/api/attempts/${a.id}${query}`, { method: "DELETE" });
+    await load();
+    status.textContent = code === 200
+      ? `Attempt ${a.id} deleted${withFiles ? " with its recording" : ""}.` +
+        (body.problems.length ? ` ${body.problems.join("; ")}` : "")
+      : body.error;
+    status.focus();
   }
 
   function row(a) {
@@ -49,20 +99,16 @@
     const actions = el("div", { class: "actions" },
       el("button", { type: "button", onclick: () => openReport(a.id, r) }, "Open"));
     if (a.recording) {
-      const heard = PARTS.filter((p) => a.elements[p] && a.elements[p].found);
-      if (heard.length) {
-        const pick = el("select", { "aria-label": `Play a part of attempt ${a.id}` },
-          el("option", { value: "" }, "Play…"),
-          heard.map((p) => el("option", { value: p }, PART_NAMES[p])));
-        pick.addEventListener("change", () => { if (pick.value) play(a, pick.value); pick.value = ""; });
-        actions.append(pick);
-      }
-      actions.append(el("button", { type: "button", onclick: () => recheck(a) }, "Re-check"));
+      const again = el("button", { type: "button", class: "recheck" }, "Re-check");
+      again.addEventListener("click", () => recheck(a, again));
+      actions.append(again);
     }
-    if (canDelete) actions.append(el("button", { type: "button", onclick: () => remove(a) }, "Delete"));
+    actions.append(el("button", { type: "button", class: "delete",
+      "aria-label": `Delete attempt ${a.id}`, onclick: () => confirmDelete(a, r) }, "Delete"));
     r.append(
-      el("td", {}, a.id), el("td", {}, localTime(a.created_at)), el("td", { class: "opt" }, name),
-      ...PARTS.map((p) => mark(a.elements[p] && a.elements[p].found)),
+      el("td", {}, a.id), el("td", {}, localTime(a.created_at)),
+      el("td", { class: "opt" }, name, a.tag ? el("span", { class: "tag" }, a.tag) : null),
+      ...PARTS.map((p) => mark(a, p)),
       el("td", { class: "opt" }, a.words_per_minute ? `${Math.round(a.words_per_minute)}/min` : "–"),
       el("td", {}, actions),
     );
@@ -77,32 +123,47 @@
     return bits.join(" · ");
   }
 
-  async function load() {
-    const query = select.value ? `?scenario=${encodeURIComponent(select.value)}` : "";
-    const { body } = await api(`/api/history${query}`);
-    canDelete = body.can_delete;
-    if (select.options.length === 1) {
-      for (const s of body.scenarios) select.append(el("option", { value: s }, s));
-    }
+  function fill(list, values) {
+    const chosen = list.value;
+    list.replaceChildren(list.options[0]);
+    for (const v of values) list.append(el("option", { value: v }, v));
+    list.value = values.includes(chosen) ? chosen : "";
+  }
+
+  function showChart(markup) {
     const chart = document.getElementById("chart");
     chart.replaceChildren();
-    if (body.chart) {
-      // the chart is the report page's own (drawn by the server, escaped there); its inline
-      // style is not allowed by this page's policy, so its size is set here instead
-      const doc = new DOMParser().parseFromString(body.chart, "text/html");
-      const svg = doc.querySelector("svg");
-      if (svg) {
-        svg.removeAttribute("style");
-        svg.style.maxWidth = `${svg.viewBox.baseVal.width * 1.4}px`;
-        chart.append(el("p", { class: "hint" }, "Oldest on the left. Filled: the part was heard. " +
-          "The green band is a comfortable pace, 120–170 words a minute."), svg);
-      }
+    if (!markup) return;
+    // the chart is the report page's own (drawn and escaped by the server); its inline style
+    // is not allowed by this page's policy, so it is dropped before parsing and sized here
+    const doc = new DOMParser().parseFromString(markup.replace(/ style="[^"]*"/g, ""), "text/html");
+    const svg = doc.querySelector("svg");
+    if (!svg) return;
+    svg.style.maxWidth = `${svg.viewBox.baseVal.width * 1.4}px`;
+    chart.append(el("p", { class: "hint" }, "Oldest on the left. Filled: the part was heard. " +
+      "The green band is a comfortable pace, 120–170 words a minute."), svg);
+  }
+
+  async function load() {
+    const query = new URLSearchParams();
+    if (select.value) query.set("scenario", select.value);
+    if (tags.value) query.set("tag", tags.value);
+    const { body } = await api(`/api/history?${query}`);
+    fill(select, body.scenarios);
+    fill(tags, body.tags);
+    if (select.value !== (query.get("scenario") || "") || tags.value !== (query.get("tag") || "")) {
+      return load();  // the chosen filter is gone (its last attempt was deleted): show them all
     }
+    tags.closest("label").hidden = !body.tags.length;
+    showChart(body.chart);
     document.getElementById("trend").textContent = trendText(body.trend);
     document.getElementById("empty").hidden = body.attempts.length > 0;
+    document.getElementById("play-hint").hidden = !body.attempts.some((a) => a.recording);
     tbody.replaceChildren(...body.attempts.slice().reverse().map(row));
   }
 
   select.addEventListener("change", load);
+  tags.addEventListener("change", load);
+  status.tabIndex = -1;
   load().catch((e) => { status.textContent = e.message; });
 })();
