@@ -74,7 +74,6 @@ def test_the_history_keeps_each_answer_part_and_the_trend_counts_them(tmp_path):
     t = trend(attempts)
     assert t.answers == 2 and t.answer_found == {"acknowledge": 1, "address": 1, "high_note": 1}
     assert "answers to the interviewer's concern: acknowledge 1 of 2" in trend_text(t)
-<<<<<<< HEAD
     table = attempts_table(attempts, len(attempts)).splitlines()
     assert table[1].endswith("int fit res tha   answer: ack adr hi")
     column = table[1].index("answer: ack") + len("answer: ")  # each mark under its name
@@ -163,7 +162,6 @@ def test_history_csv_has_each_attempt_with_its_answer(cli, tmp_path):
     assert second["tag"] == "Alex" and second["concern"] == "" and second["address"] == ""
     bad = cli("history", "--csv", tmp_path / "no" / "such" / "folder.csv")
     assert bad.code != 0 and bad.err.count("\n") == 1 and "cannot write" in bad.err
-=======
 
 
 def test_an_answer_added_to_a_stored_close_as_the_app_does(tmp_path):
@@ -185,4 +183,3 @@ def test_an_answer_added_to_a_stored_close_as_the_app_does(tmp_path):
     assert attempt.followup["address"].found
     assert stored.report.followup == answered.followup
     assert trend([attempt]).answers == 1
->>>>>>> web2

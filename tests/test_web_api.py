@@ -58,15 +58,6 @@ def test_checked_files_are_in_the_history_and_have_a_report_page(app):
     assert page.status_code == 200 and "<h1>Interview close: close.txt</h1>" in page.text
 
 
-<<<<<<< HEAD
-def test_an_attempt_is_deleted_through_the_app_and_an_unknown_one_is_404(app):
-    with app.client() as c:
-        attempt = int(post_text(c, PARTIAL).headers["x-attempt-id"])
-        assert c.delete(f"/api/attempts/{attempt}").json() == {"ok": True, "deleted": attempt}
-        assert c.get("/api/history").json()["attempts"] == []
-        gone = c.delete(f"/api/attempts/{attempt}")
-    assert gone.status_code == 404 and f"no attempt {attempt}" in gone.json()["error"]
-=======
 def test_a_tag_labels_the_attempt_and_filters_the_history(app):
     with app.client() as c:
         tagged = int(post_text(c, COMPLETE, tag="  Anna   B ").headers["x-attempt-id"])
@@ -90,7 +81,6 @@ def test_delete_an_attempt(app):
         assert c.get(f"/report/{gone}").status_code == 404
         again = c.delete(f"/api/attempts/{gone}")
     assert again.status_code == 404 and f"no attempt {gone}" in again.json()["error"]
->>>>>>> web2
 
 
 @pytest.mark.parametrize(
