@@ -183,3 +183,13 @@ def test_an_answer_added_to_a_stored_close_as_the_app_does(tmp_path):
     assert attempt.followup["address"].found
     assert stored.report.followup == answered.followup
     assert trend([attempt]).answers == 1
+
+
+def test_the_round_follows_only_a_close_in_which_something_was_said(tmp_path):
+    from voiceclose.app.followup import round_follows
+
+    said = dataclasses.replace(report_with_answer(tmp_path), followup=None)
+    assert round_follows(said)
+    silent = dataclasses.replace(said, words=[], transcript="", notes=["no speech heard"])
+    assert not round_follows(silent)  # nothing for the interviewer to doubt
+    assert not round_follows(dataclasses.replace(said, ok=False))

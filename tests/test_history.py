@@ -587,12 +587,30 @@ def test_history_delete_removes_attempts_and_recordings_only_when_asked(cli, use
     assert [a["id"] for a in cli("history", "--json").json()] == [2]  # nothing deleted
     recording = tmp_path / "rec.wav"  # a recording is deleted only with --recordings --yes
     recording.write_bytes(b"")
-    with open_for_writing() as history:
-        history._conn.execute("UPDATE attempts SET recording = ? WHERE id = 2", (str(recording),))
+    with open_for_writing() as history:  # attempt 2 as practice stores it: it made rec.wav
+        history._conn.execute(
+            "UPDATE attempts SET recording = ?, report = json_set(report, '$.recording', ?) "
+            "WHERE id = 2",
+            (str(recording), str(recording)),
+        )
     refused = cli("history", "delete", "2", "--recordings")
     assert refused.code == 2 and "--yes" in refused.err and recording.exists()
     assert cli("history", "delete", "2", "--recordings", "--yes").code == 0
     assert not recording.exists()
+
+
+def test_history_delete_never_removes_a_file_the_user_gave_to_check(cli, tmp_path):
+    """--recordings removes what practice recorded; a coach's own file stays where it is."""
+    own = tmp_path / "candidate.wav"
+    own.write_bytes(b"")
+    beside = tmp_path / "candidate.json"  # the user's own notes, not a report of ours
+    beside.write_text("{}")
+    cli("check", "--text", transcripts(tmp_path / "c", 1))
+    with open_for_writing() as history:  # as a checked audio file is stored
+        history._conn.execute("UPDATE attempts SET recording = ?, kind = 'audio'", (str(own),))
+    run = cli("history", "delete", "1", "--recordings", "--yes")
+    assert run.code == 0 and "Deleted 1 attempt(s)" in run.out, run.err
+    assert own.exists() and beside.exists()
 
 
 def test_the_bundled_samples_are_not_added_to_the_history(cli, user_home):

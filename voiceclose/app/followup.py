@@ -38,6 +38,12 @@ ANSWER_LABEL_SUFFIX = "answer"  # the answer's file: <date>_<scenario>-answer.wa
 NO_CONCERN = Concern("none", "No, I think you've covered everything.")
 
 
+def round_follows(report: Report) -> bool:
+    """Whether the follow-up round comes after this close: it was checked, and something was
+    said (after a silent or empty recording there is nothing for the interviewer to doubt)."""
+    return report.ok and bool(report.words or report.transcript.strip())
+
+
 def choose_concern(scenario: Scenario, rng: random.Random | None = None) -> Concern:
     """One of the scenario's concerns (a user's scenario without any: no concerns)."""
     if not scenario.concerns:

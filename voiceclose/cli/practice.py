@@ -49,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
             done = _one_attempt(args, scenario, keys)
             if done is None:
                 return EXIT_INTERRUPTED
-            result, answer_failed = _report(args, scenario, done, outputs, keys)
-            previous = _since_last(args, previous, done)
+            result, answer_failed, previous = _report(args, scenario, done, outputs, keys, previous)
             status = _status(done, result, answer_failed)
             if keys is None or args.json or not _again(keys):
                 return status
@@ -83,22 +82,25 @@ def _one_attempt(args, scenario, keys):
         return None
 
 
-def _report(args, scenario, done, outputs, keys):
-    """The close's report on screen, then the follow-up round (unless --no-followup), then the
-    attempt stored; returns the result (the answer in it) and whether the round failed."""
+def _report(args, scenario, done, outputs, keys, previous):
+    """The close's report on screen with what changed since ``previous``, then the follow-up
+    round (unless --no-followup), then the attempt stored; returns the result (the answer in
+    it), whether the round failed, and the attempt to compare the next one with."""
+    from voiceclose.app.followup import round_follows
     from voiceclose.report.writers import WRITERS
 
     writer = WRITERS["json" if args.json else "text"]()
     if not args.json:
         emit(writer, done.result, False)  # on screen first (it is saved beside the recording)
+    previous = _since_last(args, previous, done)  # about the close, before the round
     result, answer_failed = done.result, False
-    if done.result.ok and not args.no_followup:
+    if round_follows(done.result) and not args.no_followup:
         options = _record_options(args, scenario, keys is not None)
         result, answer_failed = _followup(args, scenario, options, done.result, keys)
     if args.json:
         emit(writer, result, True)
     add_output(outputs, result)
-    return result, answer_failed
+    return result, answer_failed, previous
 
 
 def _latest_stored(scenario, outputs):

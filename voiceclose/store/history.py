@@ -246,11 +246,12 @@ class History:
         return StoredAttempt(attempt, report, row[_N_COLUMNS + 1], row[_N_COLUMNS + 2])
 
     def recordings(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        """The recordings of each attempt in ``ids``: the close's and, after practice, the
-        answer to the interviewer's concern (AttemptNotFound naming the first unknown id)."""
+        """The recordings voiceclose made for each attempt in ``ids``: practice's close and its
+        answer to the interviewer's concern. A file given to ``check`` is the user's own, never
+        listed here (AttemptNotFound naming the first unknown id)."""
         found = {}
         for attempt_id in ids:
-            rows = self._read("SELECT recording FROM attempts WHERE id = ?", (attempt_id,))
+            rows = self._read("SELECT report FROM attempts WHERE id = ?", (attempt_id,))
             if not rows:
                 raise AttemptNotFound(
                     f"no attempt {attempt_id} in the history (voiceclose history lists them)"
@@ -258,7 +259,8 @@ class History:
             answer = self._read(
                 "SELECT recording FROM followups WHERE attempt_id = ?", (attempt_id,)
             )
-            found[attempt_id] = [p for (p,) in [*rows, *answer] if p]
+            found[attempt_id] = [p for p in [_practice_recording(rows[0][0])] if p]
+            found[attempt_id] += [p for (p,) in answer if p]
         return found
 
     def delete(self, ids: Sequence[int]) -> int:
@@ -327,3 +329,12 @@ def _ordered(parts: dict[str, ElementResult]) -> list[str]:
 def _utc_start_of(day: date) -> str:
     local = datetime(day.year, day.month, day.day).astimezone()
     return local.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _practice_recording(report: str | None) -> str | None:
+    """The file practice recorded to, from a stored report (None for a checked file)."""
+    try:
+        recording = json.loads(report or "{}").get("recording")
+    except (ValueError, AttributeError):
+        return None
+    return os.path.abspath(recording) if isinstance(recording, str) and recording else None

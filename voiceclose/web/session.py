@@ -120,7 +120,7 @@ class PracticeSession:
                 )
             self._mark("checked")
             self._finish(done.result)
-            if self.followup and self.report is not None and self.report.ok:
+            if self.followup and self.report is not None and rounds.round_follows(self.report):
                 self._followup_round(options)
         except VoicecloseError as e:
             self._emit("error", error=str(e))
