@@ -112,7 +112,9 @@ def test_scenario_new_refuses_bad_values_in_one_line(cli):
         (["--name", "../x", "--need", "x"], "letters, digits"),
         (["--name", "a.b", "--need", "x"], "letters, digits"),
         (["--name", "ok"], "--need"),
-        (["--name", "ok", "--need", "x", "--pronoun", "it"], "she, he, they"),
+        (["--name", "ok", "--need", "stock", "--pronoun", "it"], "she, he, they"),
+        (["--name", "ok", "--need", "the"], "has no word to listen for"),
+        (["--name", "ok", "--need", "stock", "--concern", "oops:thing"], "unknown kind"),
     ]:
         run = cli(*base, *extra)
         assert run.code == 2 and said in run.err and len(run.err.strip().splitlines()) == 1
@@ -137,3 +139,28 @@ def test_a_need_put_as_a_verb_is_said_as_ing():
     assert as_said("cut waiting times") == "cutting waiting times"
     assert as_said("manage the rota") == "managing the rota"
     assert as_said("pick accuracy") == "pick accuracy"
+
+
+def test_scenario_new_at_a_terminal_checks_each_answer_as_it_is_given(monkeypatch, capsys):
+    """A bad name, pronoun, need or concern is said at once and asked again: nothing typed
+    before it is lost."""
+    from voiceclose.cli import scenario as command
+
+    typed = iter(
+        ["Cafe Barista!", "cafe-barista", "barista", "Bean Co", "Tom", "Tom", "he",
+         "the", "latte art", "", "oops:thing", "skills_gap:you have not used a La Marzocco", ""]
+    )  # fmt: skip
+    monkeypatch.setattr("builtins.input", lambda prompt: next(typed))
+    values = dict.fromkeys(("name", "role", "organisation", "interviewer", "pronoun"))
+    needs, concerns = [], []
+    command._ask_missing(values, needs, concerns)
+    assert values == {
+        "name": "cafe-barista",
+        "role": "barista",
+        "organisation": "Bean Co",
+        "interviewer": "Tom",
+        "pronoun": "he",
+    }
+    assert needs == ["latte art"] and concerns == ["skills_gap:you have not used a La Marzocco"]
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 4 and all(line.endswith("try again.") for line in said)

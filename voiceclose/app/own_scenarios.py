@@ -16,6 +16,7 @@ from voiceclose.app.scenarios import (
     NAME_PATTERN,
     PRONOUNS,
     Scenario,
+    listen_for,
     load,
     scenario_folders,
 )
@@ -54,12 +55,38 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_pronoun(pronoun: str) -> str:
+    """``pronoun`` (she, he or they) as the scenario stores it; UsageError otherwise."""
+    pronoun = (pronoun or "they").strip().lower()
+    if pronoun not in PRONOUNS:
+        raise UsageError(f"the pronoun must be one of {', '.join(PRONOUNS)}, not {pronoun!r}")
+    return pronoun
+
+
+def check_need(need: str) -> str:
+    """``need`` if the checker can listen for it (it has a word that says something)."""
+    need = _text("need", need)
+    if not listen_for(need):
+        raise UsageError(
+            f"the need {need!r} has no word to listen for: say what the role needs, as the "
+            "interviewer put it (for example 'keeping the stockroom in order')"
+        )
+    return need
+
+
 def parse_concern(value: str) -> tuple[str, str]:
-    """(kind, text) from "TEXT" (a gap) or "KIND:TEXT"."""
+    """(kind, text) from "TEXT" (a gap) or "KIND:TEXT"; a one-word KIND that is not one of
+    CONCERN_KINDS is a UsageError (it would otherwise be read out as part of the concern)."""
     kind, sep, text = value.partition(":")
-    if sep and kind.strip().lower().replace("-", "_") in CONCERN_KINDS:
-        return kind.strip().lower().replace("-", "_"), text.strip()
-    return DEFAULT_CONCERN_KIND, value.strip()
+    name = kind.strip().lower().replace("-", "_")
+    if sep and name in CONCERN_KINDS:
+        return name, _text("concern", text)
+    if sep and name and " " not in name:
+        raise UsageError(
+            f"unknown kind of concern {kind.strip()!r}: write KIND:TEXT with KIND one of "
+            f"{', '.join(CONCERN_KINDS)}, or the concern alone"
+        )
+    return DEFAULT_CONCERN_KIND, _text("concern", value)
 
 
 def create(new: NewScenario, replace: bool = False) -> Scenario:
@@ -72,21 +99,18 @@ def create(new: NewScenario, replace: bool = False) -> Scenario:
     }
     for key, value in values.items():
         _text(key, value)
-    if new.pronoun not in PRONOUNS:
-        raise UsageError(f"the pronoun must be one of {', '.join(PRONOUNS)}, not {new.pronoun!r}")
-    needs = [_text("need", n) for n in new.needs if n.strip()]
+    pronoun = check_pronoun(new.pronoun)
+    needs = [check_need(n) for n in new.needs if n.strip()]
     if not needs:
         raise UsageError("say at least one thing the role needs, in the interviewer's words")
     if len(needs) > MAX_NEEDS:
         raise UsageError(f"at most {MAX_NEEDS} needs: the close names one or two of them")
     concerns = [parse_concern(c) for c in new.concerns if c.strip()]
-    for _, text in concerns:
-        _text("concern", text)
     folder = own_scenarios_dir()
     path = folder / f"{name}.toml"
     if path.exists() and not replace:
         raise UsageError(f"you already have a scenario called {name!r} (scenario remove {name})")
-    _write(path, _toml(values, new.pronoun, needs, concerns))
+    _write(path, _toml(values, pronoun, needs, concerns))
     return load(path, own=True)
 
 

@@ -42,8 +42,9 @@ def new(args: argparse.Namespace) -> int:
         replace=args.replace,
     )
     print(f"Saved your scenario {scenario.name!r}: {scenario.role} at {scenario.organisation}.")
-    for need in scenario.needs:
-        print(f"  listening for “{need.what}”: {', '.join(need.listen_for)}")
+    for need in scenario.needs:  # each word's own form (its other forms are heard too)
+        words = ", ".join(entry.split("|")[0] for entry in need.listen_for)
+        print(f"  listening for “{need.what}”: {words}")
     print(f"Practise it: voiceclose practice --scenario {scenario.name}")
     return EXIT_COMPLETE
 
@@ -57,30 +58,54 @@ def remove(args: argparse.Namespace) -> int:
 
 
 def _ask_missing(values: dict, needs: list[str], concerns: list[str]) -> None:
+    """Ask at the terminal for what the flags left out; each answer is checked as it is given
+    (a bad one is said in one line and asked again), so nothing typed is lost at the end."""
+    from voiceclose.app.own_scenarios import (
+        CONCERN_KINDS,
+        MAX_NEEDS,
+        check_name,
+        check_need,
+        check_pronoun,
+        parse_concern,
+    )
+
+    checks = {"name": check_name, "pronoun": check_pronoun}
     for key, question in QUESTIONS:
         while not values[key]:
-            values[key] = _ask(question + ("" if key != "pronoun" else " [they]"))
-            if key == "pronoun" and not values[key]:
-                values[key] = "they"
+            answer = _ask(question + ("" if key != "pronoun" else " [they]"))
+            if key == "pronoun" and not answer:
+                answer = "they"
+            values[key] = _checked(checks.get(key, str.strip), answer) if answer else ""
     if not needs:
         print("What did the interviewer say the role needs most? One per line, empty to finish.")
-        while len(needs) < 5:
+        while len(needs) < MAX_NEEDS:
             need = _ask(f"  need {len(needs) + 1}")
             if not need:
                 if needs:
                     break
                 continue
-            needs.append(need)
+            if _checked(check_need, need):
+                needs.append(need)
     if not concerns:
         print(
-            "Any concern you expect them to raise? (KIND:TEXT, KIND one of misunderstanding, "
-            "gap, skills_gap; empty to finish)"
+            "Any concern you expect them to raise, as they would say it? (KIND:TEXT, KIND one of "
+            f"{', '.join(CONCERN_KINDS)}; empty to finish)"
         )
         while True:
             concern = _ask(f"  concern {len(concerns) + 1}")
             if not concern:
                 break
-            concerns.append(concern)
+            if _checked(parse_concern, concern):
+                concerns.append(concern)
+
+
+def _checked(check, answer: str):
+    """``check(answer)``, or None after saying in one line why the answer cannot be used."""
+    try:
+        return check(answer)
+    except UsageError as e:
+        print(f"  {e}; try again.", file=sys.stderr, flush=True)
+        return None
 
 
 def _ask(question: str) -> str:
