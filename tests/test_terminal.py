@@ -38,3 +38,22 @@ def test_parts_are_ticked_as_they_are_heard():
     assert "✓" not in meter.line(Level(1.0, -30.0, True, None))
     heard.append("reservations")
     assert "✓ reservations" in meter.line(Level(9.0, -30.0, True, None))
+
+
+def test_reports_at_a_terminal_wrap_at_words_and_elsewhere_stay_whole(monkeypatch):
+    from voiceclose.cli.terminal import fitted
+
+    class Screen:
+        def __init__(self, tty: bool):
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    monkeypatch.setenv("COLUMNS", "60")
+    line = "        Tip: Link one of those to something you've done, with a result, in e-bikes."
+    wrapped = fitted("  Missed:\n" + line, Screen(True)).splitlines()
+    assert wrapped[0] == "  Missed:" and all(len(w) <= 59 for w in wrapped)
+    assert wrapped[1].startswith("        Tip:") and wrapped[2].startswith("          ")
+    assert " ".join(w.strip() for w in wrapped[1:]) == line.strip()  # no word broken or lost
+    assert fitted(line, Screen(False)) == line  # a file or a pipe gets the line whole

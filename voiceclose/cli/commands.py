@@ -11,6 +11,7 @@ from pathlib import Path
 
 from voiceclose.audio.native import native_stderr_silenced
 from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, EXIT_USAGE, exit_status
+from voiceclose.cli.terminal import fitted
 from voiceclose.errors import UsageError
 
 
@@ -163,7 +164,7 @@ def emit(writer, result, as_json: bool) -> None:
     if not result.ok and not as_json:
         print(f"voiceclose: {text}", file=sys.stderr, flush=True)
     else:
-        print(text, flush=True)
+        print(text if as_json else fitted(text), flush=True)
         if not as_json:
             print(flush=True)
 

@@ -22,7 +22,7 @@ from voiceclose.cli.status import (
     EXIT_MISSED,
     exit_status,
 )
-from voiceclose.cli.terminal import Meter, native_stderr_silenced
+from voiceclose.cli.terminal import Meter, fitted, native_stderr_silenced
 from voiceclose.defaults import UNATTENDED_SILENCE_STOP_S
 from voiceclose.errors import VoicecloseError
 
@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     scenario = scenarios.find(args.scenario) if args.scenario else scenarios.choose()
     at_terminal = sys.stdin.isatty()
     keys = Keys() if at_terminal else None
-    print(_scenario_text(scenario), file=sys.stderr if args.json else sys.stdout, flush=True)
+    out = sys.stderr if args.json else sys.stdout
+    print(fitted(_scenario_text(scenario), out), file=out, flush=True)
     outputs = open_outputs(args)
     previous = _latest_stored(scenario, outputs)
     status = EXIT_FAILED
@@ -120,7 +121,7 @@ def _since_last(args, previous, done):
         return previous
     if previous is not None and not args.json:
         lines = since(previous, done.result)
-        print(f"Since {previous.label}: " + " ".join(lines), flush=True)
+        print(fitted(f"Since {previous.label}: " + " ".join(lines)), flush=True)
         print(flush=True)
     return from_report(done.result)
 
@@ -198,7 +199,7 @@ def _followup(args, scenario, options, report, keys):
         print(f"voiceclose: the answer could not be checked: {done.problem}", file=sys.stderr)
         return report, True
     if not args.json:
-        print("\n".join(followup_lines(done.followup)), flush=True)
+        print(fitted("\n".join(followup_lines(done.followup))), flush=True)
     return with_followup(report, done.followup), False
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import textwrap
 
 # PortAudio, ALSA and PulseAudio write their own diagnostics straight to file descriptor 2; the
 # core's helper keeps those out of voiceclose's one-line messages (practice and devices use it).
@@ -95,3 +96,30 @@ def _short(warning: str) -> str:
 
 def _clock(seconds: float) -> str:
     return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def fitted(text: str, stream=None) -> str:
+    """``text`` as it should be printed to ``stream``: at a terminal, each long line wrapped at
+    word boundaries to the terminal's width (its indent kept, continued two spaces further in),
+    so no word is broken across lines; unchanged anywhere else (files, pipes)."""
+    stream = stream or sys.stdout
+    if not stream.isatty():
+        return text
+    width = shutil.get_terminal_size().columns - 1
+    lines = []
+    for line in text.split("\n"):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        if len(line) <= width or width < len(indent) + 20:
+            lines.append(line)
+            continue
+        lines.extend(
+            textwrap.wrap(
+                line.strip(),
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent + "  ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(lines)
