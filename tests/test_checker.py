@@ -75,6 +75,20 @@ CASES = [
     ("This is the one I've had my eye on.", "interest", True),
     ("What would stop you from picking me?", "reservations", True),
     ("Anything you'd want to push back on about me?", "reservations", True),
+    # interest given up in the same breath, curiosity about their work, a denial
+    ("I guess I'm interested, though I've had another offer.", "interest", False),
+    ("I'm keen, but I'd totally understand if you pick someone stronger.", "interest", False),
+    ("I'd be lying if I said I wanted to stay in retail forever.", "interest", False),
+    ("I'm really interested in your research on river pollution.", "interest", False),
+    ("I'm very interested in the clinic's funding model.", "interest", False),
+    ("I'm really interested in the role, and I'd love to join.", "interest", True),
+    # declining the offer of questions, a grudging or hedged thanks, thanks for a cause
+    ("Nope, I'm all good, thanks.", "thanks", False),
+    ("Cheers anyway.", "thanks", False),
+    ("Thanks for the feedback, I think.", "thanks", False),
+    ("Thanks to you lot I'm now craving a coffee.", "thanks", False),
+    ("No, I'm good, thank you so much for your time.", "thanks", True),
+    ("Thanks for your time, I think it went well.", "thanks", True),
 ]
 
 
