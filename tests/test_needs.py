@@ -99,6 +99,12 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             ["working with volunteers"],
             False,
         ),
+        ("I've got three godchildren and I mind them most weekends.", ["childcare"], False),
+        (
+            "I have got a lot on my mind right now, the main thing is the commute.",
+            ["the commute"],
+            False,
+        ),
         (
             "I spent three years at a rescue centre handling nervous dogs.",
             ["handling nervous dogs"],
