@@ -145,6 +145,21 @@ def test_check_concern_text_report(cli, tmp_path):
             "acknowledge",
             True,
         ),
+        # a misunderstanding set straight calmly, not with a jab or a shrug
+        (
+            "No, it was the other site, the one in town. I ran it for two years.",
+            "misunderstanding",
+            "acknowledge",
+            True,
+        ),
+        (
+            "No, I'm qualified, if you'd bothered to look it's on the form.",
+            "misunderstanding",
+            "acknowledge",
+            False,
+        ),
+        ("I don't think I said that, no. Whatever.", "misunderstanding", "acknowledge", False),
+        ("No, it's on my CV, page two.", "gap", "acknowledge", False),
         # correcting the record with what was meant, or where it is written down
         (
             "Sorry, I meant I ran the team, not that I joined it late.",

@@ -42,7 +42,7 @@ from voiceclose.results import (
 
 ANSWERS_FILE = "answers.toml"
 SCHEMA: dict[str, dict[str, str]] = {
-    "acknowledge": {"cues": PATTERNS, "defensive": PATTERNS},
+    "acknowledge": {"cues": PATTERNS, "defensive": PATTERNS, "correction": PATTERNS},
     "address": {
         "experience": PATTERNS,
         "facts": PATTERNS,
@@ -206,6 +206,10 @@ def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
     cues = list(answer.all_matches(rules.get("acknowledge", "cues")))
     if kind == "none":  # "No concerns": taking the good news graciously is thanking them
         cues += answer.all_matches(rules.close.get("thanks", "cues"))
+    if kind == "misunderstanding" and answer.sentences:  # "Ah, no, it was both": set straight
+        cues += [
+            m for m in answer.matches(rules.get("acknowledge", "correction"), 0) if m.start == 0
+        ]
     defensive = answer.all_matches(rules.get("acknowledge", "defensive"))
     for m in cues:
         if defensive:
