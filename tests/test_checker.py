@@ -88,6 +88,21 @@ CASES = [
     ("Thanks for the feedback, I think.", "thanks", False),
     ("Thanks to you lot I'm now craving a coffee.", "thanks", False),
     ("No, I'm good, thank you so much for your time.", "thanks", True),
+    # wanting the job in plain or regional words; doubts asked of a panel
+    ("I'm keen to come across to you lot.", "interest", True),
+    ("I'd be glad to come over and join you.", "interest", True),
+    ("Yeah, I do want it.", "interest", True),
+    ("I'm keen as, honestly.", "interest", True),
+    ("I'm very interested in joining the unit.", "interest", True),
+    ("I'm very interested in this, genuinely.", "interest", True),
+    ("I'm very interested in this and how you plan the rota.", "interest", False),
+    ("I do want it to be said that I tried.", "interest", False),
+    (
+        "I'd be interested to hear whether anything gives the panel cause for concern.",
+        "reservations",
+        True,
+    ),
+    ("I'd be interested to hear how the panel feels about the budget.", "reservations", False),
     ("Thanks for your time, I think it went well.", "thanks", True),
 ]
 
