@@ -99,6 +99,11 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             ["working with volunteers"],
             False,
         ),
+        # experience in non-standard or non-native grammar; a yearly habit is not experience
+        ("I been fitting kitchens nine year, all over the county.", ["fitting kitchens"], True),
+        ("I'm plastering twelve years, ceilings and all.", ["plastering ceilings"], True),
+        ("I work in a hotel laundry, early mornings, four years.", ["early mornings"], True),
+        ("I hope to be managing the team in five years.", ["managing the team"], False),
         ("I've got three godchildren and I mind them most weekends.", ["childcare"], False),
         (
             "I have got a lot on my mind right now, the main thing is the commute.",
