@@ -115,3 +115,115 @@ def test_check_concern_text_report(cli, tmp_path):
     run = cli("check", "--text", path, "--concern", CONCERN)
     assert run.code == 1
     assert f'"{CONCERN}"' in run.out and "✗ Address" in run.out and "Try:" in run.out
+
+
+@pytest.mark.parametrize(
+    "text, kind, part, expected",
+    [
+        # owning a confusion, or a point never covered, acknowledges it
+        (
+            "No, that one's on me, I rushed past it. I've led the payroll audit twice.",
+            "misunderstanding",
+            "acknowledge",
+            True,
+        ),
+        (
+            "Good that you asked, we never got to that. I hold a full forklift licence.",
+            "gap",
+            "acknowledge",
+            True,
+        ),
+        (
+            "Correct, and I know it matters here. I've booked the exam for the 12th.",
+            "skills_gap",
+            "acknowledge",
+            True,
+        ),
+        (
+            "I think I confused you there: I meant the night rota, not the weekend one.",
+            "misunderstanding",
+            "acknowledge",
+            True,
+        ),
+        # a misunderstanding set straight calmly, not with a jab or a shrug
+        (
+            "No, it was the other site, the one in town. I ran it for two years.",
+            "misunderstanding",
+            "acknowledge",
+            True,
+        ),
+        (
+            "No, I'm qualified, if you'd bothered to look it's on the form.",
+            "misunderstanding",
+            "acknowledge",
+            False,
+        ),
+        ("I don't think I said that, no. Whatever.", "misunderstanding", "acknowledge", False),
+        ("No, it's on my CV, page two.", "gap", "acknowledge", False),
+        # correcting the record with what was meant, or where it is written down
+        (
+            "Sorry, I meant I ran the team, not that I joined it late.",
+            "misunderstanding",
+            "address",
+            True,
+        ),
+        (
+            "It's on the second page of my CV, you can check it with the registry.",
+            "misunderstanding",
+            "address",
+            True,
+        ),
+        (
+            "My licence never lapsed, I kept paying the fee through my leave.",
+            "misunderstanding",
+            "address",
+            True,
+        ),
+        # a plan with a date, even without the word "course"
+        (
+            "I enrolled with a local provider in March and I'm halfway through.",
+            "skills_gap",
+            "address",
+            True,
+        ),
+        # experience for a skills gap counts only when argued to carry over, and not taken back
+        (
+            "I've spent four years on another booking system. It's much the same thing.",
+            "skills_gap",
+            "address",
+            True,
+        ),
+        ("I've spent four years on another booking system.", "skills_gap", "address", False),
+        (
+            "I've spent four years on another system. It's similar, I think? I don't know.",
+            "skills_gap",
+            "address",
+            False,
+        ),
+        # a figure of speech, or a skill barely touched, is not an answer
+        ("I'm a hundred percent ready to give this everything.", "gap", "address", False),
+        ("I've seen it a little on placement but never used it much.", "gap", "address", False),
+        # ending on confidence in what they will do, or on the role as the next step
+        ("I'll do a cracking job for you.", "gap", "high_note", True),
+        ("Give me the chance and you won't regret it.", "gap", "high_note", True),
+        ("For me this team is the natural next step.", "gap", "high_note", True),
+        (
+            "I ran the night desk for years, and that's what draws me to this job.",
+            "gap",
+            "high_note",
+            True,
+        ),
+        ("I honestly can't wait to hear back.", "none", "high_note", True),
+        (
+            "I'd be looking at staying for years, not months, and I'd love to grow here.",
+            "gap",
+            "high_note",
+            True,
+        ),
+        ("I'd really love this one, so thanks for seeing me.", "none", "high_note", True),
+        ("I'm not sure I'd do a great job, to be honest.", "gap", "high_note", False),
+        ("I guess I'll wait to hear from you.", "none", "high_note", False),
+    ],
+)
+def test_what_answers_a_concern(text, kind, part, expected):
+    assert parts(text, kind)[part] is expected

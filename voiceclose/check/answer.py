@@ -42,12 +42,14 @@ from voiceclose.results import (
 
 ANSWERS_FILE = "answers.toml"
 SCHEMA: dict[str, dict[str, str]] = {
-    "acknowledge": {"cues": PATTERNS, "defensive": PATTERNS},
+    "acknowledge": {"cues": PATTERNS, "defensive": PATTERNS, "correction": PATTERNS},
     "address": {
         "experience": PATTERNS,
         "facts": PATTERNS,
         "plan": PATTERNS,
         "confirm": PATTERNS,
+        "transfer": PATTERNS,
+        "transfer_doubt": PATTERNS,
         "vague": PATTERNS,
     },
     "high_note": {"cues": PATTERNS, "block_before": PATTERNS, "low": PATTERNS},
@@ -61,15 +63,18 @@ ENDING_SENTENCES = 2  # a high note must come in the answer's last two sentences
 SHORT_SENTENCE = 3  # a closing "Thanks." this short (tokens) does not count as the ending
 MIN_ADDRESS_TOKENS = 5  # a sentence shorter than this is a reaction, not an answer
 # What answers a concern of each kind: a real skills gap needs a plan for closing it (experience
-# elsewhere does not close it); a misunderstanding or a gap, the facts or specific experience;
-# no concern, restating a strength or confirming something concrete.
+# elsewhere does not close it, unless the answer argues it carries over: TRANSFER); a
+# misunderstanding or a gap, the facts or specific experience; no concern, restating a strength
+# or confirming something concrete.
 ADDRESS_BY_KIND = {
     "misunderstanding": ("facts", "experience", "plan"),
     "gap": ("facts", "experience", "plan"),
     "skills_gap": ("plan",),
     "none": ("experience", "confirm"),
 }
+TRANSFER = {"skills_gap": "experience"}  # counts for the kind when the answer says it carries over
 MIN_SPEECH = MIN_WORD_SPEECH  # share of a cue's span that must lie in detected speech
+CONDITIONS = ("if", "unless", "whether", "maybe", "perhaps", "might", "may", "hopefully", "i")
 NEGATION_WINDOW = 4  # tokens before a high-note cue in which "not"/"if" cancels it
 
 
@@ -201,6 +206,10 @@ def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
     cues = list(answer.all_matches(rules.get("acknowledge", "cues")))
     if kind == "none":  # "No concerns": taking the good news graciously is thanking them
         cues += answer.all_matches(rules.close.get("thanks", "cues"))
+    if kind == "misunderstanding" and answer.sentences:  # "Ah, no, it was both": set straight
+        cues += [
+            m for m in answer.matches(rules.get("acknowledge", "correction"), 0) if m.start == 0
+        ]
     defensive = answer.all_matches(rules.get("acknowledge", "defensive"))
     for m in cues:
         if defensive:
@@ -213,7 +222,10 @@ def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
 def _address(answer: _Answer, rules: AnswerRules, kind: str):
     """Specific experience, facts or a plan (which ones: ADDRESS_BY_KIND), in a sentence of its
     own, not in one that hedges it into vague reassurance ("a course at some point, probably")."""
-    lists = [rules.get("address", name) for name in ADDRESS_BY_KIND[kind]]
+    names = list(ADDRESS_BY_KIND[kind])
+    if kind in TRANSFER and _carries_over(answer, rules):
+        names.append(TRANSFER[kind])
+    lists = [rules.get("address", name) for name in names]
     vague = rules.get("address", "vague")
     for patterns in lists:
         for m in answer.all_matches(patterns):
@@ -228,6 +240,26 @@ def _address(answer: _Answer, rules: AnswerRules, kind: str):
                 yield answer.candidate("address", m, True, f'matched "{m.pattern}"')
 
 
+def _clause_between(answer: _Answer, blocker: Match, cue: Match) -> bool:
+    """A negation whose clause ended before the cue ("years, not months, and I'd love to")
+    does not negate it; a condition ("if", "unless") still does."""
+    tokens = answer.tokens(cue.sentence)
+    if tokens[blocker.start] in CONDITIONS:
+        return False
+    return "," in tokens[blocker.end : cue.start]
+
+
+def _carries_over(answer: _Answer, rules: AnswerRules) -> bool:
+    """Whether the answer argues its experience carries over to the skill, without taking it
+    back in that sentence or the next."""
+    doubt = rules.get("address", "transfer_doubt")
+    for m in answer.all_matches(rules.get("address", "transfer")):
+        later = range(m.sentence, min(m.sentence + 2, len(answer.sentences)))
+        if not any(answer.matches(doubt, n) for n in later):
+            return True
+    return False
+
+
 def _ending(answer: _Answer, rules: AnswerRules) -> list[int]:
     """The last sentences that carry the ending (a bare closing "Thanks." does not)."""
     n = len(answer.sentences)
@@ -236,6 +268,8 @@ def _ending(answer: _Answer, rules: AnswerRules) -> list[int]:
         words = [t for t in answer.tokens(n - 1) if t not in {",", ".", "?", "!"}]
         if len(words) > SHORT_SENTENCE and not answer.matches(thanks, n - 1):
             break
+        if len(words) > SHORT_SENTENCE and answer.matches(rules.get("high_note", "cues"), n - 1):
+            break  # thanks said with the high note ("I'd love this one, so thanks for...")
         n -= 1
     return list(range(max(0, n - ENDING_SENTENCES), n))
 
@@ -257,7 +291,10 @@ def _high_note(answer: _Answer, rules: AnswerRules):
             before = [
                 b
                 for b in answer.matches(blockers, n)
-                if b.end <= m.start + 1 and m.start - b.end <= NEGATION_WINDOW and b.start < m.start
+                if b.end <= m.start + 1
+                and m.start - b.end <= NEGATION_WINDOW
+                and b.start < m.start
+                and not _clause_between(answer, b, m)
             ]
             after = [x for x in low if x.sentence > n or (x.sentence == n and x.end > m.start)]
             if before:
