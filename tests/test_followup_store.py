@@ -7,7 +7,8 @@ import dataclasses
 
 from voiceclose.app.answering import followup_from, run_answer
 from voiceclose.app.checking import Checker, Item, Options
-from voiceclose.report.writers import TextWriter, attempts_table, trend_text
+from voiceclose.report.history_text import attempts_table, trend_text
+from voiceclose.report.writers import TextWriter
 from voiceclose.results import Concern
 from voiceclose.results_json import as_json, report_from_json
 from voiceclose.store.history import open_for_reading, open_for_writing

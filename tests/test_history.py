@@ -637,7 +637,7 @@ def test_no_speech_is_listed_but_left_out_of_the_trend():
 
 
 def test_the_pace_sparkline_has_a_fixed_scale():
-    from voiceclose.report.writers import sparkline
+    from voiceclose.report.history_text import sparkline
 
     assert sparkline([160, 170, 165])[0] == sparkline([100, 160])[1]  # not scaled to the run
     assert sparkline([160])[0] not in "▁▂" and sparkline([60])[0] == "▁"

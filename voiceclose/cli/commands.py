@@ -198,7 +198,7 @@ def list_scenarios(args: argparse.Namespace) -> int:
 
 def history(args: argparse.Namespace) -> int:
     from voiceclose.app.review import attempts, trend
-    from voiceclose.report.writers import attempt_json, attempts_table, trend_text
+    from voiceclose.report.history_text import attempt_json, attempts_table, trend_text
 
     listing = attempts(args.scenario, args.since, args.until, tag=args.tag)
     if listing is None:
@@ -282,7 +282,7 @@ def history_delete(args: argparse.Namespace) -> int:
 def review(args: argparse.Namespace) -> int:
     from voiceclose.app import review as reviewing
     from voiceclose.report.page import check_target
-    from voiceclose.report.writers import recheck_json, recheck_text, stored_json, stored_text
+    from voiceclose.report.history_text import recheck_json, recheck_text, stored_json, stored_text
     from voiceclose.results import clock
 
     if args.html:

@@ -1,0 +1,152 @@
+"""The history as text for people or JSON Lines for programs: the attempts' table, the trend,
+and a reviewed or rechecked attempt (the CLI picks one and prints it)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from voiceclose.report.writers import TextWriter, _json_line, _lines, printable
+from voiceclose.results import ANSWER_LABELS, ANSWER_PARTS, COMFORTABLE_WPM, ELEMENTS, LABELS, clock
+from voiceclose.results_json import as_json
+
+if TYPE_CHECKING:
+    from voiceclose.results import Attempt, Recheck, StoredAttempt, Trend
+
+NAME_WIDTH = 30  # characters of a scenario or file name in the history table
+PACE_SHOWN = 12  # the latest attempts whose pace the trend line lists
+SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_RANGE_WPM = (60.0, 240.0)  # the sparkline's fixed scale: 150 is mid-height wherever it is
+TAG_WIDTH = 14  # characters of a tag in the history table
+
+
+# --- the history ---------------------------------------------------------------------------------
+
+
+def attempt_json(attempt: Attempt) -> str:
+    """One stored attempt as a line of JSON (``voiceclose history --json``)."""
+    return _json_line(dataclasses.asdict(attempt))
+
+
+def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
+    """The attempts, oldest first, one line each: when, what, length, pace, fillers, parts."""
+    heading = "Attempts" if len(attempts) == total else f"The latest {len(attempts)} of {total}"
+    tagged = len({a.tag for a in attempts}) > 1  # one tag for all (history --tag): said once
+    heading += f" tagged {attempts[0].tag!r}" if attempts and attempts[0].tag and not tagged else ""
+    tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
+    answered = any(a.followup for a in attempts)  # practice's answers: their parts too
+    lines = [
+        f"{heading}:",
+        f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{NAME_WIDTH}} {'recorded':>8} {'pace':>5} "
+        f"{'fillers':>7}  int fit res tha" + ("   answer: ack adr hi" if answered else ""),
+    ]
+    for a in attempts:
+        name = _cut(printable(a.scenario or os.path.basename(a.source) or a.source), NAME_WIDTH)
+        tag = f"{_cut(printable(a.tag or '–'), TAG_WIDTH):<{TAG_WIDTH}} " if tagged else ""
+        marks = (
+            " no speech heard"
+            if a.no_speech
+            else "".join(
+                f"{'✓' if e in a.elements and a.elements[e].found else '✗':^4}" for e in ELEMENTS
+            )
+        )
+        length = clock(a.duration_s) if a.duration_s is not None else "–"
+        pace = f"{a.words_per_minute:.0f}" if a.words_per_minute is not None else "–"
+        fillers = a.fillers if a.fillers is not None else "–"
+        if answered:
+            marks = f"{marks:<16}{_answer_marks(a)}"
+        lines.append(
+            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {tag}{name:<{NAME_WIDTH}} {length:>8} "
+            f"{pace:>5} {fillers:>7}  {marks.rstrip()}"
+        )
+    return _lines(lines)
+
+
+def _answer_marks(a: Attempt) -> str:
+    """The answer's three parts under "answer: ack adr hi" ("–" with no answer)."""
+    if not a.followup:
+        return f"{'':10}{'–':^4}"
+    return f"{'':10}" + "".join(
+        f"{'✓' if p in a.followup and a.followup[p].found else '✗':^4}" for p in ANSWER_PARTS
+    )
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def trend_text(t: Trend) -> str:
+    """Complete closes in a row, the part most often missed, and the pace over time."""
+    lines = [
+        f"Trend over {t.attempts} attempt(s):",
+        f"  complete closes: {t.complete} of {t.attempts}; {t.complete_in_a_row} in a row now "
+        f"(best run {t.best_in_a_row})",
+    ]
+    if t.most_missed:
+        lines.append(
+            f"  most often missed: {LABELS[t.most_missed]} "
+            f"({t.missed_counts[t.most_missed]} of {t.attempts})"
+        )
+    elif t.attempts:
+        lines.append("  nothing missed in these attempts")
+    if t.no_speech:
+        lines.append(f"  left out: {t.no_speech} attempt(s) where no speech was heard")
+    if t.answers:
+        parts = ", ".join(
+            f"{ANSWER_LABELS[p].lower()} {n} of {t.answers}" for p, n in t.answer_found.items()
+        )
+        lines.append(f"  answers to the interviewer's concern: {parts}")
+    if t.pace:
+        recent = [wpm for _, wpm in t.pace][-PACE_SHOWN:]
+        lines.append(
+            f"  words per minute, oldest to newest: {' '.join(f'{v:.0f}' for v in recent)}"
+            f"  {sparkline(recent)}  (comfortable: {COMFORTABLE_WPM[0]:.0f}–"
+            f"{COMFORTABLE_WPM[1]:.0f})"
+        )
+    return _lines(lines)
+
+
+def sparkline(values: Sequence[float], scale: tuple[float, float] = SPARK_RANGE_WPM) -> str:
+    """One bar character per value, on a fixed scale (a comfortable pace is drawn mid-height,
+    not as the lowest bar because it was the slowest of the run)."""
+    lo, hi = scale
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[max(0, min(top, round((v - lo) / (hi - lo) * top)))] for v in values)
+
+
+# --- review --------------------------------------------------------------------------------------
+
+
+def stored_text(stored: StoredAttempt) -> str:
+    """A stored attempt's report again, under its number and time."""
+    a = stored.attempt
+    return f"Attempt {a.id}, {a.local_time:%Y-%m-%d %H:%M}\n" + TextWriter().result(stored.report)
+
+
+def stored_json(stored: StoredAttempt) -> str:
+    a = stored.attempt
+    data = {"attempt": a.id, "created_at": a.created_at, **as_json(stored.report)}
+    return _json_line(data)
+
+
+def recheck_text(done: Recheck) -> str:
+    """What changed when a stored attempt was checked again, one line each."""
+    now = done.after
+    lines = [f"Rechecked attempt {done.attempt_id} with {now.model}:"]
+    changes = done.changes or ["nothing changed: the same parts were heard"]
+    lines.extend(f"  {line}" for line in changes)
+    heard = len(now.elements) - len(now.missed)
+    lines.append(f"  now: {heard} of {len(now.elements)} parts heard")
+    return _lines(lines)
+
+
+def recheck_json(done: Recheck) -> str:
+    data = {
+        "attempt": done.attempt_id,
+        "changes": done.changes,
+        "before": as_json(done.before),
+        "after": as_json(done.after),
+    }
+    return _json_line(data)
