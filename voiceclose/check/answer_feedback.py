@@ -5,12 +5,11 @@ The words live in data/answer_tips.toml, checked against ``ANSWER_TIPS_SCHEMA`` 
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from voiceclose.check.patterns import PatternError
+from voiceclose.check.feedback import read_string_tables
 from voiceclose.paths import data_file
 from voiceclose.results import (
     ANSWER_LABELS,
@@ -33,23 +32,7 @@ ANSWER_TIPS_SCHEMA = {
 @lru_cache(maxsize=4)
 def load_answer_tips(path: Path | None = None) -> dict[str, Any]:
     """The answer feedback's words: every section and key present, each a string, none unknown."""
-    path = path or data_file("check", ANSWER_TIPS_FILE)
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
-    for section, table in data.items():
-        if section not in ANSWER_TIPS_SCHEMA:
-            raise PatternError(f"{path.name}: unknown section [{section}]")
-        for key, value in table.items():
-            if key not in ANSWER_TIPS_SCHEMA[section]:
-                known = ", ".join(ANSWER_TIPS_SCHEMA[section])
-                raise PatternError(f"{path.name} [{section}]: unknown key {key!r} (known: {known})")
-            if not isinstance(value, str):
-                raise PatternError(f"{path.name} [{section}] {key}: should be a string")
-    for section, keys in ANSWER_TIPS_SCHEMA.items():
-        for key in keys:
-            if key not in data.get(section, {}):
-                raise PatternError(f"{path.name} [{section}]: missing key {key!r}")
-    return data
+    return read_string_tables(path or data_file("check", ANSWER_TIPS_FILE), ANSWER_TIPS_SCHEMA)
 
 
 def answer_feedback(result: AnswerCheck, concern: Concern) -> Feedback:

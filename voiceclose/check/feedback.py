@@ -107,19 +107,25 @@ TIPS_SCHEMA = {
 def load_tips(path: Path | None = None) -> dict[str, Any]:
     """The feedback's words, checked against ``TIPS_SCHEMA``: every section and key present, each
     a string, nothing unknown (a misspelt key is an error naming it, not a missing tip)."""
-    path = path or data_file("check", TIPS_FILE)
+    return read_string_tables(path or data_file("check", TIPS_FILE), TIPS_SCHEMA)
+
+
+def read_string_tables(path: Path, schema: dict[str, Any]) -> dict[str, Any]:
+    """A TOML file of string tables checked against ``schema`` (section -> its keys): every
+    section and key present, each a string, none unknown (PatternError naming the file, the
+    section and the key)."""
     with open(path, "rb") as f:
         data = tomllib.load(f)
     for section, table in data.items():
-        if section not in TIPS_SCHEMA:
+        if section not in schema:
             raise PatternError(f"{path.name}: unknown section [{section}]")
         for key, value in table.items():
-            if key not in TIPS_SCHEMA[section]:
-                known = ", ".join(TIPS_SCHEMA[section])
+            if key not in schema[section]:
+                known = ", ".join(schema[section])
                 raise PatternError(f"{path.name} [{section}]: unknown key {key!r} (known: {known})")
             if not isinstance(value, str):
                 raise PatternError(f"{path.name} [{section}] {key}: should be a string")
-    for section, keys in TIPS_SCHEMA.items():
+    for section, keys in schema.items():
         for key in keys:
             if key not in data.get(section, {}):
                 raise PatternError(f"{path.name} [{section}]: missing key {key!r}")
