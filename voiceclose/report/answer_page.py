@@ -120,11 +120,7 @@ def answers_table(inputs: Sequence[PageInput]) -> str:
                 f'{len(ANSWER_PARTS) + 2}">could not be checked: {escape(r.error)}</td></tr>'
             )
             continue
-        cells = "".join(
-            f'<td class="part {"found" if r.elements[p].found else "missed"}" '
-            f'data-element="{p}">{"✓" if r.elements[p].found else "✗"}</td>'
-            for p in ANSWER_PARTS
-        )
+        cells = "".join(graphics.tick_cell(r.elements[p].found, p) for p in ANSWER_PARTS)
         verdict = "complete" if r.complete else f"{len(r.missed)} missed"
         length = escape(clock(r.duration_s)) if r.duration_s is not None else "–"
         rows.append(

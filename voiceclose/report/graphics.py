@@ -264,3 +264,9 @@ class EmbeddedAudio:
 def escape(text: str) -> str:
     """Text made safe for HTML, quotes included."""
     return html.escape(str(text), quote=True)
+
+
+def tick_cell(found: bool, part: str) -> str:
+    """A part's cell in a results table: ✓ or ✗, classed for the page's colours and script."""
+    mark = "✓" if found else "✗"
+    return f'<td class="part {"found" if found else "missed"}" data-element="{part}">{mark}</td>'

@@ -162,7 +162,7 @@ def _batch_table(inputs: Sequence[PageInput]) -> str:
                 f'<td colspan="{len(ELEMENTS) + 3}">could not be checked: {_e(r.error)}</td></tr>'
             )
             continue
-        cells = "".join(_tick(r.elements[e].found, e) for e in ELEMENTS)
+        cells = "".join(graphics.tick_cell(r.elements[e].found, e) for e in ELEMENTS)
         verdict = "complete" if r.complete else f"{len(r.missed)} missed"
         wpm = r.extras.words_per_minute
         rows.append(
@@ -179,11 +179,6 @@ def _batch_table(inputs: Sequence[PageInput]) -> str:
         + "".join(rows)
         + "</tbody></table></section>"
     )
-
-
-def _tick(found: bool, element: str) -> str:
-    mark = "✓" if found else "✗"
-    return f'<td class="part {"found" if found else "missed"}" data-element="{element}">{mark}</td>'
 
 
 # --- one report --------------------------------------------------------------------------------
