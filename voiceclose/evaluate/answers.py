@@ -69,15 +69,7 @@ class AnswerScores:
     def add(self, item: AnswerItem, elements: Mapping[str, ElementResult], **how) -> None:
         for part in ANSWER_PARTS:
             truth, predicted = bool(item.labels.get(part)), elements[part].found
-            tally = self.tallies[part]
-            if truth and predicted:
-                tally.tp += 1
-            elif predicted:
-                tally.fp += 1
-            elif truth:
-                tally.fn += 1
-            else:
-                tally.tn += 1
+            self.tallies[part].add(truth, predicted)
             if truth != predicted:
                 self.errors.append(AnswerMiss(item, part, predicted, **how))
 

@@ -30,6 +30,17 @@ class Tally:
     fn: int = 0
     tn: int = 0
 
+    def add(self, truth: bool, predicted: bool) -> None:
+        """Count one labelled part: a true or false positive or negative."""
+        if truth and predicted:
+            self.tp += 1
+        elif predicted:
+            self.fp += 1
+        elif truth:
+            self.fn += 1
+        else:
+            self.tn += 1
+
     @property
     def precision(self) -> float:
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
@@ -76,15 +87,7 @@ class Scores:
         for element in ELEMENTS:
             truth = bool(item.labels.get(element))
             predicted = elements[element].found
-            tally = self.tallies[element]
-            if truth and predicted:
-                tally.tp += 1
-            elif predicted:
-                tally.fp += 1
-            elif truth:
-                tally.fn += 1
-            else:
-                tally.tn += 1
+            self.tallies[element].add(truth, predicted)
             if truth != predicted:
                 self.errors.append(Miss(item, element, predicted, heard, spoken_as, tuple(notes)))
 
