@@ -281,8 +281,8 @@ def history_delete(args: argparse.Namespace) -> int:
 
 def review(args: argparse.Namespace) -> int:
     from voiceclose.app import review as reviewing
-    from voiceclose.report.page import check_target
     from voiceclose.report.history_text import recheck_json, recheck_text, stored_json, stored_text
+    from voiceclose.report.page import check_target
     from voiceclose.results import clock
 
     if args.html:

@@ -35,7 +35,7 @@ def new(args: argparse.Namespace) -> int:
             role=values["role"],
             organisation=values["organisation"],
             interviewer=values["interviewer"],
-            pronoun=(values["pronoun"] or "they").strip().lower(),
+            pronoun=values["pronoun"] or "they",  # create() checks and normalises it
             needs=needs,
             concerns=concerns,
         ),
@@ -73,9 +73,8 @@ def _ask_missing(values: dict, needs: list[str], concerns: list[str]) -> None:
     for key, question in QUESTIONS:
         while not values[key]:
             answer = _ask(question + ("" if key != "pronoun" else " [they]"))
-            if key == "pronoun" and not answer:
-                answer = "they"
-            values[key] = _checked(checks.get(key, str.strip), answer) if answer else ""
+            if answer or key == "pronoun":  # no pronoun given: they
+                values[key] = _checked(checks.get(key, str.strip), answer)
     if not needs:
         print("What did the interviewer say the role needs most? One per line, empty to finish.")
         while len(needs) < MAX_NEEDS:
