@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from voiceclose.cli.status import EXIT_COMPLETE
+from voiceclose.cli.terminal import fitted
 from voiceclose.errors import UsageError
 
 QUESTIONS = (  # (field, question) asked at a terminal for what the flags left out
@@ -76,7 +77,11 @@ def _ask_missing(values: dict, needs: list[str], concerns: list[str]) -> None:
             if answer or key == "pronoun":  # no pronoun given: they
                 values[key] = _checked(checks.get(key, str.strip), answer)
     if not needs:
-        print("What did the interviewer say the role needs most? One per line, empty to finish.")
+        print(
+            fitted(
+                "What did the interviewer say the role needs most? One per line, empty to finish."
+            )
+        )
         while len(needs) < MAX_NEEDS:
             need = _ask(f"  need {len(needs) + 1}")
             if not need:
@@ -87,8 +92,10 @@ def _ask_missing(values: dict, needs: list[str], concerns: list[str]) -> None:
                 needs.append(need)
     if not concerns:
         print(
-            "Any concern you expect them to raise, as they would say it? (KIND:TEXT, KIND one of "
-            f"{', '.join(CONCERN_KINDS)}; empty to finish)"
+            fitted(
+                "Any concern you expect them to raise, as they would say it? (KIND:TEXT, KIND one "
+                f"of {', '.join(CONCERN_KINDS)}; empty to finish)"
+            )
         )
         while True:
             concern = _ask(f"  concern {len(concerns) + 1}")
@@ -103,7 +110,7 @@ def _checked(check, answer: str):
     try:
         return check(answer)
     except UsageError as e:
-        print(f"  {e}; try again.", file=sys.stderr, flush=True)
+        print(fitted(f"  {e}; try again.", sys.stderr), file=sys.stderr, flush=True)
         return None
 
 
