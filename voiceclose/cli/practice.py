@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for attempt in itertools.count(1):
             if attempt > 1:
-                print(f"\nTry {attempt}: {scenario.moment}", flush=True)
+                print(fitted(f"\nTry {attempt}: {scenario.moment}"), flush=True)
             done = _one_attempt(args, scenario, keys)
             if done is None:
                 return EXIT_INTERRUPTED
