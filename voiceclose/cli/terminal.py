@@ -17,6 +17,7 @@ SHORT_WARNINGS = {
     "no sound": "no sound: muted mic?",
     "very quiet": "too quiet: speak up",
 }
+TINY_WARNINGS = {"clipping": "clipping", "no sound": "no sound", "very quiet": "too quiet"}
 PARTS_LONG = {
     "interest": "interest",
     "fit": "fit",
@@ -24,7 +25,7 @@ PARTS_LONG = {
     "thanks": "thanks",
 }
 PARTS_SHORT = {"interest": "int", "fit": "fit", "reservations": "res", "thanks": "tha"}
-BAR_WIDTHS = (24, 12, 8)  # the level bar shrinks before anything else goes
+BAR_WIDTHS = (24, 12, 8, 4)  # the level bar shrinks before anything else goes
 
 
 class Meter:
@@ -52,14 +53,17 @@ class Meter:
         over = "past the suggested length" if level.elapsed_s > self.suggested_s else ""
         full_note = level.warning or over
         short_note = _short(level.warning) if level.warning else ("over time" if over else "")
+        tiny_note = _short(level.warning, TINY_WARNINGS) if level.warning else ""
         for names, bar, db, note in (
             (PARTS_LONG, 24, True, full_note),
             (PARTS_LONG, 24, True, short_note),
             (PARTS_LONG, 12, True, short_note),
             (PARTS_SHORT, 12, True, short_note),
             (PARTS_SHORT, 8, False, short_note),
+            (PARTS_SHORT, 4, False, tiny_note),  # a warning outlasts the meter's width...
             (PARTS_SHORT, 0, False, short_note),
-            (PARTS_SHORT, 0, False, ""),
+            (PARTS_SHORT, 0, False, tiny_note),
+            (PARTS_SHORT, 0, False, ""),  # ...and goes only where nothing else would fit
         ):
             checklist = _checklist(names, heard) if self.parts else ""
             text = _layout(timer, checklist, level, bar, db, note)
@@ -87,8 +91,8 @@ def _checklist(names: dict[str, str], heard: set[str]) -> str:
     return gap.join(f"{'✓' if part in heard else '·'} {name}" for part, name in names.items())
 
 
-def _short(warning: str) -> str:
-    for start, short in SHORT_WARNINGS.items():
+def _short(warning: str, forms: dict[str, str] = SHORT_WARNINGS) -> str:
+    for start, short in forms.items():
         if warning.startswith(start):
             return short
     return warning.split(":")[0]
