@@ -575,6 +575,15 @@ def test_a_coachs_batch_is_tagged_and_listed_by_tag(cli, user_home, tmp_path):
     assert cli("check", "--text", alex, "--tag", "\x07").code == 2
 
 
+def test_a_batch_checked_against_a_scenario_is_listed_by_its_files(cli, user_home, tmp_path):
+    closes = transcripts(tmp_path / "kim", 2)
+    cli("check", "--text", closes, "--scenario", "emergency-nurse", "--tag", "Kim")
+    table = cli("history", "--tag", "Kim").out
+    assert "0000.txt" in table and "0001.txt" in table, table
+    assert "for the scenario 'emergency-nurse'" in table
+    assert [a["scenario"] for a in cli("history", "--json").json()] == ["emergency-nurse"] * 2
+
+
 def test_history_delete_removes_attempts_and_recordings_only_when_asked(cli, user_home, tmp_path):
     closes = transcripts(tmp_path / "c", 3)
     cli("check", "--text", closes)
@@ -634,6 +643,25 @@ def test_no_speech_is_listed_but_left_out_of_the_trend():
 
     t = trend([attempt(1, True, True), attempt(2, False, False), attempt(3, True, True)])
     assert (t.attempts, t.complete_in_a_row, t.no_speech, t.most_missed) == (2, 2, 1, None)
+
+
+def test_parts_missed_equally_often_are_all_named():
+    from voiceclose.report.history_text import trend_text
+    from voiceclose.results import Attempt, ElementResult
+    from voiceclose.store.trend import trend
+
+    def attempt(n, missed):
+        parts = {e: ElementResult(e not in missed, 100.0, None, None, None) for e in ELEMENTS}
+        return Attempt(
+            n, "2025-01-01T00:00:00+00:00", f"{n}.txt", None, "text", None, None, 5.0,
+            not missed, missed, parts, None, None, {},
+        )  # fmt: skip
+
+    tied = trend([attempt(1, ["fit", "thanks"]), attempt(2, ["thanks"]), attempt(3, ["fit"])])
+    assert (tied.most_missed, tied.most_missed_tied) == ("fit", ["fit", "thanks"])
+    assert "most often missed: Fit and Thanks (2 of 3 each)" in trend_text(tied)
+    one = trend([attempt(1, ["fit"]), attempt(2, ["fit", "thanks"])])
+    assert one.most_missed_tied == [] and "most often missed: Fit (2 of 2)" in trend_text(one)
 
 
 def test_the_pace_sparkline_has_a_fixed_scale():

@@ -316,6 +316,8 @@ class Trend:
     no_speech: int = 0  # attempts where no speech was heard: listed, but not in the trend
     answers: int = 0  # attempts with an answer to the interviewer's concern
     answer_found: dict[str, int] = field(default_factory=dict)  # each answer part: times found
+    most_missed_tied: list[str] = field(default_factory=list)  # every part missed as often as
+    # the most missed one (most_missed first), when more than one is
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
     heading = "Attempts" if len(attempts) == total else f"The latest {len(attempts)} of {total}"
     tagged = len({a.tag for a in attempts}) > 1  # one tag for all (history --tag): said once
     heading += f" tagged {attempts[0].tag!r}" if attempts and attempts[0].tag and not tagged else ""
+    scenarios = {a.scenario for a in attempts}
+    if len(scenarios) == 1 and None not in scenarios:  # said once, as a tag is
+        heading += f" for the scenario {printable(scenarios.pop())!r}"
     tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
     answered = any(a.followup for a in attempts)  # practice's answers: their parts too
     lines = [
@@ -43,7 +46,7 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
         f"{'fillers':>7}  int fit res tha" + ("   answer: ack adr hi" if answered else ""),
     ]
     for a in attempts:
-        name = _cut(printable(a.scenario or os.path.basename(a.source) or a.source), NAME_WIDTH)
+        name = _cut(printable(_close_name(a)), NAME_WIDTH)
         tag = f"{_cut(printable(a.tag or '–'), TAG_WIDTH):<{TAG_WIDTH}} " if tagged else ""
         marks = (
             " no speech heard"
@@ -64,6 +67,16 @@ def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
     return _lines(lines)
 
 
+def _close_name(a: Attempt) -> str:
+    """What the attempt was: the scenario of a practised close (practice names its recording
+    after it), otherwise the file that was checked (a coach's batch checked against a scenario
+    is told apart by its files)."""
+    file_name = os.path.basename(a.source) or a.source
+    if a.scenario and a.scenario in file_name:
+        return a.scenario
+    return file_name
+
+
 def _answer_marks(a: Attempt) -> str:
     """The answer's three parts under "answer: ack adr hi" ("–" with no answer)."""
     if not a.followup:
@@ -71,6 +84,12 @@ def _answer_marks(a: Attempt) -> str:
     return f"{'':10}" + "".join(
         f"{'✓' if p in a.followup and a.followup[p].found else '✗':^4}" for p in ANSWER_PARTS
     )
+
+
+def _and(names) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _cut(text: str, width: int) -> str:
@@ -85,9 +104,11 @@ def trend_text(t: Trend) -> str:
         f"(best run {t.best_in_a_row})",
     ]
     if t.most_missed:
+        parts = t.most_missed_tied or [t.most_missed]
+        each = " each" if len(parts) > 1 else ""
         lines.append(
-            f"  most often missed: {LABELS[t.most_missed]} "
-            f"({t.missed_counts[t.most_missed]} of {t.attempts})"
+            f"  most often missed: {_and(LABELS[p] for p in parts)} "
+            f"({t.missed_counts[t.most_missed]} of {t.attempts}{each})"
         )
     elif t.attempts:
         lines.append("  nothing missed in these attempts")

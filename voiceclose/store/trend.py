@@ -21,7 +21,8 @@ def trend(attempts: Sequence[Attempt]) -> Trend:
             break
         in_a_row += 1
     counts = {e: sum(1 for a in attempts if e in a.missed) for e in ELEMENTS}
-    most = max(ELEMENTS, key=lambda e: counts[e])  # ties go to the earlier part
+    most = max(ELEMENTS, key=lambda e: counts[e])  # ties go to the earlier part...
+    tied = [e for e in ELEMENTS if counts[most] and counts[e] == counts[most]]  # ...and are said
     answered = [a.followup for a in attempts if a.followup]
     return Trend(
         attempts=len(attempts),
@@ -34,4 +35,5 @@ def trend(attempts: Sequence[Attempt]) -> Trend:
         no_speech=silent,
         answers=len(answered),
         answer_found={p: sum(1 for f in answered if p in f and f[p].found) for p in ANSWER_PARTS},
+        most_missed_tied=tied if len(tied) > 1 else [],
     )

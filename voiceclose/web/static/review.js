@@ -119,7 +119,12 @@
     if (!t) return "";
     const bits = [`${t.attempts} attempt(s), ${t.complete} complete`,
       `${t.complete_in_a_row} complete in a row (best ${t.best_in_a_row})`];
-    if (t.most_missed) bits.push(`most often missed: ${PART_NAMES[t.most_missed] || t.most_missed}`);
+    if (t.most_missed) {
+      const tied = (t.most_missed_tied && t.most_missed_tied.length) ? t.most_missed_tied : [t.most_missed];
+      const names = tied.map((p) => PART_NAMES[p] || p);
+      const said = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
+      bits.push(`most often missed: ${said} (${t.missed_counts[t.most_missed]} of ${t.attempts}${names.length > 1 ? " each" : ""})`);
+    }
     return bits.join(" · ");
   }
 
