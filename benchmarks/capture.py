@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.pulse import PulseServer  # noqa: E402
-from tests.test_capture import PROMPT, Terminal, busy_cpu, kill_after  # noqa: E402
+from tests.terminal_session import Terminal, busy_cpu  # noqa: E402
+from tests.test_capture import PROMPT, kill_after  # noqa: E402
 
 SPEECH = ROOT / "samples" / "complete_close_slt.flac"
 

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.pulse import PulseServer  # noqa: E402
-from tests.test_capture import Terminal, busy_cpu  # noqa: E402
+from tests.terminal_session import Terminal, busy_cpu  # noqa: E402
 
 SPEECH = ROOT / "samples" / "complete_close_slt.flac"
 SCENARIO = "emergency-nurse"
@@ -46,9 +46,20 @@ DB = re.compile(r"(-?\d+\.\d) dB")
 def part_ends(env: dict) -> dict[str, float]:
     """When each part's sentence ends in the recording, as the report says."""
     out = subprocess.run(
-        [sys.executable, "-m", "voiceclose", "check", str(SPEECH), "--json",
-         "--scenario", SCENARIO],
-        env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "voiceclose",
+            "check",
+            str(SPEECH),
+            "--json",
+            "--scenario",
+            SCENARIO,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     elements = json.loads(out)["elements"]
     return {p: e["end_s"] for p, e in elements.items() if e["found"]}
@@ -127,8 +138,11 @@ def main() -> None:
         tmp = Path(tmp)
         mic = PulseServer(tmp / "pulse")
         mic.start()
-        env = {**os.environ, "XDG_RUNTIME_DIR": mic.env["XDG_RUNTIME_DIR"],
-               "VOICECLOSE_HOME": str(tmp / "home")}
+        env = {
+            **os.environ,
+            "XDG_RUNTIME_DIR": mic.env["XDG_RUNTIME_DIR"],
+            "VOICECLOSE_HOME": str(tmp / "home"),
+        }
         try:
             ends = part_ends(env)
             results = []

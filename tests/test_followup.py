@@ -111,7 +111,7 @@ def test_no_output_device_prints_the_concern_and_runs_the_round(mic, env, prompt
 def test_at_a_terminal_enter_stops_the_answer(mic, env, prompts, tmp_path):  # noqa: F811
     """Enter stops the answer's recording at a terminal (the one reader of the terminal gets
     it), the live line shows no close parts for the answer, and q then quits."""
-    from .test_capture import Terminal
+    from .terminal_session import Terminal
 
     answer = tmp_path / "answer.wav"
     render(ANSWER, Voice.parse("flite:slt"), Effects(pad=(0.2, 0.5)), answer)

@@ -88,3 +88,48 @@ def test_last_sentence_end_is_between_words():
     ]
     assert live._last_sentence_end(words) == pytest.approx(1.2)
     assert live._last_sentence_end(words[:2]) is None
+
+
+def test_a_preview_shows_the_newest_words_before_any_piece_is_cut(model):
+    """Less audio than a piece needs is already shown to the live display (a preview), and a
+    preview is never kept: the transcript is made of the pieces alone."""
+    samples = load_audio(SAMPLES / "complete_close_slt.flac").samples
+    shown: list[Transcript] = []
+    transcriber = LiveTranscriber(lambda: model, on_piece=shown.append)
+    tracker = SpeechTracker(SAMPLE_RATE)
+
+    def feed_until(seconds: float, start: int) -> int:
+        end = int(seconds * SAMPLE_RATE)
+        for at in range(start, end, BLOCK):
+            block = samples[at : min(at + BLOCK, end)]
+            level = tracker.feed(block, (at + len(block)) / SAMPLE_RATE)
+            transcriber.feed(tracker.last_16k, level.speaking)
+        return end
+
+    def wait_for(words: str) -> Transcript | None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if seen := [t for t in shown if words in t.text.lower()]:
+                return seen[-1]
+            time.sleep(0.05)
+        return None
+
+    try:
+        fed = feed_until(live.MIN_PIECE_S - 0.5, 0)  # too little for a piece
+        first = wait_for("before we wrap up")
+        assert first is not None, [t.text for t in shown]
+        assert transcriber._pieces == []  # shown, not kept
+        feed_until(5.5, fed)  # interest is said by 4.6 s
+        later = wait_for("really want this")
+        assert later is not None, [t.text for t in shown]
+        assert check(later.words).elements["interest"].found
+    finally:
+        heard = transcriber.finish()
+    assert heard.text.lower().count("wrap up") == 1, heard.text  # nothing heard twice
+
+
+def test_no_preview_without_someone_to_show_it_to(model):
+    transcriber = LiveTranscriber(lambda: model)
+    transcriber.feed(np.zeros(3 * SAMPLE_RATE, np.float32), True)
+    assert not transcriber._preview_due()
+    transcriber.cancel()

@@ -18,6 +18,7 @@ import pytest
 
 from .conftest import ROOT, SAMPLES, voiceclose_in_a_process
 from .pulse import PulseServer, require_pulse
+from .terminal_session import Terminal
 
 pytestmark = pytest.mark.slow  # the model, synthetic speech or PulseAudio
 
@@ -226,65 +227,28 @@ def test_disk_that_refuses_writes_stops_and_keeps_what_was_saved(mic, env, cli, 
     assert report["ok"] and report["extras"]["speech_heard"]
 
 
-def test_at_a_terminal_enter_starts_and_stops_with_a_live_meter(mic, env, tmp_path):
-    import pty
-
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voiceclose",
-            "practice",
-            "--prompt",
-            PROMPT,
-            "--no-followup",
-            "--out",
-            str(tmp_path),
-        ],
-        stdin=follower,
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        env=env,
-        cwd=ROOT,
-        text=True,
-    )
-    os.close(follower)
-    screen = []
-
-    def read_until(needle: str, timeout: float = 120) -> None:
-        import select
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 1.0)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(leader, 4096).decode(errors="replace")
-            except OSError:
-                break
-            screen.append(chunk)
-            if needle in "".join(screen):
-                return
-        raise AssertionError(f"never saw {needle!r}: {''.join(screen)[-500:]}")
-
+def test_at_a_terminal_the_live_line_ticks_parts_while_they_are_said(mic, env, tmp_path):
+    """Enter starts and stops; while the close is spoken, the live line shows the timer, the
+    level and the four parts, and ticks a part before the speaker has finished (a 31-s close,
+    interest said in its first five seconds)."""
+    run = Terminal(["practice", "--prompt", PROMPT, "--no-followup", "--out", str(tmp_path)], env)
     try:
-        read_until("Press Enter")
-        os.write(leader, b"\n")
-        read_until("Recording to")
-        mic.play(SAMPLES / "no_fit_en_gb_f3.flac").wait(timeout=60)
-        read_until("●")  # the live line: timer, the four parts, level bar, dB
-        os.write(leader, b"\n")
-        read_until("Enter to try again")  # the report is out; q quits
-        os.write(leader, b"q\n")
-        out = proc.stdout.read()
-        assert proc.wait(timeout=180) in (0, 1)
+        run.wait_for("Press Enter")
+        run.press_enter()
+        run.wait_for("Recording to")
+        speaking = mic.play(SAMPLES / "complete_close_slt.flac")
+        run.wait_for("✓ ", timeout=60)
+        still_speaking = speaking.poll() is None
+        speaking.wait(timeout=60)
+        run.wait_for("✓ res", timeout=60)
+        run.press_enter()
+        run.wait_for("Enter to try again")  # the report is out; q quits
+        os.write(run.leader, b"q\n")
+        code, out = run.finish()
     finally:
-        proc.kill()
-        os.close(leader)
-    shown = "".join(screen)
-    assert " / 1:00" in shown and " dB" in shown
-    assert "reservations" in shown or " res" in shown  # the checklist, on the live line
+        run.proc.kill()
+    assert code in (0, 1)
+    assert still_speaking, "nothing was ticked until the close had been spoken"
+    assert " / 1:00" in run.screen and " dB" in run.screen
     assert "Done well" in out and "Interest" in out
     assert len(list(tmp_path.glob("*.wav"))) == 1

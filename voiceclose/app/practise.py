@@ -71,30 +71,25 @@ class Practice:
 
     def _check_so_far(self, transcript: Transcript) -> None:
         """Check the words heard so far (in the live transcriber's thread), for a checklist that
-        ticks each part as soon as it is heard."""
+        ticks each part as soon as it is heard; a part once ticked stays ticked (a preview of the
+        newest words may be cut where a later one is not)."""
         result = check(
             transcript.words,
             extra_needs=self.scenario.need_patterns,
             speech_regions=transcript.speech_regions,
         )
-        self.heard = tuple(e for e in ELEMENTS if result.elements[e].found)
+        found = {e for e in ELEMENTS if result.elements[e].found}
+        self.heard = tuple(e for e in ELEMENTS if e in found or e in self.heard)
 
     def stop(self, reason: str = "enter") -> None:
         """End the recording (from any thread)."""
         self.recorder.stop(reason)
 
     def parts_heard_so_far(self) -> dict[str, bool]:
-        """Each part, and whether the words transcribed so far hold it (for a live checklist;
-        the report at the end is the one that counts)."""
-        heard = self._live.so_far() if self._live is not None else None
-        if heard is None or not heard.words:
-            return {e: False for e in ELEMENTS}
-        result = check(
-            heard.words,
-            extra_needs=self.scenario.need_patterns,
-            speech_regions=heard.speech_regions,
-        )
-        return {e: result.elements[e].found for e in ELEMENTS}
+        """Each part, and whether it has been heard so far (for a live checklist; the report at
+        the end is the one that counts)."""
+        heard = self.heard
+        return {e: e in heard for e in ELEMENTS}
 
     def record(
         self,
