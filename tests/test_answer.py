@@ -160,6 +160,46 @@ def test_check_concern_text_report(cli, tmp_path):
         ),
         ("I don't think I said that, no. Whatever.", "misunderstanding", "acknowledge", False),
         ("No, it's on my CV, page two.", "gap", "acknowledge", False),
+        # owning a poor explanation, or naming a mix-up without blame
+        (
+            "Ah, I don't think I put that very well. I ran the late shift for three years.",
+            "misunderstanding",
+            "acknowledge",
+            True,
+        ),
+        (
+            "We had a bit of a mix-up there: the weekend rota was my old job.",
+            "misunderstanding",
+            "acknowledge",
+            True,
+        ),
+        # owning a gap plainly in the first words, being candid, sharing the worry
+        (
+            "No, I haven't yet, but the assessor course starts on the 3rd.",
+            "skills_gap",
+            "acknowledge",
+            True,
+        ),
+        ("Correct. The exam is booked for June.", "skills_gap", "acknowledge", True),
+        ("I'm not going to lie, my spreadsheets are basic.", "skills_gap", "acknowledge", True),
+        (
+            "I'm not pleased with my Spanish either, so I take lessons.",
+            "skills_gap",
+            "acknowledge",
+            True,
+        ),
+        ("Nah, that's a fair shout, I should have said.", "gap", "acknowledge", True),
+        ("It does look patchy on paper, I know.", "gap", "acknowledge", True),
+        # ...but not when the same answer waves the need away
+        ("No, I haven't, and I can't see why it would matter.", "skills_gap", "acknowledge", False),
+        ("No, I haven't. How hard can it be, really?", "skills_gap", "acknowledge", False),
+        ("True, though that ticket is a bit overrated.", "skills_gap", "acknowledge", False),
+        (
+            "It's not exactly a fair question, the whole region missed.",
+            "misunderstanding",
+            "acknowledge",
+            False,
+        ),
         # correcting the record with what was meant, or where it is written down
         (
             "Sorry, I meant I ran the team, not that I joined it late.",
