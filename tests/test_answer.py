@@ -219,6 +219,47 @@ def test_check_concern_text_report(cli, tmp_path):
             "address",
             True,
         ),
+        # how many, how often, how big: a quantity makes the claim specific
+        (
+            "The depot I run ships about four thousand orders a day.",
+            "misunderstanding",
+            "address",
+            True,
+        ),
+        ("I've chaired the safeguarding panel twice.", "gap", "address", True),
+        ("At the guest house I looked after forty beds on my own.", "gap", "address", True),
+        # what happened: the employer's fate, the reason, the date, where to check it
+        ("The agency shut down in the spring, so that contract ended.", "gap", "address", True),
+        ("I stepped back for a while because of my dad's illness.", "gap", "address", True),
+        ("The points come off in the new year and it's clean otherwise.", "gap", "address", True),
+        ("My old supervisor is happy to talk, you can ring her any time.", "gap", "address", True),
+        # closing a skills gap alongside their people, against a target date, part done
+        (
+            "I'd spend my first fortnight working alongside one of your senior fitters.",
+            "skills_gap",
+            "address",
+            True,
+        ),
+        ("I'm about halfway through the online module already.", "skills_gap", "address", True),
+        # a hedge spoils what is near it, not a plan said well after it in a run-on answer
+        (
+            "ive done it a bit at home with my brother on his van and next month I'll shadow "
+            "one of your senior engineers for two weeks",
+            "skills_gap",
+            "address",
+            True,
+        ),
+        # with no concern, the strength restated as everyday work
+        ("Lovely, thanks. Rota planning is my bread and butter.", "none", "address", True),
+        # a bare claim, a shrug of a correction, a non-answer
+        ("I said I'd be okay with that.", "misunderstanding", "address", False),
+        ("I've managed people, it's just not on the form.", "gap", "address", False),
+        (
+            "I'm not sure what to say, the first place closed and the second didn't suit me.",
+            "gap",
+            "address",
+            False,
+        ),
         # a plan with a date, even without the word "course"
         (
             "I enrolled with a local provider in March and I'm halfway through.",

@@ -68,6 +68,7 @@ REQUIRED = {
 ENDING_SENTENCES = 2  # a high note must come in the answer's last two sentences
 SHORT_SENTENCE = 3  # a closing "Thanks." this short (tokens) does not count as the ending
 MIN_ADDRESS_TOKENS = 5  # a sentence shorter than this is a reaction, not an answer
+VAGUE_REACH = 6  # tokens either side of an address cue in which a hedge makes it vague
 # What answers a concern of each kind: a real skills gap needs a plan for closing it (experience
 # elsewhere does not close it, unless the answer argues it carries over: TRANSFER); a
 # misunderstanding or a gap, the facts or specific experience; no concern, restating a strength
@@ -245,7 +246,11 @@ def _address(answer: _Answer, rules: AnswerRules, kind: str):
     vague = rules.get("address", "vague")
     for patterns in lists:
         for m in answer.all_matches(patterns):
-            overlap = answer.matches(vague, m.sentence)
+            overlap = [
+                v
+                for v in answer.matches(vague, m.sentence)
+                if v.start < m.end + VAGUE_REACH and m.start < v.end + VAGUE_REACH
+            ]
             words = [t for t in answer.tokens(m.sentence) if t not in {",", ".", "?", "!"}]
             if overlap:
                 reason = f'vague reassurance ("{answer.phrase(overlap[0])}")'
