@@ -251,6 +251,9 @@ def test_check_concern_text_report(cli, tmp_path):
         ),
         # with no concern, the strength restated as everyday work
         ("Lovely, thanks. Rota planning is my bread and butter.", "none", "address", True),
+        # ...but a number alone, off the work, is not one
+        ("I swim four times a week to keep fit.", "gap", "address", False),
+        ("I'd be looking for about forty thousand.", "gap", "address", False),
         # a bare claim, a shrug of a correction, a non-answer
         ("I said I'd be okay with that.", "misunderstanding", "address", False),
         ("I've managed people, it's just not on the form.", "gap", "address", False),
@@ -302,6 +305,18 @@ def test_check_concern_text_report(cli, tmp_path):
             True,
         ),
         ("I'd really love this one, so thanks for seeing me.", "none", "high_note", True),
+        # glad to take it on, at their best there, the role as the right place, ready
+        ("I'd be more than glad to take the early rota on.", "gap", "high_note", True),
+        ("Busy wards are where I'm happiest, honestly.", "misunderstanding", "high_note", True),
+        ("So that side of the job really appeals.", "gap", "high_note", True),
+        ("After all that, this place feels like the right home for me.", "gap", "high_note", True),
+        ("Those years at sea set me up well for this.", "gap", "high_note", True),
+        ("So I'm licensed again and ready to drive.", "gap", "high_note", True),
+        ("I'd be dead keen to give it a go.", "skills_gap", "high_note", True),
+        # ending on vague reassurance, a concession or a comparison that undercuts it
+        ("I'll get it, I'm a quick learner.", "skills_gap", "high_note", False),
+        ("You're right, I'm sure it is. I'll try my best.", "gap", "high_note", False),
+        ("Still, the paperwork is what I'm more comfortable with.", "gap", "high_note", False),
         ("I'm not sure I'd do a great job, to be honest.", "gap", "high_note", False),
         ("I guess I'll wait to hear from you.", "none", "high_note", False),
     ],
