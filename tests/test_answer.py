@@ -190,6 +190,8 @@ def test_check_concern_text_report(cli, tmp_path):
         ),
         ("Nah, that's a fair shout, I should have said.", "gap", "acknowledge", True),
         ("It does look patchy on paper, I know.", "gap", "acknowledge", True),
+        ("Honestly, that's a blind spot of mine.", "skills_gap", "acknowledge", True),
+        ("I realise I haven't run a site on my own yet.", "gap", "acknowledge", True),
         # ...but not when the same answer waves the need away
         ("No, I haven't, and I can't see why it would matter.", "skills_gap", "acknowledge", False),
         ("No, I haven't. How hard can it be, really?", "skills_gap", "acknowledge", False),
@@ -313,6 +315,8 @@ def test_check_concern_text_report(cli, tmp_path):
         ("Those years at sea set me up well for this.", "gap", "high_note", True),
         ("So I'm licensed again and ready to drive.", "gap", "high_note", True),
         ("I'd be dead keen to give it a go.", "skills_gap", "high_note", True),
+        ("I'm itching to get back on the wards.", "gap", "high_note", True),
+        ("I'd be fully up to speed by Christmas.", "skills_gap", "high_note", True),
         # ending on vague reassurance, a concession or a comparison that undercuts it
         ("I'll get it, I'm a quick learner.", "skills_gap", "high_note", False),
         ("You're right, I'm sure it is. I'll try my best.", "gap", "high_note", False),
