@@ -160,6 +160,48 @@ def test_check_concern_text_report(cli, tmp_path):
         ),
         ("I don't think I said that, no. Whatever.", "misunderstanding", "acknowledge", False),
         ("No, it's on my CV, page two.", "gap", "acknowledge", False),
+        # owning a poor explanation, or naming a mix-up without blame
+        (
+            "Ah, I don't think I put that very well. I ran the late shift for three years.",
+            "misunderstanding",
+            "acknowledge",
+            True,
+        ),
+        (
+            "We had a bit of a mix-up there: the weekend rota was my old job.",
+            "misunderstanding",
+            "acknowledge",
+            True,
+        ),
+        # owning a gap plainly in the first words, being candid, sharing the worry
+        (
+            "No, I haven't yet, but the assessor course starts on the 3rd.",
+            "skills_gap",
+            "acknowledge",
+            True,
+        ),
+        ("Correct. The exam is booked for June.", "skills_gap", "acknowledge", True),
+        ("I'm not going to lie, my spreadsheets are basic.", "skills_gap", "acknowledge", True),
+        (
+            "I'm not pleased with my Spanish either, so I take lessons.",
+            "skills_gap",
+            "acknowledge",
+            True,
+        ),
+        ("Nah, that's a fair shout, I should have said.", "gap", "acknowledge", True),
+        ("It does look patchy on paper, I know.", "gap", "acknowledge", True),
+        ("Honestly, that's a blind spot of mine.", "skills_gap", "acknowledge", True),
+        ("I realise I haven't run a site on my own yet.", "gap", "acknowledge", True),
+        # ...but not when the same answer waves the need away
+        ("No, I haven't, and I can't see why it would matter.", "skills_gap", "acknowledge", False),
+        ("No, I haven't. How hard can it be, really?", "skills_gap", "acknowledge", False),
+        ("True, though that ticket is a bit overrated.", "skills_gap", "acknowledge", False),
+        (
+            "It's not exactly a fair question, the whole region missed.",
+            "misunderstanding",
+            "acknowledge",
+            False,
+        ),
         # correcting the record with what was meant, or where it is written down
         (
             "Sorry, I meant I ran the team, not that I joined it late.",
@@ -178,6 +220,50 @@ def test_check_concern_text_report(cli, tmp_path):
             "misunderstanding",
             "address",
             True,
+        ),
+        # how many, how often, how big: a quantity makes the claim specific
+        (
+            "The depot I run ships about four thousand orders a day.",
+            "misunderstanding",
+            "address",
+            True,
+        ),
+        ("I've chaired the safeguarding panel twice.", "gap", "address", True),
+        ("At the guest house I looked after forty beds on my own.", "gap", "address", True),
+        # what happened: the employer's fate, the reason, the date, where to check it
+        ("The agency shut down in the spring, so that contract ended.", "gap", "address", True),
+        ("I stepped back for a while because of my dad's illness.", "gap", "address", True),
+        ("The points come off in the new year and it's clean otherwise.", "gap", "address", True),
+        ("My old supervisor is happy to talk, you can ring her any time.", "gap", "address", True),
+        # closing a skills gap alongside their people, against a target date, part done
+        (
+            "I'd spend my first fortnight working alongside one of your senior fitters.",
+            "skills_gap",
+            "address",
+            True,
+        ),
+        ("I'm about halfway through the online module already.", "skills_gap", "address", True),
+        # a hedge spoils what is near it, not a plan said well after it in a run-on answer
+        (
+            "ive done it a bit at home with my brother on his van and next month I'll shadow "
+            "one of your senior engineers for two weeks",
+            "skills_gap",
+            "address",
+            True,
+        ),
+        # with no concern, the strength restated as everyday work
+        ("Lovely, thanks. Rota planning is my bread and butter.", "none", "address", True),
+        # ...but a number alone, off the work, is not one
+        ("I swim four times a week to keep fit.", "gap", "address", False),
+        ("I'd be looking for about forty thousand.", "gap", "address", False),
+        # a bare claim, a shrug of a correction, a non-answer
+        ("I said I'd be okay with that.", "misunderstanding", "address", False),
+        ("I've managed people, it's just not on the form.", "gap", "address", False),
+        (
+            "I'm not sure what to say, the first place closed and the second didn't suit me.",
+            "gap",
+            "address",
+            False,
         ),
         # a plan with a date, even without the word "course"
         (
@@ -221,6 +307,20 @@ def test_check_concern_text_report(cli, tmp_path):
             True,
         ),
         ("I'd really love this one, so thanks for seeing me.", "none", "high_note", True),
+        # glad to take it on, at their best there, the role as the right place, ready
+        ("I'd be more than glad to take the early rota on.", "gap", "high_note", True),
+        ("Busy wards are where I'm happiest, honestly.", "misunderstanding", "high_note", True),
+        ("So that side of the job really appeals.", "gap", "high_note", True),
+        ("After all that, this place feels like the right home for me.", "gap", "high_note", True),
+        ("Those years at sea set me up well for this.", "gap", "high_note", True),
+        ("So I'm licensed again and ready to drive.", "gap", "high_note", True),
+        ("I'd be dead keen to give it a go.", "skills_gap", "high_note", True),
+        ("I'm itching to get back on the wards.", "gap", "high_note", True),
+        ("I'd be fully up to speed by Christmas.", "skills_gap", "high_note", True),
+        # ending on vague reassurance, a concession or a comparison that undercuts it
+        ("I'll get it, I'm a quick learner.", "skills_gap", "high_note", False),
+        ("You're right, I'm sure it is. I'll try my best.", "gap", "high_note", False),
+        ("Still, the paperwork is what I'm more comfortable with.", "gap", "high_note", False),
         ("I'm not sure I'd do a great job, to be honest.", "gap", "high_note", False),
         ("I guess I'll wait to hear from you.", "none", "high_note", False),
     ],

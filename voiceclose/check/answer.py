@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from voiceclose.check.normalise import sentences
+from voiceclose.check.clauses import segment
+from voiceclose.check.normalise import cut_long, sentences
 from voiceclose.check.patterns import Compiler, Lexicon, Match, PatternError, find, prepare
 from voiceclose.check.rules import (
     PATTERNS,
@@ -42,7 +43,12 @@ from voiceclose.results import (
 
 ANSWERS_FILE = "answers.toml"
 SCHEMA: dict[str, dict[str, str]] = {
-    "acknowledge": {"cues": PATTERNS, "defensive": PATTERNS, "correction": PATTERNS},
+    "acknowledge": {
+        "cues": PATTERNS,
+        "defensive": PATTERNS,
+        "correction": PATTERNS,
+        "admission": PATTERNS,
+    },
     "address": {
         "experience": PATTERNS,
         "facts": PATTERNS,
@@ -62,6 +68,7 @@ REQUIRED = {
 ENDING_SENTENCES = 2  # a high note must come in the answer's last two sentences
 SHORT_SENTENCE = 3  # a closing "Thanks." this short (tokens) does not count as the ending
 MIN_ADDRESS_TOKENS = 5  # a sentence shorter than this is a reaction, not an answer
+VAGUE_REACH = 6  # tokens either side of an address cue in which a hedge makes it vague
 # What answers a concern of each kind: a real skills gap needs a plan for closing it (experience
 # elsewhere does not close it, unless the answer argues it carries over: TRANSFER); a
 # misunderstanding or a gap, the facts or specific experience; no concern, restating a strength
@@ -72,6 +79,7 @@ ADDRESS_BY_KIND = {
     "skills_gap": ("plan",),
     "none": ("experience", "confirm"),
 }
+ADMITTED = ("gap", "skills_gap")  # kinds where owning the point plainly acknowledges it
 TRANSFER = {"skills_gap": "experience"}  # counts for the kind when the answer says it carries over
 MIN_SPEECH = MIN_WORD_SPEECH  # share of a cue's span that must lie in detected speech
 CONDITIONS = ("if", "unless", "whether", "maybe", "perhaps", "might", "may", "hopefully", "i")
@@ -143,13 +151,20 @@ def check_contract(data: dict, path: Path) -> None:
 class _Answer:
     """One answer's transcript, prepared for matching."""
 
-    def __init__(self, words: Sequence[Word], lexicon: Lexicon, regions):
+    def __init__(self, words: Sequence[Word], rules: AnswerRules, regions):
         self.words = words
         self.regions = list(regions) if regions is not None else None
-        self.sentences = [prepare(s, lexicon) for s in sentences([w.text for w in words])]
+        raw = [w.text for w in words]
+        # an answer typed or heard without punctuation is cut into sentences and clauses where
+        # speech starts anew, as a close is: its ending, and what a hedge spoils, are one clause
+        pieces = segment(sentences(raw, cut=False), rules.close, raw)
+        self.sentences = [prepare(p, rules.lexicon) for s in pieces for p in cut_long(s)]
 
     def matches(self, patterns: PatternList, n: int) -> list[Match]:
-        return [m for p in patterns for m in find(p, self.sentences[n], n)]
+        prepared = self.sentences[n]
+        # a match that starts in a piece's shared tail is found, whole, in the next piece
+        edge = len(prepared.sentence.tokens) - prepared.sentence.shared_tail
+        return [m for p in patterns for m in find(p, prepared, n) if m.start < edge]
 
     def all_matches(self, patterns: PatternList) -> list[Match]:
         return [m for n in range(len(self.sentences)) for m in self.matches(patterns, n)]
@@ -183,7 +198,7 @@ def check_answer(
     if kind not in CONCERN_KINDS:
         raise ValueError(f"unknown concern kind {kind!r}")
     rules = rules or load_answer_rules()
-    answer = _Answer(words, rules.lexicon, speech_regions)
+    answer = _Answer(words, rules, speech_regions)
     candidates = [
         *_acknowledge(answer, rules, kind),
         *_address(answer, rules, kind),
@@ -210,6 +225,8 @@ def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
         cues += [
             m for m in answer.matches(rules.get("acknowledge", "correction"), 0) if m.start == 0
         ]
+    if kind in ADMITTED and answer.sentences:  # "No, I haven't yet", "Correct."
+        cues += answer.matches(rules.get("acknowledge", "admission"), 0)
     defensive = answer.all_matches(rules.get("acknowledge", "defensive"))
     for m in cues:
         if defensive:
@@ -229,7 +246,11 @@ def _address(answer: _Answer, rules: AnswerRules, kind: str):
     vague = rules.get("address", "vague")
     for patterns in lists:
         for m in answer.all_matches(patterns):
-            overlap = answer.matches(vague, m.sentence)
+            overlap = [
+                v
+                for v in answer.matches(vague, m.sentence)
+                if v.start < m.end + VAGUE_REACH and m.start < v.end + VAGUE_REACH
+            ]
             words = [t for t in answer.tokens(m.sentence) if t not in {",", ".", "?", "!"}]
             if overlap:
                 reason = f'vague reassurance ("{answer.phrase(overlap[0])}")'
