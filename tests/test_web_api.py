@@ -48,6 +48,38 @@ def test_check_with_a_scenario(app):
     assert "no practice scenario called 'no-such-scenario'" in r.json()["error"]
 
 
+ANSWER_TEXT = (
+    "That's a fair worry. I haven't run a budget on my own yet, so I've booked the finance for "
+    "managers course for March and I'll shadow our finance lead each month until then. I'm "
+    "confident I'd be the right person for this."
+)
+CONCERN_TEXT = "You haven't managed a budget before."
+
+
+def test_check_an_answer_gives_the_json_check_concern_gives(app, cli, tmp_path):
+    typed = tmp_path / "answer.txt"
+    typed.write_text(ANSWER_TEXT)
+    expected = cli("check", "--text", "--json", "--concern", CONCERN_TEXT, typed).json()[0]
+    with app.client() as c:
+        r = post_text(c, ANSWER_TEXT, name="answer.txt", concern=CONCERN_TEXT)
+        history = c.get("/api/history").json()["attempts"]
+        bad = post_text(c, ANSWER_TEXT, concern=CONCERN_TEXT, concern_kind="grudge")
+        kind_alone = post_text(c, ANSWER_TEXT, concern_kind="gap")
+    assert r.status_code == 200
+    got = r.json()
+    assert got["check"] == "answer" and got["concern"]["text"] == CONCERN_TEXT
+    assert set(got["elements"]) == {"acknowledge", "address", "high_note"}
+    assert got.pop("source") == "answer.txt"
+    expected.pop("source")
+    assert got == expected
+    assert history == []  # answers checked on their own are not stored, as with the CLI
+    assert bad.status_code == 400 and "'grudge' is not one of" in bad.json()["error"]
+    assert (
+        kind_alone.status_code == 400
+        and "needs the interviewer's words" in kind_alone.json()["error"]
+    )
+
+
 def test_checked_files_are_in_the_history_and_have_a_report_page(app):
     with app.client() as c:
         r = post_text(c, PARTIAL)

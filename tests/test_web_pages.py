@@ -59,6 +59,26 @@ def test_check_files_several_at_once_and_open_a_report(app, browser, tmp_path):
     assert not browser.errors
 
 
+def test_check_files_as_answers_to_a_concern(app, browser, tmp_path):
+    answer = tmp_path / "answer.txt"
+    answer.write_text(ANSWER)
+    browser.goto(app.link.replace("/?", "/check?"))
+    browser.wait_for_selector("#scenario option", state="attached")
+    browser.fill("#concern", CONCERN)
+    browser.set_input_files("#files", [str(answer)])
+    row = browser.locator("#answers tbody tr").first
+    browser.wait_for_function(
+        "() => { const t = document.querySelector('#answers tbody').innerText;"
+        " return t && !t.includes('checking') && !t.includes('waiting'); }"
+    )
+    assert browser.locator("#results-panel").is_hidden()  # not a close: not in that table
+    assert "answer.txt" in row.inner_text() and row.locator("td.yes").count() >= 1
+    row.locator("button", has_text="Show feedback").click()
+    shown = browser.locator("#answers tr.feedback").first.inner_text()
+    assert CONCERN[:20] in shown and ("✓" in shown or "✗" in shown)
+    assert not browser.errors
+
+
 def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     with app.client() as c:
         for text, scenario in ((COMPLETE, "emergency-nurse"), ("Thanks for your time.", "")):

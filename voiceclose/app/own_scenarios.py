@@ -22,10 +22,10 @@ from voiceclose.app.scenarios import (
 )
 from voiceclose.errors import ScenarioError, UsageError
 from voiceclose.paths import own_scenarios_dir, prompts_dir
+from voiceclose.results import CONCERN_KINDS
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
-CONCERN_KINDS = ("misunderstanding", "gap", "skills_gap", "none")
 DEFAULT_CONCERN_KIND = "gap"
 MAX_TEXT = 300  # characters in one value: a need or a concern is a phrase, not an essay
 MAX_NEEDS = 5

@@ -15,13 +15,14 @@ from starlette.routing import Route
 
 from voiceclose.app import review as reviewing
 from voiceclose.app import scenarios
+from voiceclose.app.answering import guess_kind, run_answer
 from voiceclose.app.checking import TEXT_SUFFIXES, Checker, Item, Options
 from voiceclose.app.outputs import Outputs, check_tag
 from voiceclose.app.pages import render_page
 from voiceclose.errors import AttemptNotFound, UsageError, VoicecloseError
 from voiceclose.report import graphics
 from voiceclose.report.page import CHART_ATTEMPTS
-from voiceclose.results import Failure
+from voiceclose.results import CONCERN_KINDS, Concern, Failure
 from voiceclose.results_json import as_json
 from voiceclose.web import practise_routes, uploads
 from voiceclose.web.security import PAGE_POLICY
@@ -104,8 +105,12 @@ async def check(request: Request) -> Response:
             return _error(400, str(e), upload.name)
     try:
         tag = check_tag(upload.fields.get("tag") or None)
+        concern = _concern(upload.fields)
     except UsageError as e:
         return _error(400, str(e), upload.name)
+    if concern is not None:  # an answer to the interviewer's concern, as check --concern
+        result = await run_in_threadpool(_check_answer, state, upload, concern)
+        return JSONResponse(as_json(result), status_code=200 if result.ok else 422)
     result, attempt_id = await run_in_threadpool(_check_file, state, upload, scenario, tag)
     data = as_json(result)
     headers = {"x-attempt-id": str(attempt_id)} if attempt_id else {}
@@ -124,6 +129,27 @@ def _check_file(state: State, upload: uploads.Upload, scenario, tag: str | None)
     outputs.add(stored)
     outputs.finish()
     return result, outputs.last_attempt_id
+
+
+def _concern(fields) -> Concern | None:
+    """The concern an upload answers (fields ``concern`` and, optionally, ``concern_kind``);
+    None for a close. UsageError for a kind that is not one."""
+    text = (fields.get("concern") or "").strip()
+    kind = fields.get("concern_kind") or None
+    if not text:
+        if kind:
+            raise UsageError("concern_kind needs the interviewer's words in concern")
+        return None
+    if kind is not None and kind not in CONCERN_KINDS:
+        raise UsageError(f"concern_kind {kind!r} is not one of: {', '.join(CONCERN_KINDS)}")
+    return Concern(kind or guess_kind(text), text)
+
+
+def _check_answer(state: State, upload: uploads.Upload, concern: Concern):
+    """An answer checked on its own: not stored in the history (as check --concern)."""
+    text = upload.path.suffix.lower() in TEXT_SUFFIXES
+    with state.check_lock, Checker(Options(model=state.model, text=text)) as checker:
+        return run_answer(checker, Item(upload.name, upload.path), concern)
 
 
 # --- review ---

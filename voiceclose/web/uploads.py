@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # an hour of interview in m4a is ~60 MB; a close far less
-MAX_FIELD_BYTES = 1024  # scenario and tag are names
+MAX_FIELD_BYTES = 1024  # scenario and tag are names; a concern is a sentence or two
 FILE_FIELD = "file"
-TEXT_FIELDS = ("scenario", "tag")
+TEXT_FIELDS = ("scenario", "tag", "concern", "concern_kind")
 
 
 class UploadRefused(Exception):

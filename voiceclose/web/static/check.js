@@ -23,11 +23,65 @@
   }
 
   function addFile(file) {
+    const concern = document.getElementById("concern").value.trim();
+    if (concern) return addAnswer(file, concern);
     panel.hidden = false;
     const row = el("tr", {}, el("td", {}, file.name),
       el("td", { colspan: 7, class: "status" }, "waiting…"));
     tbody.append(row);
     queue = queue.then(() => checkOne(file, row));
+  }
+
+  // --- answers to the interviewer's concern (not stored: feedback shown in the table) ---
+  const ANSWER_PARTS = ["acknowledge", "address", "high_note"];
+  const answers = document.querySelector("#answers tbody");
+
+  function addAnswer(file, concern) {
+    document.getElementById("answers-panel").hidden = false;
+    const row = el("tr", {}, el("td", {}, file.name),
+      el("td", { colspan: 5, class: "status" }, "waiting…"));
+    answers.append(row);
+    queue = queue.then(() => checkAnswer(file, concern, row));
+  }
+
+  function feedbackRow(data) {
+    const fb = data.feedback || { praise: [], tips: [] };
+    const items = [...fb.praise.map((p) => el("li", {}, "✓ ", p)),
+      ...fb.tips.map((t) => el("li", {}, `✗ ${t.observed} `, el("em", {}, t.tip), " Try: ", `“${t.example}”`))];
+    return el("tr", { class: "feedback", hidden: true },
+      el("td", { colspan: 6 }, el("p", {}, `Concern (${data.concern.kind.replace("_", " ")}): “${data.concern.text}”`),
+        el("ul", {}, items)));
+  }
+
+  async function checkAnswer(file, concern, row) {
+    row.cells[1].textContent = "checking…";
+    const form = new FormData();
+    form.append("file", file, file.name);
+    form.append("concern", concern);
+    let data;
+    try {
+      data = (await api("/api/check", { method: "POST", body: form })).body;
+    } catch (e) {
+      row.replaceChildren(el("td", {}, file.name), el("td", { colspan: 5, class: "error" }, e.message));
+      return;
+    }
+    if (!data.ok) {
+      row.replaceChildren(el("td", {}, file.name),
+        el("td", { colspan: 5, class: "error" }, `could not be checked: ${data.error}`));
+      return;
+    }
+    const details = feedbackRow(data);
+    const toggle = el("button", { type: "button", "aria-expanded": "false", onclick: () => {
+      details.hidden = !details.hidden;
+      toggle.setAttribute("aria-expanded", String(!details.hidden));
+    } }, "Show feedback");
+    row.replaceChildren(
+      el("td", {}, data.source),
+      el("td", { class: "opt" }, data.duration_s !== null ? clock(data.duration_s) : "typed"),
+      ...ANSWER_PARTS.map((p) => mark(data.elements[p].found)),
+      el("td", {}, toggle),
+    );
+    row.after(details);
   }
 
   async function checkOne(file, row) {
