@@ -104,6 +104,27 @@ CASES = [
     ),
     ("I'd be interested to hear how the panel feels about the budget.", "reservations", False),
     ("Thanks for your time, I think it went well.", "thanks", True),
+    # interest said without the "I", or in regional idiom; a temporary post made permanent
+    ("so yeah would really love the role to be honest", "interest", True),
+    ("ten years on the tools now honestly want this one thanks", "interest", True),
+    ("you would like the job if you liked travel", "interest", False),
+    ("mate im keen as been driving hgvs since i left school", "interest", True),
+    ("I'm as keen as anyone to hear how the rota works.", "interest", False),
+    ("I'd be delighted to make this role permanent.", "interest", True),
+    ("I'm not. I want this job.", "interest", True),
+    ("I'm not saying I want this job.", "interest", False),
+    # curiosity about work the interviewer described; interest taken back in the same breath
+    ("I'm interested in the data project you described, it sounds clever.", "interest", False),
+    ("I'm interested in the post, although I'd have to think it over at home.", "interest", False),
+    # the reservations question in other words: what they might raise, hold against, or why
+    # they might not move the candidate on; a bare "any doubts?"
+    ("Is there anything you'd like to raise about me before we finish?", "reservations", True),
+    ("Would you hold any of today against me?", "reservations", True),
+    ("Is there a reason you might not shortlist me?", "reservations", True),
+    ("I'm sure I'd be good at this. Any doubts?", "reservations", True),
+    ("Any worries about the timetable?", "reservations", False),
+    ("i havent got any concerns i think were aligned", "reservations", False),
+    ("Do you want to raise the budget with the board?", "reservations", False),
 ]
 
 

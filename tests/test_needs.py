@@ -115,6 +115,17 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             ["handling nervous dogs"],
             True,
         ),
+        # experience told as a trade learnt young, a post held now, or a daily amount
+        ("I've been thatching roofs since I was fifteen.", ["thatching roofs"], True),
+        ("I am head of maths at a comprehensive in Hull.", ["teaching maths"], True),
+        ("I clean about twenty holiday lets a week.", ["cleaning holiday lets"], True),
+        # a result that was someone else's doing is not the candidate's experience
+        (
+            "I was on the team that cut waste by a third, but it was mostly my boss's idea.",
+            ["cutting waste"],
+            False,
+        ),
+        ("I only shadowed the audits really, I just took notes.", ["running audits"], False),
     ],
 )
 def test_what_is_not_experience_of_the_need(text, needs, expected):

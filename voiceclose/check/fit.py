@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from voiceclose.check.context import Context, Span, clause_around, span_of
+from voiceclose.check.fields import heard_for
 from voiceclose.check.needs import NEED_WORDS_ENOUGH, RoleNeed, need_terms, shared_terms
 from voiceclose.check.patterns import Match
 from voiceclose.check.rules import PatternList
@@ -133,8 +134,13 @@ class _ScenarioFit:
         self.scores = scores
         ignore = frozenset(ctx.rules.words("needs", "ignore"))
         self.terms = [need_terms(need, ignore) for need in role]
+        # a scenario's listen_for patterns, and what field knowledge hears for this kind of need
         self.patterns: list[PatternList] = [
-            ctx.rules.compile_extra([p for p in need.listen_for if p]) for need in role
+            PatternList(
+                ctx.rules.compile_extra([p for p in need.listen_for if p]).patterns
+                + heard_for(ctx.rules, need.what).patterns
+            )
+            for need in role
         ]
 
     def needs_in(self, sentence: int) -> list[int]:

@@ -1,0 +1,92 @@
+"""Field knowledge: experience that speaks to a kind of need without the need's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from voiceclose.asr.transcribe import transcript_from_text
+from voiceclose.check.engine import check
+from voiceclose.check.fields import kinds_of, load_fields
+from voiceclose.check.patterns import PatternError
+
+
+def fit(text: str, needs: list[str]) -> tuple[bool, list[str]]:
+    e = check(transcript_from_text(text).words, needs=needs).elements["fit"]
+    return e.found, e.needs
+
+
+def test_a_need_is_a_kind_by_its_own_words_and_stems():
+    assert [f.kind for f in kinds_of("keeping calm with irate callers")] == [
+        "difficult or angry people"
+    ]
+    assert "working alone" in [f.kind for f in kinds_of("lone working on remote sites")]
+    assert kinds_of("writing blog posts") == []
+    # a stem that only begins like a kind's word is not that kind
+    assert kinds_of("being friendly with regulars") == []
+    assert kinds_of("getting through 120 drops a day") == [
+        f for f in kinds_of("getting through 120 drops a day") if f.kind == "speed and volume"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, needs",
+    [
+        (
+            "I spent four years on a council housing repairs line, tenants yelling at me most days.",
+            ["staying calm with upset tenants", "booking jobs"],
+        ),
+        (
+            "I worked as a mobile vet nurse for three years with nobody to call on most visits.",
+            ["working independently", "exotic animals"],
+        ),
+        (
+            "At my last practice I coached four junior dental nurses through their first year.",
+            ["mentoring new starters", "radiography"],
+        ),
+        (
+            "I managed a nursery that went from requires improvement to outstanding in a year.",
+            ["Ofsted inspections", "staff rotas"],
+        ),
+        (
+            "I've done eleven years on a motorway recovery truck, twelve hour nights mostly.",
+            ["staying alert on long shifts", "towing"],
+        ),
+        (
+            "I was a postie on these streets for six years, I grew up round here.",
+            ["knowing the area", "parcel scanning"],
+        ),
+        (
+            "In nine years at the depot I never once missed a shift.",
+            ["punctuality", "forklift licence"],
+        ),
+    ],
+)
+def test_experience_told_in_field_terms_speaks_to_the_need(text, needs):
+    found, covered = fit(text, needs)
+    assert found and covered == [needs[0]]
+
+
+@pytest.mark.parametrize(
+    "text, needs",
+    [
+        # the field words alone, with no experience of the candidate's own
+        ("Customers shouting at staff must be hard to deal with.", ["calm with angry customers"]),
+        # experience, but of something this kind of need does not cover
+        ("I spent five years running a wine bar's social media.", ["working autonomously"]),
+        # doing one task single-handed is not working without supervision
+        ("Last spring I did three hundred flu jabs single-handed.", ["working unsupervised"]),
+    ],
+)
+def test_field_words_without_matching_experience_are_not_fit(text, needs):
+    assert fit(text, needs) == (False, [])
+
+
+def test_the_field_data_is_checked_against_its_contract(tmp_path):
+    assert len(load_fields()) >= 10
+    bad = tmp_path / "fields.toml"
+    bad.write_text('[[field]]\nkind = "x"\nneeds = ["a"]\nheard = ["b"]\nlisten = ["c"]\n')
+    with pytest.raises(PatternError, match="unknown key 'listen'"):
+        load_fields(bad)
+    bad.write_text('[[field]]\nkind = "x"\nneeds = "a"\nheard = ["b"]\n')
+    with pytest.raises(PatternError, match="'needs'"):
+        load_fields(bad)
