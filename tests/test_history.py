@@ -578,10 +578,12 @@ def test_a_coachs_batch_is_tagged_and_listed_by_tag(cli, user_home, tmp_path):
 def test_a_batch_checked_against_a_scenario_is_listed_by_its_files(cli, user_home, tmp_path):
     closes = transcripts(tmp_path / "kim", 2)
     cli("check", "--text", closes, "--scenario", "emergency-nurse", "--tag", "Kim")
-    table = cli("history", "--tag", "Kim").out
+    table = cli("history", "--tag", "Kim", "--scenario", "emergency-nurse").out
     assert "0000.txt" in table and "0001.txt" in table, table
-    assert "for the scenario 'emergency-nurse'" in table
+    assert "tagged 'Kim' for the scenario 'emergency-nurse'" in table
     assert [a["scenario"] for a in cli("history", "--json").json()] == ["emergency-nurse"] * 2
+    unfiltered = cli("history").out  # all one scenario, but the listing was not filtered by it
+    assert unfiltered.startswith("Attempts:"), unfiltered
 
 
 def test_history_delete_removes_attempts_and_recordings_only_when_asked(cli, user_home, tmp_path):

@@ -153,7 +153,7 @@ def test_scenario_new_at_a_terminal_checks_each_answer_as_it_is_given(monkeypatc
     monkeypatch.setattr("builtins.input", lambda prompt: next(typed))
     values = dict.fromkeys(("name", "role", "organisation", "interviewer", "pronoun"))
     needs, concerns = [], []
-    command._ask_missing(values, needs, concerns)
+    command._ask_missing(values, needs, concerns, replace=False)
     assert values == {
         "name": "cafe-barista",
         "role": "barista",
@@ -164,3 +164,20 @@ def test_scenario_new_at_a_terminal_checks_each_answer_as_it_is_given(monkeypatc
     assert needs == ["latte art"] and concerns == ["skills_gap:you have not used a La Marzocco"]
     said = capsys.readouterr().err.splitlines()
     assert len(said) == 4 and all(line.endswith("try again.") for line in said)
+
+
+def test_scenario_new_at_a_terminal_refuses_a_name_in_use_before_asking_more(
+    cli, user_home, monkeypatch, capsys
+):
+    from voiceclose.cli import scenario as command
+
+    made = cli("scenario", "new", "--name", "mine", "--role", "r", "--organisation", "o",
+               "--interviewer", "Ann", "--need", "pick accuracy")  # fmt: skip
+    assert made.code == 0, made.err
+    typed = iter(["mine", "mine-2", ""])  # no concerns
+    monkeypatch.setattr("builtins.input", lambda prompt: next(typed))
+    values = {"name": None, "role": "r", "organisation": "o", "interviewer": "A", "pronoun": "she"}
+    command._ask_missing(values, ["pick accuracy"], [], replace=False)
+    assert values["name"] == "mine-2"
+    said = capsys.readouterr().err
+    assert "you already have a scenario called 'mine'" in said

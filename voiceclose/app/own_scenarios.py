@@ -55,6 +55,15 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_new_name(name: str, replace: bool = False) -> str:
+    """``name`` if a new scenario can be saved under it (``replace``: an own one of that name
+    may be replaced); UsageError saying why not."""
+    name = check_name(name)
+    if not replace and (own_scenarios_dir() / f"{name}.toml").exists():
+        raise UsageError(f"you already have a scenario called {name!r} (scenario remove {name})")
+    return name
+
+
 def check_pronoun(pronoun: str) -> str:
     """``pronoun`` (she, he or they) as the scenario stores it; UsageError otherwise."""
     pronoun = (pronoun or "they").strip().lower()
@@ -91,7 +100,7 @@ def parse_concern(value: str) -> tuple[str, str]:
 
 def create(new: NewScenario, replace: bool = False) -> Scenario:
     """Save ``new`` as the user's own scenario and return it as the checker will read it."""
-    name = check_name(new.name)
+    name = check_new_name(new.name, replace)
     values = {
         "role": new.role,
         "organisation": new.organisation,
@@ -106,10 +115,7 @@ def create(new: NewScenario, replace: bool = False) -> Scenario:
     if len(needs) > MAX_NEEDS:
         raise UsageError(f"at most {MAX_NEEDS} needs: the close names one or two of them")
     concerns = [parse_concern(c) for c in new.concerns if c.strip()]
-    folder = own_scenarios_dir()
-    path = folder / f"{name}.toml"
-    if path.exists() and not replace:
-        raise UsageError(f"you already have a scenario called {name!r} (scenario remove {name})")
+    path = own_scenarios_dir() / f"{name}.toml"
     _write(path, _toml(values, pronoun, needs, concerns))
     return load(path, own=True)
 

@@ -226,7 +226,7 @@ def history(args: argparse.Namespace) -> int:
     if not matching:
         print(_no_match(args))
         return EXIT_COMPLETE
-    print(attempts_table(shown, len(matching)))
+    print(attempts_table(shown, len(matching), scenario=args.scenario, tag=args.tag))
     print()
     print(trend_text(trend(matching)))
     return EXIT_COMPLETE

@@ -25,7 +25,7 @@ def new(args: argparse.Namespace) -> int:
     values = {key: getattr(args, key) for key, _ in QUESTIONS}
     needs, concerns = list(args.need or []), list(args.concern or [])
     if sys.stdin.isatty():
-        _ask_missing(values, needs, concerns)
+        _ask_missing(values, needs, concerns, replace=args.replace)
     missing = [f"--{key}" for key, value in values.items() if key != "pronoun" and not value]
     if missing or not needs:
         missing += [] if needs else ["--need"]
@@ -58,19 +58,19 @@ def remove(args: argparse.Namespace) -> int:
     return EXIT_COMPLETE
 
 
-def _ask_missing(values: dict, needs: list[str], concerns: list[str]) -> None:
+def _ask_missing(values: dict, needs: list[str], concerns: list[str], replace: bool) -> None:
     """Ask at the terminal for what the flags left out; each answer is checked as it is given
     (a bad one is said in one line and asked again), so nothing typed is lost at the end."""
     from voiceclose.app.own_scenarios import (
         CONCERN_KINDS,
         MAX_NEEDS,
-        check_name,
         check_need,
+        check_new_name,
         check_pronoun,
         parse_concern,
     )
 
-    checks = {"name": check_name, "pronoun": check_pronoun}
+    checks = {"name": lambda name: check_new_name(name, replace), "pronoun": check_pronoun}
     for key, question in QUESTIONS:
         while not values[key]:
             answer = _ask(question + ("" if key != "pronoun" else " [they]"))

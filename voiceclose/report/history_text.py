@@ -30,14 +30,17 @@ def attempt_json(attempt: Attempt) -> str:
     return _json_line(dataclasses.asdict(attempt))
 
 
-def attempts_table(attempts: Sequence[Attempt], total: int) -> str:
-    """The attempts, oldest first, one line each: when, what, length, pace, fillers, parts."""
+def attempts_table(
+    attempts: Sequence[Attempt], total: int, scenario: str | None = None, tag: str | None = None
+) -> str:
+    """The attempts, oldest first, one line each: when, what, length, pace, fillers, parts;
+    ``scenario`` and ``tag``, when the listing was filtered by them, are said in the heading."""
     heading = "Attempts" if len(attempts) == total else f"The latest {len(attempts)} of {total}"
     tagged = len({a.tag for a in attempts}) > 1  # one tag for all (history --tag): said once
-    heading += f" tagged {attempts[0].tag!r}" if attempts and attempts[0].tag and not tagged else ""
-    scenarios = {a.scenario for a in attempts}
-    if len(scenarios) == 1 and None not in scenarios:  # said once, as a tag is
-        heading += f" for the scenario {printable(scenarios.pop())!r}"
+    if attempts and tag:  # every attempt shown has it (as stored, so the history's spelling)
+        heading += f" tagged {printable(attempts[0].tag or tag)!r}"
+    if attempts and scenario:
+        heading += f" for the scenario {printable(attempts[0].scenario or scenario)!r}"
     tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
     answered = any(a.followup for a in attempts)  # practice's answers: their parts too
     lines = [
