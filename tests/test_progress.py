@@ -35,3 +35,22 @@ def test_the_same_parts_again():
 def test_two_parts_missing_this_time():
     now = report("I led the night team for five years. Do you have any concerns about hiring me?")
     assert since(before(*ELEMENTS), now)[0] == "This time interest, fit and thanks were missing."
+
+
+def test_a_silent_try_is_not_what_the_next_one_is_compared_with(cli, user_home, tmp_path):
+    from voiceclose.app.progress import latest_for
+
+    spoken = tmp_path / "spoken.txt"
+    spoken.write_text("I really want this job. Thank you for your time.")
+    assert cli("check", "--text", spoken, "--scenario", "emergency-nurse").code == 1
+    silent = tmp_path / "silent.wav"
+    import numpy as np
+    import soundfile as sf
+
+    sf.write(silent, np.zeros(16000 * 3, np.float32), 16000)
+    cli("check", silent, "--scenario", "emergency-nurse")
+    stored = cli("history", "--json").json()
+    assert [a["extras"].get("speech_heard") for a in stored][-1] is False  # the silent try
+    latest = latest_for("emergency-nurse")
+    assert latest is not None and latest.speech_heard
+    assert latest.heard == frozenset({"interest", "thanks"})

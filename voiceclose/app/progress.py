@@ -63,8 +63,8 @@ def latest_for(scenario: str) -> Snapshot | None:
         listing = attempts(scenario=scenario)
     except HistoryError:
         return None
-    found = listing.attempts if listing else []
-    return from_attempt(found[-1]) if found else None
+    found = [a for a in (listing.attempts if listing else []) if not a.no_speech]
+    return from_attempt(found[-1]) if found else None  # a silent try is nothing to compare with
 
 
 def since(before: Snapshot, now: Report) -> list[str]:
@@ -73,7 +73,7 @@ def since(before: Snapshot, now: Report) -> list[str]:
     after = from_report(now)
     if not after.speech_heard:
         return ["No speech was heard this time."]
-    if not before.speech_heard:
+    if not before.speech_heard:  # callers skip silent tries; a stored one may still come
         return [f"No speech was heard in {before.label}; this time you spoke."]
     gained = [e for e in ELEMENTS if e in after.heard and e not in before.heard]
     lost = [e for e in ELEMENTS if e in before.heard and e not in after.heard]

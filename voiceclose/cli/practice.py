@@ -123,7 +123,10 @@ def _since_last(args, previous, done):
         lines = since(previous, done.result)
         print(fitted(f"Since {previous.label}: " + " ".join(lines)), flush=True)
         print(flush=True)
-    return from_report(done.result)
+    now = from_report(done.result)
+    if not now.speech_heard:  # nothing said: the next try is compared with the last real one
+        return previous
+    return now
 
 
 def _status(done, result, answer_failed: bool) -> int:
