@@ -29,6 +29,9 @@ ANOMALY_WORDS = 8  # words scored, as in openai-whisper
 ANOMALY_MIN_PROBABILITY = 0.15  # a word below this probability is suspicious
 ANOMALY_MIN_DURATION_S = 0.133  # a word shorter than this is suspicious (in proportion)
 ANOMALY_SCORE = 3.0  # a segment scoring this much (or one point per word) is anomalous
+MIN_UNHEARD_S = 1.0  # this much speech after Whisper's last word is decoded again on its own
+RETRIES = 2  # at most this many times for one clip
+MIN_WORD_S, MAX_WORD_S = 0.02, 2.0  # a word timed outside these was not placed where it was said
 DECODE_OPTIONS = {"language": "en", "task": "transcribe", "fp16": False}
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # greedy first; sampling only when decoding fails
 TRANSCRIBE_OPTIONS = {
@@ -68,7 +71,9 @@ def transcribe(audio: Audio, model: LoadedModel | Callable[[], LoadedModel]) -> 
     clip_regions = [
         (r.start_s - first / SAMPLE_RATE, r.end_s - first / SAMPLE_RATE) for r in regions
     ]
-    heard, invented = _whisper_words(model, audio.samples[first:last], clip_offset, clip_regions)
+    clip = audio.samples[first:last]
+    heard, invented = _whisper_words(model, clip, clip_offset, clip_regions)
+    heard, invented = _hear_the_rest(model, clip, clip_offset, clip_regions, heard, invented)
     kept, dropped = [], list(invented)
     for word in heard:
         share = speech_fraction(list(shifted), word.start_s, word.end_s)
@@ -79,6 +84,32 @@ def transcribe(audio: Audio, model: LoadedModel | Callable[[], LoadedModel]) -> 
         speech_regions=shifted,
         dropped_words=tuple(dropped),
     )
+
+
+def _hear_the_rest(model, clip, offset_s, regions, heard, invented):
+    """Whisper sometimes ends its text early, leaving seconds of speech after its last word
+    unheard ("...I built the re-dry and I didn't put in" for a 15-s close); such a tail is
+    decoded again on its own (at most RETRIES times), so no speech is silently lost."""
+    for _ in range(RETRIES):
+        # its last words may be stretched over the rest, or squeezed into its last frame
+        timed = [w.end_s for w in heard if MIN_WORD_S < w.end_s - w.start_s <= MAX_WORD_S]
+        if not timed:
+            break
+        done_s = max(timed) - offset_s
+        left = [(max(a, done_s), b) for a, b in regions if b > done_s + MIN_UNHEARD_S / 2]
+        if sum(b - a for a, b in left) < MIN_UNHEARD_S:
+            break
+        start = max(0, int((left[0][0] - EDGE_PAD_S) * SAMPLE_RATE))
+        tail_regions = [(a - start / SAMPLE_RATE, b - start / SAMPLE_RATE) for a, b in left]
+        more, more_invented = _whisper_words(
+            model, clip[start:], offset_s + start / SAMPLE_RATE, tail_regions
+        )
+        more = [w for w in more if w.start_s >= done_s + offset_s - 0.05]
+        if not more:
+            break
+        before = [w for w in heard if w.end_s <= done_s + offset_s + 0.01]
+        heard, invented = before + more, invented + more_invented
+    return heard, invented
 
 
 def _word_anomaly(word: dict) -> float:

@@ -1,0 +1,54 @@
+"""Whisper sometimes ends its text early and stretches its last word over the rest of the speech:
+a 15-s close spoken by flite's awb voice came back as "...I built the re-dry and I didn't put in",
+the payments API and the question about next steps lost. Speech after the last word Whisper
+placed is decoded again on its own, so nothing said is silently lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from voiceclose.asr import transcribe as transcribing
+from voiceclose.audio.decode import load_audio
+from voiceclose.results import Word
+
+CLOSE = (
+    "I have really enjoyed this conversation. I am very keen on this role. In my current job I "
+    "built the retry and idempotency layer for our payments API, which kept it reliable through "
+    "Black Friday traffic. So when would I hear back about next steps?"
+)
+
+
+@pytest.mark.slow
+def test_the_speech_after_an_early_end_is_heard(model, tmp_path):
+    from voiceclose.evaluate.speak import Effects, Voice, render
+
+    from .conftest import require_tool
+
+    require_tool("flite")
+    path = tmp_path / "close.wav"
+    render(CLOSE, Voice.parse("flite:awb"), Effects(), path)
+    heard = transcribing.transcribe(load_audio(path), model).text.lower()
+    assert "black friday" in heard and "next steps" in heard, heard
+    assert heard.count("keen on this role") == 1, heard  # nothing heard twice
+
+
+def test_only_the_unheard_tail_is_decoded_again_and_stretched_words_are_replaced(monkeypatch):
+    calls = []
+
+    def decode(model, samples, offset_s, regions):  # the tail's words, then nothing more
+        calls.append((round(offset_s, 2), len(samples)))
+        if len(calls) > 1:
+            return [], []
+        return [Word("black", offset_s + 0.5, offset_s + 0.9), Word("friday", offset_s + 1.0,
+                offset_s + 1.4)], []  # fmt: skip
+
+    monkeypatch.setattr(transcribing, "_whisper_words", decode)
+    clip = [0.0] * (16000 * 10)
+    first = [Word("I", 0.2, 0.4), Word("built", 0.5, 0.9), Word("it", 1.0, 9.5)]  # stretched
+    heard, _ = transcribing._hear_the_rest(None, clip, 0.0, [(0.2, 9.6)], first, [])
+    assert [w.text for w in heard] == ["I", "built", "black", "friday"]
+    assert calls and calls[0][0] == pytest.approx(0.5, abs=0.01)  # from just before the gap
+    calls.clear()
+    whole = [Word("I", 0.2, 0.4), Word("built", 0.5, 9.0), Word("it", 9.0, 9.5)]
+    heard, _ = transcribing._hear_the_rest(None, clip, 0.0, [(0.2, 9.6)], whole, [])
+    assert calls == [] and heard == whole  # every second of speech already has its words
