@@ -86,6 +86,16 @@ def test_it_never_credits_past_a_rule_that_cancelled_the_sentence(model):
         assert not found(text, model)[part], text
 
 
+def test_enjoying_the_talk_is_not_thanks_but_gratitude_in_other_words_is(model):
+    for text in (
+        "I have really enjoyed this conversation, I am very keen on this role.",
+        "It's been a lovely chat and a great insight into the team.",
+        "What a great afternoon, I loved seeing the workshop.",
+    ):
+        assert not found(text, model)["thanks"], text
+    assert found("Really appreciate you giving me so much of your afternoon.", model)["thanks"]
+
+
 def test_with_a_scenario_a_shared_word_must_also_be_near_the_need_in_meaning(model):
     needs = ["putting models into production"]
     said = (

@@ -32,6 +32,8 @@ HEADS_FILE = "semantic.npz"
 TRAIN_FILE = "semantic_train.jsonl"
 CREDITED = ("interest", "fit", "reservations", "thanks")  # parts the signal may add
 SHOWN_FROM = 0.5  # --explain lists sentences scoring at least this for a part
+GRATITUDE = ("thank", "cheer", "grateful", "gratitude", "appreciat", "oblig")  # word starts
+GRATITUDE_WORDS = frozenset({"ta"})  # whole words
 MIN_CLAUSE_TOKENS = 4  # a clause cut from unpunctuated text is scored alone from this long
 NEED_SIMILARITY = 0.4  # cosine of a sentence and a need's words at which it speaks to the need
 NEED_SUPPORT = 0.2  # ...or, when it shares a word with the need, the cosine that confirms it
@@ -176,6 +178,8 @@ class Scores:
                 blocked = _cancelled(ctx, found, part, n)
                 if part == "fit" and blocked is None and not self.experience(n):
                     blocked = "no experience of the candidate's own in it"
+                if part == "thanks" and blocked is None and not _grateful(ctx, n):
+                    blocked = "no word of thanks in it (enjoying the talk is not thanking)"
                 accepted = p >= threshold and blocked is None
                 if blocked is not None:
                     reason = f"semantic {p:.2f}, but not credited: {blocked}"
@@ -186,6 +190,12 @@ class Scores:
                 unit = self.units[self.best_unit(part, n)]
                 out.append(_unit_candidate(ctx, part, unit, p, accepted, reason))
         return out
+
+
+def _grateful(ctx: Context, n: int) -> bool:
+    """Whether sentence ``n`` holds a word of gratitude: the semantic signal may find thanks
+    put in other words, never in a sentence that only enjoyed the talk or praised the role."""
+    return any(t.startswith(GRATITUDE) or t in GRATITUDE_WORDS for t in ctx.tokens(n))
 
 
 def _words_of(ctx: Context, n: int) -> tuple[int, int]:
