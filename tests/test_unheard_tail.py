@@ -32,6 +32,30 @@ def test_the_speech_after_an_early_end_is_heard(model, tmp_path):
     assert heard.count("keen on this role") == 1, heard  # nothing heard twice
 
 
+@pytest.mark.slow
+def test_two_closes_joined_are_both_heard(model):
+    """Two bundled closes joined by a second of silence (56 s): Whisper ended its text after the
+    first sentence of the second piece, losing 24 s of speech, until the rest was heard again."""
+    import numpy as np
+    import soundfile as sf
+
+    from voiceclose.audio.decode import Audio
+
+    from .conftest import SAMPLES
+
+    first, second = (
+        sf.read(SAMPLES / name, dtype="float32")[0]
+        for name in ("complete_close_slt.flac", "no_thanks_en_us_m3.flac")
+    )
+    joined = np.concatenate([first, np.zeros(16000, np.float32), second])
+    heard = transcribing.transcribe(Audio(joined, 0.0, len(joined) / 16000, 16000, 1), model)
+    text = heard.text.lower()
+    assert "thank you for your time today" in text and "lovely afternoon" in text, text
+    assert text.count("reading age") == 1, text
+    starts = [w.start_s for w in heard.words]
+    assert starts == sorted(starts)
+
+
 def test_only_the_unheard_tail_is_decoded_again_and_stretched_words_are_replaced(monkeypatch):
     calls = []
 
