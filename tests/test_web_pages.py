@@ -73,7 +73,7 @@ def test_check_files_as_answers_to_a_concern(app, browser, tmp_path):
     )
     assert browser.locator("#results-panel").is_hidden()  # not a close: not in that table
     assert "answer.txt" in row.inner_text() and row.locator("td.yes").count() >= 1
-    row.locator("button", has_text="Show feedback").click()
+    row.get_by_role("button", name="Feedback on answer.txt").click()
     shown = browser.locator("#answers tr.feedback").first.inner_text()
     assert CONCERN[:20] in shown and ("✓" in shown or "✗" in shown)
     assert not browser.errors

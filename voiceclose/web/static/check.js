@@ -71,10 +71,12 @@
       return;
     }
     const details = feedbackRow(data);
-    const toggle = el("button", { type: "button", "aria-expanded": "false", onclick: () => {
-      details.hidden = !details.hidden;
-      toggle.setAttribute("aria-expanded", String(!details.hidden));
-    } }, "Show feedback");
+    const toggle = el("button", { type: "button", "aria-expanded": "false",
+      "aria-label": `Feedback on ${data.source}`, onclick: () => {
+        details.hidden = !details.hidden;
+        toggle.setAttribute("aria-expanded", String(!details.hidden));
+        toggle.textContent = details.hidden ? "Show" : "Hide";
+      } }, "Show");
     row.replaceChildren(
       el("td", {}, data.source),
       el("td", { class: "opt" }, data.duration_s !== null ? clock(data.duration_s) : "typed"),
