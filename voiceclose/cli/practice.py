@@ -66,6 +66,8 @@ def _one_attempt(args, scenario, keys):
     try:
         with native_stderr_silenced(), Practice(scenario, options, args.model) as practice:
             meter = _meter(practice)
+            if keys is not None:  # from here an Enter is for this close, even one typed before
+                keys.clear()  # the prompt shows (the microphone takes a moment to open)
             practice.prepare()  # microphone, speech detection, model: before "speak now"
             ended = threading.Event()
             if keys is not None:
@@ -269,9 +271,8 @@ def _stop_on_enter(recording, keys: Keys, ended: threading.Event) -> None:
 
 def _wait_for_enter(practice, keys: Keys, ended: threading.Event) -> None:
     """The microphone is already listening: Enter starts the file (with the moment before it),
-    a second Enter stops it. The prompt goes to the terminal even when the report is
-    redirected."""
-    keys.clear()
+    a second Enter stops it; an Enter typed since the attempt began counts. The prompt goes to
+    the terminal even when the report is redirected."""
     print(
         "Press Enter when you are ready to speak, and Enter again to stop. ",
         end="",
