@@ -20,7 +20,7 @@ import pytest
 
 from voiceclose.app.checking import Checker, Item, Options
 from voiceclose.app.scenarios import find
-from voiceclose.results import ELEMENTS
+from voiceclose.results import ANSWER_PARTS, ELEMENTS
 from voiceclose.store import migrations
 from voiceclose.store.history import open_for_writing
 
@@ -645,6 +645,24 @@ def test_no_speech_is_listed_but_left_out_of_the_trend():
 
     t = trend([attempt(1, True, True), attempt(2, False, False), attempt(3, True, True)])
     assert (t.attempts, t.complete_in_a_row, t.no_speech, t.most_missed) == (2, 2, 1, None)
+
+
+def test_the_table_fits_a_terminal_by_cutting_names():
+    from voiceclose.report.history_text import attempts_table
+    from voiceclose.results import Attempt, ElementResult
+
+    parts = {e: ElementResult(True, 100.0, None, None, None) for e in ELEMENTS}
+    answer = {p: ElementResult(True, 100.0, None, None, None) for p in ANSWER_PARTS}
+    long_name = "a-very-long-recording-name-from-a-coach.wav"
+    attempt = Attempt(
+        1, "2025-01-01T00:00:00+00:00", long_name, None, "audio", None, None, 50.0, True,
+        [], parts, 150.0, 2, {}, followup=answer,
+    )  # fmt: skip
+    for columns in (120, 100):
+        rows = attempts_table([attempt], 1, width=columns).splitlines()[1:]
+        assert max(len(r) for r in rows) < columns, (columns, rows)
+        assert "a-very-lon" in rows[1] and rows[1].count("✓") == 7
+    assert "a-very-long-recording-name-fr" in attempts_table([attempt], 1)  # not at a terminal
 
 
 def test_parts_missed_equally_often_are_all_named():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -226,7 +227,8 @@ def history(args: argparse.Namespace) -> int:
     if not matching:
         print(_no_match(args))
         return EXIT_COMPLETE
-    print(attempts_table(shown, len(matching), scenario=args.scenario, tag=args.tag))
+    columns = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    print(attempts_table(shown, len(matching), args.scenario, args.tag, width=columns))
     print()
     print(trend_text(trend(matching)))
     return EXIT_COMPLETE

@@ -15,7 +15,8 @@ from voiceclose.results_json import as_json
 if TYPE_CHECKING:
     from voiceclose.results import Attempt, Recheck, StoredAttempt, Trend
 
-NAME_WIDTH = 30  # characters of a scenario or file name in the history table
+NAME_WIDTH = 30  # characters of a scenario or file name in the history table...
+MIN_NAME_WIDTH = 10  # ...cut to no fewer than this to fit a narrow terminal
 PACE_SHOWN = 12  # the latest attempts whose pace the trend line lists
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_RANGE_WPM = (60.0, 240.0)  # the sparkline's fixed scale: 150 is mid-height wherever it is
@@ -31,10 +32,15 @@ def attempt_json(attempt: Attempt) -> str:
 
 
 def attempts_table(
-    attempts: Sequence[Attempt], total: int, scenario: str | None = None, tag: str | None = None
+    attempts: Sequence[Attempt],
+    total: int,
+    scenario: str | None = None,
+    tag: str | None = None,
+    width: int | None = None,
 ) -> str:
     """The attempts, oldest first, one line each: when, what, length, pace, fillers, parts;
-    ``scenario`` and ``tag``, when the listing was filtered by them, are said in the heading."""
+    ``scenario`` and ``tag``, when the listing was filtered by them, are said in the heading;
+    ``width`` (a terminal's columns): names are cut shorter so that the rows fit if they can."""
     heading = "Attempts" if len(attempts) == total else f"The latest {len(attempts)} of {total}"
     tagged = len({a.tag for a in attempts}) > 1  # one tag for all (history --tag): said once
     if attempts and tag:  # every attempt shown has it (as stored, so the history's spelling)
@@ -43,13 +49,18 @@ def attempts_table(
         heading += f" for the scenario {printable(attempts[0].scenario or scenario)!r}"
     tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
     answered = any(a.followup for a in attempts)  # practice's answers: their parts too
+    name_width = NAME_WIDTH
+    if width:  # the widest row is the heading's width plus the answer marks' last cell
+        row = 5 + 2 + 16 + 2 + len(tag_head) + NAME_WIDTH + 1 + 8 + 1 + 5 + 1 + 7 + 2
+        row += 16 + 10 + 12 if answered else 16
+        name_width = max(MIN_NAME_WIDTH, NAME_WIDTH - max(0, row - (width - 1)))
     lines = [
         f"{heading}:",
-        f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{NAME_WIDTH}} {'recorded':>8} {'pace':>5} "
+        f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{name_width}} {'recorded':>8} {'pace':>5} "
         f"{'fillers':>7}  int fit res tha" + ("   answer: ack adr hi" if answered else ""),
     ]
     for a in attempts:
-        name = _cut(printable(_close_name(a)), NAME_WIDTH)
+        name = _cut(printable(_close_name(a)), name_width)
         tag = f"{_cut(printable(a.tag or '–'), TAG_WIDTH):<{TAG_WIDTH}} " if tagged else ""
         marks = (
             " no speech heard"
@@ -64,7 +75,7 @@ def attempts_table(
         if answered:
             marks = f"{marks:<16}{_answer_marks(a)}"
         lines.append(
-            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {tag}{name:<{NAME_WIDTH}} {length:>8} "
+            f"{a.id:>5}  {a.local_time:%Y-%m-%d %H:%M}  {tag}{name:<{name_width}} {length:>8} "
             f"{pace:>5} {fillers:>7}  {marks.rstrip()}"
         )
     return _lines(lines)
