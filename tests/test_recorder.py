@@ -55,7 +55,23 @@ def test_warns_about_silence_and_clipping():
     assert "no sound" in silent.warning
     t = np.arange(2 * SAMPLE_RATE) / SAMPLE_RATE
     loud = np.clip(3 * np.sin(2 * np.pi * 200 * t), -1, 1).astype(np.float32)
-    assert "clipping" in last_level(SpeechTracker(SAMPLE_RATE), loud).warning
+    clipping = SpeechTracker(SAMPLE_RATE)
+    assert "clipping" in last_level(clipping, loud).warning
+    assert clipping.warned["clipping"] == pytest.approx(2.0, abs=0.15)  # kept for the report
+
+
+def test_the_reports_notes_repeat_the_live_lines_warnings(tmp_path):
+    from voiceclose.app.practise import _recording_notes
+    from voiceclose.audio.recorder import Recording
+
+    def recording(warnings):
+        return Recording(tmp_path / "r.wav", 30.0, SAMPLE_RATE, "mic", "enter", 0, True,
+                         warnings=warnings)  # fmt: skip
+
+    notes = _recording_notes(recording((("clipping", 4.2), ("very quiet", 0.3))))
+    assert any("clipping" in n and "for 4 s" in n for n in notes)
+    assert not any("quiet" in n for n in notes)  # a moment's warning is not worth a note
+    assert len(_recording_notes(recording(()))) == 1  # how it stopped, nothing more
 
 
 @pytest.mark.slow  # torch and the Silero speech model

@@ -170,7 +170,18 @@ def _recording_notes(recording: Recording) -> list[str]:
         )
     if recording.sample_rate != 16000:
         notes.append(f"recorded at the microphone's own rate, {recording.sample_rate} Hz")
+    for warning, seconds in recording.warnings:
+        if warning in WARNING_NOTES and seconds >= WARNING_NOTE_AFTER_S:
+            notes.append(f"{WARNING_NOTES[warning]} for {seconds:.0f} s of the recording")
     return notes
+
+
+# The live line's warnings, said again in the report once the line is gone (by how each begins)
+WARNING_NOTES = {
+    "clipping": "the input was clipping (too loud: move back or turn the input volume down)",
+    "very quiet": "the input was very quiet (speak up or move closer to the microphone)",
+}
+WARNING_NOTE_AFTER_S = 1.0  # a moment's warning is not worth a note
 
 
 def _save(report: Report, recording: Path) -> Path | None:

@@ -35,10 +35,12 @@ class SpeechTracker:
         from voiceclose.audio.voice_activity import SpeechFollower
 
         self._speech = SpeechFollower()
+        self._rate = rate
         self._resampler = None
         if rate != SAMPLE_RATE:
             self._resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
         self.heard = False
+        self.warned: dict[str, float] = {}  # each warning shown, and for how long (seconds)
         self._last_speech_s = 0.0
         self._since: dict[str, float] = {}  # condition -> when it began
 
@@ -55,7 +57,11 @@ class SpeechTracker:
         self._track("silent", level < SILENT_DBFS, elapsed)
         self._track("quiet", speaking and level < QUIET_DBFS, elapsed)
         self._track("clipping", peak >= CLIP_LEVEL, elapsed, hold=1.0)
-        return Level(elapsed, round(level, 1), speaking, self._warning(elapsed))
+        warning = self._warning(elapsed)
+        if warning:  # remembered for the report: the live line is gone once it ends
+            key = warning.split(":")[0]
+            self.warned[key] = self.warned.get(key, 0.0) + len(mono) / self._rate
+        return Level(elapsed, round(level, 1), speaking, warning)
 
     def silent_for(self, elapsed: float) -> float:
         return elapsed - self._last_speech_s

@@ -70,6 +70,8 @@ class Recording:
     kept_before_start_s: float = 0.0  # audio from before ``run`` began the file (the pre-roll)
     first_sample_after_start_s: float = 0.0  # when the file's first sample was heard, from the
     # moment ``run`` began (negative: the pre-roll holds audio from before it)
+    warnings: tuple[tuple[str, float], ...] = ()  # the live warnings shown ("clipping", "very
+    # quiet", "no sound from the microphone") and for how many seconds
 
 
 def pick_rate(check: Callable[[int], None], device_rate: float) -> int:
@@ -194,6 +196,7 @@ class Recorder:
             problem=writer.problem or problem,
             kept_before_start_s=round(kept, 3),
             first_sample_after_start_s=round((writer.first_sample_at or started) - started, 3),
+            warnings=tuple((k, round(v, 1)) for k, v in tracker.warned.items()),
         )
 
     def _follow(self, writer: Writer, tracker, on_level, on_audio) -> tuple[str | None, float]:
