@@ -109,6 +109,9 @@ class ModelLoader:
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        # set when loading has ended: Thread.join() interrupted by Ctrl-C can return at once the
+        # next time (Python 3.11), and a process ending mid-load aborts inside PyTorch
+        self._done = threading.Event()
 
     def start(self) -> ModelLoader:
         with self._lock:
@@ -122,16 +125,18 @@ class ModelLoader:
             self._result = load_model(self.spec)
         except BaseException as e:  # handed to whoever asks for the model
             self._error = e
+        finally:
+            self._done.set()
 
     def wait(self) -> None:
         """Return once no loading is under way (whether or not it succeeded)."""
         if self._thread is not None:
-            self._thread.join()
+            self._done.wait()
 
     def get(self) -> LoadedModel:
         """The model, once loaded; a loading error is raised here, in the caller's thread."""
         self.start()
-        self._thread.join()
+        self._done.wait()
         if self._error is not None:
             raise self._error
         return self._result

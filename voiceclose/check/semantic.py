@@ -231,6 +231,7 @@ class _Loader:
         self.thread: threading.Thread | None = None
         self.semantic: Semantic | None = None
         self.error: str | None = None
+        self.done = threading.Event()  # waited on instead of join (see asr.weights.ModelLoader)
 
     def start(self) -> None:
         with self.lock:
@@ -243,11 +244,12 @@ class _Loader:
             self.semantic = Semantic(MiniLM(), load_heads())
         except (EmbeddingUnavailable, OSError, ValueError, KeyError) as e:
             self.error = str(e)
+        finally:
+            self.done.set()
 
     def get(self) -> Semantic | None:
         self.start()
-        assert self.thread is not None
-        self.thread.join()
+        self.done.wait()
         return self.semantic
 
 
@@ -261,9 +263,8 @@ def prefetch() -> None:
 
 def wait() -> None:
     """Return once no loading is under way (a process must not end while torch is loading)."""
-    thread = _loader.thread
-    if thread is not None:
-        thread.join()
+    if _loader.thread is not None:
+        _loader.done.wait()
 
 
 def get() -> Semantic | None:
