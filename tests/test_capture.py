@@ -149,6 +149,9 @@ def test_ctrl_c_while_checking_exits_130_without_a_native_abort(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "VOICECLOSE_HOME": str(tmp_path / "home")},
+        # as at a terminal: a test run started in the background has SIGINT ignored, and a child
+        # inherits that (Python then never raises KeyboardInterrupt)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(2.5)  # the model is loading and the audio is being transcribed
     proc.send_signal(signal.SIGINT)
