@@ -26,8 +26,8 @@ from voiceclose.audio.decode import SAMPLE_RATE, Audio
 from voiceclose.results import SpeechRegion, Transcript
 
 MIN_PIECE_S = 4.0  # transcribe once this much is waiting and the speaker pauses...
-MAX_PIECE_S = 12.0  # ...or, with no pause at all, once this much is waiting (Whisper takes 30)
-PAUSE_S = 0.2  # this much non-speech between words is a place to cut
+MAX_PIECE_S = 25.0  # ...or, with no pause at all, once this much is waiting (Whisper takes 30)
+PAUSE_S = 0.4  # this much non-speech between words is a place to cut
 KEEP_S = 0.5  # never cut closer than this to the newest audio (a pause may be a breath)
 PREVIEW_EVERY_S = 2.0  # a preview once this much new audio, some of it speech, has come...
 PREVIEW_MAX_S = 10.0  # ...of at most the newest this many seconds not yet in a piece
