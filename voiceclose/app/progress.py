@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voiceclose.errors import HistoryError
-from voiceclose.results import ELEMENTS, LABELS, Attempt, Report
+from voiceclose.results import ELEMENTS, LABELS, Attempt, Report, and_list
 
 WPM_CHANGE = 5.0  # a pace change smaller than this (words a minute) is not worth telling
 NAMED = {
@@ -78,10 +78,10 @@ def since(before: Snapshot, now: Report) -> list[str]:
     gained = [e for e in ELEMENTS if e in after.heard and e not in before.heard]
     lost = [e for e in ELEMENTS if e in before.heard and e not in after.heard]
     still = [e for e in ELEMENTS if e not in before.heard and e not in after.heard]
-    said = [f"you {_and([DONE[e] for e in gained])}"] if gained else []
+    said = [f"you {and_list([DONE[e] for e in gained])}"] if gained else []
     if lost:
         said.append(
-            f"{_and([NAMED[e] for e in lost])} {'was' if len(lost) == 1 else 'were'} missing"
+            f"{and_list([NAMED[e] for e in lost])} {'was' if len(lost) == 1 else 'were'} missing"
         )
     lines = []
     if said:
@@ -98,7 +98,3 @@ def since(before: Snapshot, now: Report) -> list[str]:
     if before.fillers is not None and after.fillers is not None and before.fillers != after.fillers:
         lines.append(f"Filler words: {before.fillers} → {after.fillers}.")
     return lines
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

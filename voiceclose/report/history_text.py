@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from voiceclose.report.writers import TextWriter, _json_line, _lines, printable
-from voiceclose.results import ANSWER_LABELS, ANSWER_PARTS, COMFORTABLE_WPM, ELEMENTS, LABELS, clock
+from voiceclose.results import (
+    ANSWER_LABELS,
+    ANSWER_PARTS,
+    COMFORTABLE_WPM,
+    ELEMENTS,
+    LABELS,
+    and_list,
+    clock,
+)
 from voiceclose.results_json import as_json
 
 if TYPE_CHECKING:
@@ -17,6 +25,7 @@ if TYPE_CHECKING:
 
 NAME_WIDTH = 30  # characters of a scenario or file name in the history table...
 MIN_NAME_WIDTH = 10  # ...cut to no fewer than this to fit a narrow terminal
+ANSWER_MARKS_PAST = 2  # characters a row's answer marks reach past the header's "hi"
 PACE_SHOWN = 12  # the latest attempts whose pace the trend line lists
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_RANGE_WPM = (60.0, 240.0)  # the sparkline's fixed scale: 150 is mid-height wherever it is
@@ -49,16 +58,19 @@ def attempts_table(
         heading += f" for the scenario {printable(attempts[0].scenario or scenario)!r}"
     tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
     answered = any(a.followup for a in attempts)  # practice's answers: their parts too
+
+    def header(name_width: int) -> str:
+        return (
+            f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{name_width}} {'recorded':>8} "
+            f"{'pace':>5} {'fillers':>7}  int fit res tha"
+            + ("   answer: ack adr hi" if answered else "")
+        )
+
     name_width = NAME_WIDTH
-    if width:  # the widest row is the heading's width plus the answer marks' last cell
-        row = 5 + 2 + 16 + 2 + len(tag_head) + NAME_WIDTH + 1 + 8 + 1 + 5 + 1 + 7 + 2
-        row += 16 + 10 + 12 if answered else 16
-        name_width = max(MIN_NAME_WIDTH, NAME_WIDTH - max(0, row - (width - 1)))
-    lines = [
-        f"{heading}:",
-        f"{'#':>5}  {'when':<16}  {tag_head}{'close':<{name_width}} {'recorded':>8} {'pace':>5} "
-        f"{'fillers':>7}  int fit res tha" + ("   answer: ack adr hi" if answered else ""),
-    ]
+    if width:  # a row's answer marks run ANSWER_MARKS_PAST the header's last column
+        widest = len(header(NAME_WIDTH)) + (ANSWER_MARKS_PAST if answered else 0)
+        name_width = max(MIN_NAME_WIDTH, NAME_WIDTH - max(0, widest - (width - 1)))
+    lines = [f"{heading}:", header(name_width)]
     for a in attempts:
         name = _cut(printable(_close_name(a)), name_width)
         tag = f"{_cut(printable(a.tag or '–'), TAG_WIDTH):<{TAG_WIDTH}} " if tagged else ""
@@ -100,12 +112,6 @@ def _answer_marks(a: Attempt) -> str:
     )
 
 
-def _and(names) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    names = list(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -121,7 +127,7 @@ def trend_text(t: Trend) -> str:
         parts = t.most_missed_tied or [t.most_missed]
         each = " each" if len(parts) > 1 else ""
         lines.append(
-            f"  most often missed: {_and(LABELS[p] for p in parts)} "
+            f"  most often missed: {and_list(LABELS[p] for p in parts)} "
             f"({t.missed_counts[t.most_missed]} of {t.attempts}{each})"
         )
     elif t.attempts:
