@@ -126,6 +126,30 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             False,
         ),
         ("I only shadowed the audits really, I just took notes.", ["running audits"], False),
+        (
+            "I worked on the launch that doubled our sign-ups, though honestly it was mainly "
+            "the director's idea.",
+            ["doubling sign-ups"],
+            False,
+        ),
+        # a plan, a course to come or learning just begun is not experience
+        ("I'm hoping to take a forklift course in the spring.", ["forklift driving"], False),
+        ("I plan to study bookkeeping at night school this year.", ["bookkeeping"], False),
+        ("I have enrolled on a first aid course for next month.", ["first aid"], False),
+        ("I've been learning Python online in the evenings.", ["Python"], False),
+        ("I will finish the food hygiene certificate before I start.", ["food hygiene"], False),
+        ("I've run Python pipelines at my current job for three years.", ["Python"], True),
+        # favours for friends and family are not experience of the work
+        ("I've been fixing my mates' bikes at weekends for years.", ["fixing bikes"], False),
+        ("I've been fixing customers' bikes at a shop for six years.", ["fixing bikes"], True),
+        # where a skill was learnt, named inside "thanks to": not something the candidate did
+        ("Thanks to my apprenticeship I know the basics of wiring.", ["wiring"], False),
+        ("Owing to my degree I understand statistics well.", ["statistics"], False),
+        (
+            "Thanks to my team at the depot we cut late deliveries by half, and I led that.",
+            ["cutting late deliveries"],
+            True,
+        ),
     ],
 )
 def test_what_is_not_experience_of_the_need(text, needs, expected):

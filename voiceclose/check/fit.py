@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from voiceclose.check.semantic import Scores
 
 DOUBT_WINDOW = 10  # tokens from a fit cue within which self-doubt cancels it
+# ...and within which a plan or a favour shows it is not experience, or the result is disowned
+# ("I worked on a project that cut fuel costs, but honestly it was mostly my manager's doing")
+NOT_EXPERIENCE_WINDOW = 16
 FRAGMENT_TOKENS = 8  # a sentence this short before the experience may name its topic
 NEIGHBOURS = (0, 1, -1, 2)  # sentences, relative to the experience, searched for a partner cue
 
@@ -59,6 +62,11 @@ def _not_fit(ctx: Context, spans: Sequence[Span]) -> str | None:
     question (asking whether their experience fits is asking for the interviewer's doubts)."""
     if blocker := _doubt(ctx, spans):
         return f'doubt about the match ("{ctx.phrase(blocker)}")'
+    rules = ctx.rules
+    if blocker := ctx.near(rules.get("fit", "not_experience"), spans[0], NOT_EXPERIENCE_WINDOW):
+        return f'not experience of the work ("{ctx.phrase(blocker)}")'
+    if blocker := ctx.overlapping(rules.get("fit", "credited"), spans[0]):
+        return f'credit given to others, not experience told ("{ctx.phrase(blocker)}")'
     claims = ctx.rules.get("fit", "bare_claim")
     for span in spans:
         if claim := ctx.overlapping(claims, span):

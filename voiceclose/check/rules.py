@@ -39,6 +39,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "not_needs_question": PATTERNS,
         "doubt": PATTERNS,
         "bare_claim": PATTERNS,  # "my experience is exactly what you need", nothing behind it
+        "not_experience": PATTERNS,  # near the cue: a plan, a course to come, a favour for a mate
+        "credited": PATTERNS,  # over the cue: "thanks to my training", where a skill came from
         "asks": PATTERNS,  # a question about the match, put to the interviewer
     },
     "reservations": {
