@@ -127,6 +127,8 @@ CASES = [
     ("I'd be delighted to make this role permanent.", "interest", True),
     ("I'm not. I want this job.", "interest", True),
     ("I'm not saying I want this job.", "interest", False),
+    ("I'd maybe be up for working here, I suppose.", "interest", False),
+    ("I'd maybe like the job, depending on the hours.", "interest", False),
     # curiosity about work the interviewer described; interest taken back in the same breath
     ("I'm interested in the data project you described, it sounds clever.", "interest", False),
     ("I'm interested in the post, although I'd have to think it over at home.", "interest", False),

@@ -139,7 +139,22 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
         ("I've been learning Python online in the evenings.", ["Python"], False),
         ("I will finish the food hygiene certificate before I start.", ["food hygiene"], False),
         ("I've run Python pipelines at my current job for three years.", ["Python"], True),
-        # favours for friends and family are not experience of the work
+        # a fan of their products, a hobby or a favour for friends is not experience of the work
+        (
+            "I'm a huge gamer and I've spent hundreds of hours in your racing games.",
+            ["racing games"],
+            False,
+        ),
+        (
+            "I've used everything you've made, I've been using your accounting apps for years.",
+            ["accounting apps"],
+            False,
+        ),
+        (
+            "I've designed racing games at a studio in Leeds for six years.",
+            ["designing racing games"],
+            True,
+        ),
         ("I've been fixing my mates' bikes at weekends for years.", ["fixing bikes"], False),
         ("I've been fixing customers' bikes at a shop for six years.", ["fixing bikes"], True),
         # where a skill was learnt, named inside "thanks to": not something the candidate did

@@ -86,6 +86,16 @@ def test_it_never_credits_past_a_rule_that_cancelled_the_sentence(model):
         assert not found(text, model)[part], text
 
 
+def test_a_self_undermining_line_is_not_interest_however_it_scores(model):
+    for text in (
+        "I'm only here cause the agency put me forward for it.",
+        "I'd maybe be up for working here, I suppose.",
+        "Honestly, I only applied because my cousin works in the stores.",
+    ):
+        assert not found(text, model)["interest"], text
+    assert found("I'd really love to be part of the team here.", model)["interest"]
+
+
 def test_enjoying_the_talk_is_not_thanks_but_gratitude_in_other_words_is(model):
     for text in (
         "I have really enjoyed this conversation, I am very keen on this role.",

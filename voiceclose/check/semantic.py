@@ -180,6 +180,8 @@ class Scores:
                     blocked = "no experience of the candidate's own in it"
                 if part == "thanks" and blocked is None and not _grateful(ctx, n):
                     blocked = "no word of thanks in it (enjoying the talk is not thanking)"
+                if part == "interest" and blocked is None:
+                    blocked = _undermined(ctx, n)
                 accepted = p >= threshold and blocked is None
                 if blocked is not None:
                     reason = f"semantic {p:.2f}, but not credited: {blocked}"
@@ -196,6 +198,14 @@ def _grateful(ctx: Context, n: int) -> bool:
     """Whether sentence ``n`` holds a word of gratitude: the semantic signal may find thanks
     put in other words, never in a sentence that only enjoyed the talk or praised the role."""
     return any(t.startswith(GRATITUDE) or t in GRATITUDE_WORDS for t in ctx.tokens(n))
+
+
+def _undermined(ctx: Context, n: int) -> str | None:
+    """Why sentence ``n`` is not interest however it scores: a self-undermining line ("I'm only
+    here because the agency sent me", "I guess I'm kind of interested") wants the job by halves."""
+    if hedge := ctx.any_match(ctx.rules.get("hedging", "cues"), n):
+        return f'a self-undermining line ("{ctx.phrase(hedge)}")'
+    return None
 
 
 def _words_of(ctx: Context, n: int) -> tuple[int, int]:
