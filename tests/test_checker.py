@@ -259,3 +259,20 @@ def test_a_run_on_window_still_finds_next_steps_and_quotes_a_clause():
     assert result.extras.next_steps
     assert result.extras.next_steps_line.startswith("and what are the next steps")
     assert len(result.extras.next_steps_line.split()) < 12
+
+
+def test_matches_are_never_taken_from_a_pattern_list_that_was_freed():
+    # A list made for one call (a scenario's needs) and then freed could pass its id, and with
+    # it its cached matches, to the next list made: thanks went missing depending on the seed.
+    from voiceclose.check.context import Context
+    from voiceclose.check.rules import PatternList, load_rules
+
+    rules = load_rules()
+    ctx = Context(transcript_from_text("Thanks so much for your time.").words, rules, None)
+    thanks = rules.compile_extra(["thanks so much"]).patterns
+    for _ in range(20):
+        made = PatternList(thanks)
+        found = len(ctx.matches(made, 0))
+        del made  # freed: the next list made is often put at the same address
+        assert found == 1
+        assert ctx.matches(PatternList(()), 0) == []

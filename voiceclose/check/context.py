@@ -41,7 +41,7 @@ class Context:
         raw = [w.text for w in words]
         pieces = [p for s in segment(sentences(raw, cut=False), rules, raw) for p in cut_long(s)]
         self.sentences: list[PreparedSentence] = [prepare(s, rules.lexicon) for s in pieces]
-        self._cache: dict[tuple[int, int], list[Match]] = {}
+        self._cache: dict[tuple[int, int], tuple[PatternList, list[Match]]] = {}
         self.question_openers = frozenset(rules.words("sentences", "question_openers"))
         self.lead_ins = frozenset(rules.words("sentences", "lead_ins"))
 
@@ -61,8 +61,11 @@ class Context:
             # a match that starts in a piece's shared tail is found, whole, in the next piece
             edge = len(prepared.sentence.tokens) - prepared.sentence.shared_tail
             found = [m for p in patterns for m in find(p, prepared, sentence)]
-            self._cache[key] = [m for m in found if m.start < edge]
-        return self._cache[key]
+            # the entry holds the list itself: a list made for one call (a scenario's needs, an
+            # empty list for a key the data lacks) that was freed could otherwise hand its id,
+            # and its matches, to the next list made
+            self._cache[key] = (patterns, [m for m in found if m.start < edge])
+        return self._cache[key][1]
 
     def any_match(self, patterns: PatternList, sentence: int) -> Match | None:
         found = self.matches(patterns, sentence)
