@@ -59,6 +59,34 @@ def test_a_need_is_a_kind_by_its_own_words_and_stems():
             "In nine years at the depot I never once missed a shift.",
             ["punctuality", "forklift licence"],
         ),
+        (
+            "I spent five years as a window cleaner on high rise blocks in Leeds.",
+            ["working at heights", "customer service"],
+        ),
+        (
+            "I've been a roofer for twelve years, slate and tile mostly.",
+            ["comfortable on ladders", "invoicing"],
+        ),
+        (
+            "I did three years labouring for a bricklayer, lugging bricks up and down all day.",
+            ["physical stamina", "driving licence"],
+        ),
+        (
+            "My last site went eighteen months with zero accidents and I ran the toolbox talks.",
+            ["site safety", "pricing jobs"],
+        ),
+        (
+            "I led the fit-out of a forty-room hotel and we handed it over a week early.",
+            ["hitting deadlines", "supplier management"],
+        ),
+        (
+            "I've got my forklift licence and I drove a telehandler on farms for four years.",
+            ["operating machinery", "stock counts"],
+        ),
+        (
+            "I currently handle about ninety files at any one time, mostly remortgages.",
+            ["a heavy caseload", "client care"],
+        ),
     ],
 )
 def test_experience_told_in_field_terms_speaks_to_the_need(text, needs):
@@ -75,6 +103,9 @@ def test_experience_told_in_field_terms_speaks_to_the_need(text, needs):
         ("I spent five years running a wine bar's social media.", ["working autonomously"]),
         # doing one task single-handed is not working without supervision
         ("Last spring I did three hundred flu jabs single-handed.", ["working unsupervised"]),
+        # climbing as a hobby is not experience; a safety course is not a safety record
+        ("I love climbing on the wall at my gym at weekends.", ["working at height"]),
+        ("I've been meaning to do a forklift course for ages.", ["operating machinery"]),
     ],
 )
 def test_field_words_without_matching_experience_are_not_fit(text, needs):
