@@ -8,6 +8,7 @@ from voiceclose.asr.transcribe import transcript_from_text
 from voiceclose.check.engine import check
 from voiceclose.check.fields import kinds_of, load_fields
 from voiceclose.check.patterns import PatternError
+from voiceclose.check.rules import load_rules
 
 
 def fit(text: str, needs: list[str]) -> tuple[bool, list[str]]:
@@ -87,6 +88,26 @@ def test_a_need_is_a_kind_by_its_own_words_and_stems():
             "I currently handle about ninety files at any one time, mostly remortgages.",
             ["a heavy caseload", "client care"],
         ),
+        (
+            "I planned the routes for twenty vans at a parcel depot for three years.",
+            ["route planning", "customer complaints"],
+        ),
+        (
+            "I ran the toddler group and the holiday club at our community centre for four years.",
+            ["running children's activities", "bookkeeping"],
+        ),
+        (
+            "At my last school our maths pass rate went from 52 to 74 percent in two years.",
+            ["raising exam results", "pastoral care"],
+        ),
+        (
+            "I beat my sales target every quarter for three years and grew my patch by a third.",
+            ["growing sales in the territory", "CRM hygiene"],
+        ),
+        (
+            "I cook about eighty covers in one service at a busy gastropub.",
+            ["working at speed", "menu costing"],
+        ),
     ],
 )
 def test_experience_told_in_field_terms_speaks_to_the_need(text, needs):
@@ -110,6 +131,13 @@ def test_experience_told_in_field_terms_speaks_to_the_need(text, needs):
 )
 def test_field_words_without_matching_experience_are_not_fit(text, needs):
     assert fit(text, needs) == (False, [])
+
+
+def test_every_fields_heard_patterns_compile():
+    rules = load_rules()
+    for field in load_fields():
+        for pattern in field.heard:
+            assert rules.compile_extra([pattern]).patterns[0].regex, (field.kind, pattern)
 
 
 def test_the_field_data_is_checked_against_its_contract(tmp_path):

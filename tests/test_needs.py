@@ -116,6 +116,19 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             True,
         ),
         # experience told as a trade learnt young, a post held now, or a daily amount
+        ("I been on the grill at a diner for four years, weekends too.", ["grill cooking"], True),
+        ("I serve sixty tables in one shift at a seaside café.", ["serving tables"], True),
+        (
+            "Client onboarding? That's exactly what I did at the bank for three years.",
+            ["client onboarding", "fraud checks"],
+            True,
+        ),
+        (
+            "I noticed the client onboarding pack in reception this morning while waiting. "
+            "I've done retail for three years.",
+            ["client onboarding", "fraud checks"],
+            False,
+        ),
         ("I've been thatching roofs since I was fifteen.", ["thatching roofs"], True),
         ("I am head of maths at a comprehensive in Hull.", ["teaching maths"], True),
         ("I clean about twenty holiday lets a week.", ["cleaning holiday lets"], True),

@@ -170,14 +170,17 @@ class _ScenarioFit:
 
     def tied(self, n: int) -> list[int]:
         """Needs the experience in sentence ``n`` speaks to: in its own sentence, or named in a
-        short or need-naming sentence next to it ("You need X. I did X at ...")."""
+        short or need-naming sentence next to it ("You need X. I did X at ..."), or in the one
+        before when the experience points back to it ("X? That's exactly what I did")."""
         ctx = self.ctx
         found = self.needs_in(n)
         for other in (n - 1, n + 1):
             if not 0 <= other < len(ctx.sentences):
                 continue
             short = len(ctx.tokens(other)) <= FRAGMENT_TOKENS and other == n - 1
-            if short or need_cues(ctx, other):
+            # "The brand voice thing? That's what I did at my last place": a link points back
+            points_back = other == n - 1 and bool(ctx.any_match(ctx.rules.get("fit", "links"), n))
+            if short or points_back or need_cues(ctx, other):
                 found += [i for i in self.needs_in(other) if i not in found]
         return found
 
