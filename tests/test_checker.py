@@ -96,6 +96,7 @@ CASES = [
     ("I'm grateful to you both for the time today.", "thanks", True),
     ("Thanks, whatever.", "thanks", False),
     ("Yeah, whatever, cheers.", "thanks", False),
+    ("yeah thanks whatever i suppose", "thanks", False),
     ("is a degree a problem or whatever thanks for seeing me", "thanks", True),
     ("anything bothering you about me just tell me thank you", "thanks", True),
     ("Thanks for the ambush with that case study.", "thanks", False),

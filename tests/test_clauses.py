@@ -91,3 +91,14 @@ def test_a_long_run_on_is_cut_in_pieces_and_a_cue_at_a_cut_is_read_once():
     ctx = Context(transcript_from_text(text).words, load_rules(), None)
     assert all(len(ctx.tokens(n)) <= 60 for n in range(len(ctx.sentences)))
     assert not found(text)["thanks"]
+
+
+def test_thanks_passed_on_to_someone_else_stays_with_who_it_is_for():
+    # "tell the porter | thanks for..." would make the message look like the candidate's thanks
+    assert len(pieces("and could you tell the porter downstairs thanks for the umbrella")) == 1
+    assert not found("i want this job and please tell the porter downstairs thanks for the brolly")[
+        "thanks"
+    ]
+    # said to the interviewer it is thanks all the same
+    assert found("i will tell my partner all about it thanks so much for seeing me")["thanks"]
+    assert found("tell you what thanks for having me in i really want it")["thanks"]

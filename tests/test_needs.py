@@ -171,6 +171,17 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
         ("I've been fixing my mates' bikes at weekends for years.", ["fixing bikes"], False),
         ("I've been fixing customers' bikes at a shop for six years.", ["fixing bikes"], True),
         # where a skill was learnt, named inside "thanks to": not something the candidate did
+        (
+            "Thanks to my first supervisor I learnt how to do stock takes properly.",
+            ["stock takes"],
+            False,
+        ),
+        ("My own maths results were not great at school, to be fair.", ["maths results"], False),
+        (
+            "My maths results at the academy went up every year I taught there.",
+            ["maths results"],
+            True,
+        ),
         ("Thanks to my apprenticeship I know the basics of wiring.", ["wiring"], False),
         ("Owing to my degree I understand statistics well.", ["statistics"], False),
         (

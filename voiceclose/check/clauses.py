@@ -22,6 +22,7 @@ PUNCTUATED_MIN_RUN_TOKENS = 20  # ...speech starts anew; in punctuated text, onl
 PUNCTUATED = 1 / 15  # marks per token from which a transcript counts as punctuated
 MIN_PIECE_TOKENS = 2  # no piece shorter than this is cut off
 SHORT_QUESTION_TOKENS = 4  # "what reservations" + "would you...": one question, not two
+RELAY_WINDOW = 8  # tokens after "tell", "pass" within which thanks is the message passed on
 MARKS = frozenset({",", ".", "?", "!"})
 SENTENCE, CLAUSE = ".", ","
 
@@ -39,6 +40,8 @@ class _Starts:
     object_starts: frozenset[str]  # ...when the start is one of these
     subordinate: frozenset[str]  # a piece opening with these ("if", "when") ends in a clause
     question_words: frozenset[str]  # "what", "which": a question may go on after them
+    relays: frozenset[str]  # "tell", "pass": thanks after them is passed on to someone else
+    thanks: tuple[tuple[str, ...], ...]  # the sentence starts that thank
 
 
 def _starts(rules: Rules) -> _Starts:
@@ -57,6 +60,8 @@ def _starts(rules: Rules) -> _Starts:
         object_starts=frozenset(rules.words("clauses", "object_starts")),
         subordinate=frozenset(rules.words("clauses", "subordinate")),
         question_words=frozenset(rules.words("clauses", "question_words")),
+        relays=frozenset(rules.words("clauses", "relays")),
+        thanks=phrases("thanks_starts"),
     )
 
 
@@ -99,7 +104,7 @@ def _breaks(
                     before = tokens[pieces[-2] : pieces[-1]]
                     breaks[pieces[-1]] = _sentence_or_clause(before, starts) or CLAUSE
                 continue
-            if _joined(tokens, at, kind, starts):
+            if _joined(tokens, at, kind, starts) or _relayed(tokens, at, starts):
                 continue
             if kind == SENTENCE:
                 kind = _sentence_or_clause(tokens[pieces[-1] : at], starts)
@@ -117,6 +122,19 @@ def _joined(tokens: Sequence[str], at: int, kind: str, starts: _Starts) -> bool:
         return True
     held = before in starts.no_break_after or (kind == CLAUSE and before in starts.no_clause_after)
     return held and not (tokens[at] == "i" and before in starts.open_before_i)
+
+
+def _relayed(tokens: Sequence[str], at: int, starts: _Starts) -> bool:
+    """Whether thanks starting at ``at`` is a message passed on ("tell the lady on the desk |
+    thanks for the tea"): "thanks for", with a relay word shortly before it not followed by
+    "you"."""
+    said = next((p for p in starts.thanks if tuple(tokens[at : at + len(p)]) == p), None)
+    if said is None or tokens[at + len(said) : at + len(said) + 1] != ("for",):
+        return False
+    return any(
+        tokens[i] in starts.relays and tokens[i + 1] not in {"you", "u", "ya"}
+        for i in range(max(0, at - RELAY_WINDOW), at - 1)
+    )
 
 
 def _sentence_or_clause(piece: Sequence[str], starts: _Starts) -> str | None:

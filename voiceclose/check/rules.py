@@ -74,6 +74,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "object_starts": WORDS,
         "subordinate": WORDS,  # a piece opening with these ends in a clause, not a sentence
         "question_words": WORDS,  # a short piece opening with these is the same question
+        "relays": WORDS,  # "tell the driver | thanks": thanks passed on, not a new sentence
+        "thanks_starts": WORDS,  # the sentence starts that thank
     },
     "needs": {"ignore": WORDS},  # words of a need that say nothing about which need it is
 }
