@@ -129,6 +129,15 @@ CASES = [
     ("I'm not. I want this job.", "interest", True),
     ("I'm not saying I want this job.", "interest", False),
     ("I'd maybe be up for working here, I suppose.", "interest", False),
+    # wanting it in other registers; a chance to ask something is not the job
+    ("Honestly I'd welcome the opportunity.", "interest", True),
+    ("I'd love to do the apprenticeship, it's all I think about.", "interest", True),
+    ("cheers for that i need the start to be honest", "interest", True),
+    ("I like very much to work for your company.", "interest", True),
+    ("I'd really value being part of the crew.", "interest", True),
+    ("keen as to crack on, mate", "interest", True),
+    ("I'd really like the chance to ask about the pension.", "interest", False),
+    ("I like to work with my hands at the weekend.", "interest", False),
     ("I'd maybe like the job, depending on the hours.", "interest", False),
     # curiosity about work the interviewer described; interest taken back in the same breath
     ("I'm interested in the data project you described, it sounds clever.", "interest", False),
