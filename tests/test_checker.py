@@ -149,6 +149,18 @@ CASES = [
     ("Is there a reason you might not shortlist me?", "reservations", True),
     ("I'm sure I'd be good at this. Any doubts?", "reservations", True),
     ("Any worries about the timetable?", "reservations", False),
+    # Scots and casual wordings of the same question; a question ended on a preposition
+    ("Is there owt ye're no sure aboot wi' me?", "reservations", True),
+    ("Are ye no convinced aboot me for this?", "reservations", True),
+    ("so is there anything youre iffy on with me", "reservations", True),
+    (
+        "is there anything about me youre unsure of thanks so much for your time",
+        "reservations",
+        True,
+    ),
+    ("is there anything about me youre unsure of thanks so much for your time", "thanks", True),
+    ("I'm no sure aboot the parking here.", "reservations", False),
+    ("Honestly I'd love tae join the crew.", "interest", True),
     ("i havent got any concerns i think were aligned", "reservations", False),
     ("Do you want to raise the budget with the board?", "reservations", False),
 ]

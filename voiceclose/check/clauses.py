@@ -120,15 +120,21 @@ def _joined(tokens: Sequence[str], at: int, kind: str, starts: _Starts) -> bool:
     before = tokens[at - 1]
     if before in starts.prepositions and tokens[at] in starts.object_starts:
         return True
+    if before in starts.prepositions and before != "to" and _thanks_at(tokens, at, starts):
+        return False  # "anything you're unsure of | thanks so much": a question ended there
     held = before in starts.no_break_after or (kind == CLAUSE and before in starts.no_clause_after)
     return held and not (tokens[at] == "i" and before in starts.open_before_i)
+
+
+def _thanks_at(tokens: Sequence[str], at: int, starts: _Starts) -> tuple[str, ...] | None:
+    return next((p for p in starts.thanks if tuple(tokens[at : at + len(p)]) == p), None)
 
 
 def _relayed(tokens: Sequence[str], at: int, starts: _Starts) -> bool:
     """Whether thanks starting at ``at`` is a message passed on ("tell the lady on the desk |
     thanks for the tea"): "thanks for", with a relay word shortly before it not followed by
     "you"."""
-    said = next((p for p in starts.thanks if tuple(tokens[at : at + len(p)]) == p), None)
+    said = _thanks_at(tokens, at, starts)
     if said is None or tokens[at + len(said) : at + len(said) + 1] != ("for",):
         return False
     return any(

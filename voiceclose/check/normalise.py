@@ -83,6 +83,18 @@ _IRREGULAR = {
     "dat": "that",
     "mi": "i",
     "appy": "happy",  # a dropped "h"
+    # Scots spellings
+    "aboot": "about",
+    "dinnae": "do not",
+    "didnae": "did not",
+    "cannae": "can not",
+    "wouldnae": "would not",
+    "couldnae": "could not",
+    "isnae": "is not",
+    "wasnae": "was not",
+    "havnae": "have not",
+    "tae": "to",
+    "wi": "with",
 }
 # Discourse fillers that carry nothing the checker needs, taken out before matching.
 DISCOURSE = (
