@@ -138,6 +138,10 @@ CASES = [
     ("keen as to crack on, mate", "interest", True),
     ("I'd really like the chance to ask about the pension.", "interest", False),
     ("I like to work with my hands at the weekend.", "interest", False),
+    # a kind of work some day, or taken back over the money, is not wanting this job now
+    ("I'd love a role like this one day.", "interest", False),
+    ("I'm keen on the job, but not at that salary, sorry.", "interest", False),
+    ("I'd want it only if the pay goes up a fair bit.", "interest", False),
     ("I'd maybe like the job, depending on the hours.", "interest", False),
     # curiosity about work the interviewer described; interest taken back in the same breath
     ("I'm interested in the data project you described, it sounds clever.", "interest", False),

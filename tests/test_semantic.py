@@ -94,6 +94,13 @@ def test_a_self_undermining_line_is_not_interest_however_it_scores(model):
     ):
         assert not found(text, model)["interest"], text
     assert found("I'd really love to be part of the team here.", model)["interest"]
+    # wanting more of a kind of work is not wanting this job
+    assert not found("I would love to do more of this kind of work.", model)["interest"]
+
+
+def test_an_invitation_to_ask_questions_is_not_the_reservations_question(model):
+    assert not found("Are there any questions you have for me?", model)["reservations"]
+    assert found("Any questions about my background that worry you?", model)["reservations"]
 
 
 def test_enjoying_the_talk_is_not_thanks_but_gratitude_in_other_words_is(model):

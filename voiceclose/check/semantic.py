@@ -34,6 +34,7 @@ CREDITED = ("interest", "fit", "reservations", "thanks")  # parts the signal may
 SHOWN_FROM = 0.5  # --explain lists sentences scoring at least this for a part
 GRATITUDE = ("thank", "cheer", "grateful", "gratitude", "appreciat", "oblig")  # word starts
 GRATITUDE_WORDS = frozenset({"ta"})  # whole words
+QUESTION_WORDS = frozenset({"question", "questions"})  # an invitation to ask, not a doubt
 MIN_CLAUSE_TOKENS = 4  # a clause cut from unpunctuated text is scored alone from this long
 NEED_SIMILARITY = 0.4  # cosine of a sentence and a need's words at which it speaks to the need
 NEED_SUPPORT = 0.2  # ...or, when it shares a word with the need, the cosine that confirms it
@@ -182,6 +183,8 @@ class Scores:
                     blocked = "no word of thanks in it (enjoying the talk is not thanking)"
                 if part == "interest" and blocked is None:
                     blocked = _undermined(ctx, n)
+                if part == "reservations" and blocked is None:
+                    blocked = _only_questions(ctx, n)
                 accepted = p >= threshold and blocked is None
                 if blocked is not None:
                     reason = f"semantic {p:.2f}, but not credited: {blocked}"
@@ -202,9 +205,23 @@ def _grateful(ctx: Context, n: int) -> bool:
 
 def _undermined(ctx: Context, n: int) -> str | None:
     """Why sentence ``n`` is not interest however it scores: a self-undermining line ("I'm only
-    here because the agency sent me", "I guess I'm kind of interested") wants the job by halves."""
+    here because the agency sent me", "I guess I'm kind of interested") wants the job by halves;
+    what cancels interest in a sentence ("more of that kind of thing", "but not at this rate")
+    cancels it for the semantic signal too."""
     if hedge := ctx.any_match(ctx.rules.get("hedging", "cues"), n):
         return f'a self-undermining line ("{ctx.phrase(hedge)}")'
+    if other := ctx.any_match(ctx.rules.get("interest", "block_sentence"), n):
+        return f'not wanting this job now ("{ctx.phrase(other)}")'
+    return None
+
+
+def _only_questions(ctx: Context, n: int) -> str | None:
+    """Why sentence ``n`` is not the reservations question however it scores: it invites
+    questions ("are there any questions you have for me?") and names no doubt or concern."""
+    if QUESTION_WORDS & set(ctx.tokens(n)) and not ctx.any_match(
+        ctx.rules.get("reservations", "concern"), n
+    ):
+        return "an invitation to ask questions, with no doubt or concern named"
     return None
 
 
