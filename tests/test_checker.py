@@ -97,6 +97,12 @@ CASES = [
     ("Thanks, whatever.", "thanks", False),
     ("Yeah, whatever, cheers.", "thanks", False),
     ("yeah thanks whatever i suppose", "thanks", False),
+    # a thanks on its own after a grudging or sarcastic line is heard as grudging too
+    ("I only applied because my mum made me. No offence. Ta.", "thanks", False),
+    ("Oh great, another panel interview, what fun. Cheers.", "thanks", False),
+    ("Yeah, whatever. Thanks.", "thanks", False),
+    ("No offence, but the car park is tiny. Thanks for seeing me though.", "thanks", True),
+    ("Whatever you decide, I'd love the job. Thanks.", "thanks", True),
     ("is a degree a problem or whatever thanks for seeing me", "thanks", True),
     ("anything bothering you about me just tell me thank you", "thanks", True),
     ("Thanks for the ambush with that case study.", "thanks", False),

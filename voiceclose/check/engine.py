@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from voiceclose.check.context import Context, Span, span_of
 from voiceclose.check.fit import fit_candidates
 from voiceclose.check.needs import RoleNeed, role_needs
-from voiceclose.check.rules import Rules, load_rules
+from voiceclose.check.patterns import Match
+from voiceclose.check.rules import PatternList, Rules, load_rules
 from voiceclose.check.tone import tone_extras
 from voiceclose.results import (
     ELEMENTS,
@@ -37,6 +38,8 @@ OPEN_TAIL_MAX = 4  # words that may follow a concern left open ("any concerns on
 ABOUT_WINDOW = 15  # tokens from a concern within which "me", "my CV" make it about the candidate
 MIN_WPM_SPAN_S = 5.0  # shorter speech is too little to give a pace
 SEMANTIC_PARTS = ("interest", "fit", "reservations", "thanks")  # parts the semantic may add
+BARE_TOKENS = 3  # a sentence of this many words at most ("Cheers, mate.") is a cue on its own
+PREVIOUS_SENTENCES = 2  # ...read in the light of this many sentences before it
 
 
 def check(
@@ -107,6 +110,7 @@ def generic(ctx: Context, element: str):
     overlap = rules.get(element, "block_overlap")
     before = rules.get(element, "block_before")
     anywhere = rules.get(element, "block_sentence")
+    previous = rules.get(element, "block_previous")
     need_question = rules.flag(element, "require_question")
     seen: set[tuple[int, int, int]] = set()
     for n in range(len(ctx.sentences)):
@@ -121,12 +125,27 @@ def generic(ctx: Context, element: str):
                 reason = f'negated or doubtful ("{ctx.phrase(blocker)}")'
             elif blocker := ctx.any_match(anywhere, n):
                 reason = f'cancelled in the same sentence ("{ctx.phrase(blocker)}")'
+            elif blocker := _said_before_bare(ctx, previous, n):
+                reason = f'said on its own after "{ctx.phrase(blocker)}"'
             elif need_question and not ctx.is_question(n):
                 reason = "not asked as a question"
             else:
                 yield ctx.candidate(element, [span], True, f'matched "{m.pattern}"')
                 continue
             yield ctx.candidate(element, [span], False, reason)
+
+
+def _said_before_bare(ctx: Context, patterns: PatternList, n: int) -> Match | None:
+    """A match of ``patterns`` in the sentences just before sentence ``n``, when ``n`` is only a
+    cue on its own: "No offence. Cheers." is grudging; "No offence. Thanks for seeing me." is
+    not."""
+    words = [t for t in ctx.tokens(n) if t not in {",", ".", "?", "!"}]
+    if not patterns or len(words) > BARE_TOKENS:
+        return None
+    for before in range(max(0, n - PREVIOUS_SENTENCES), n):
+        if blocker := ctx.any_match(patterns, before):
+            return blocker
+    return None
 
 
 class _Reservations:

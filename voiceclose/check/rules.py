@@ -25,6 +25,7 @@ _GENERIC = {  # a part found by cues that blockers cancel (interest, thanks, the
     "block_overlap": PATTERNS,  # a blocker overlapping the cue ("thanks to my team")
     "block_before": PATTERNS,  # just before it, same clause ("not", "I doubt")
     "block_sentence": PATTERNS,  # anywhere in its sentence
+    "block_previous": PATTERNS,  # in the two sentences before a cue said on its own ("Cheers.")
     "require_question": FLAG,  # only in a question ("what are the next steps?")
 }
 SCHEMA: dict[str, dict[str, str]] = {
