@@ -35,7 +35,8 @@ def test_the_speech_after_an_early_end_is_heard(model, tmp_path):
 @pytest.mark.slow
 def test_two_closes_joined_are_both_heard(model):
     """Two bundled closes joined by a second of silence (56 s): Whisper ended its text after the
-    first sentence of the second piece, losing 24 s of speech, until the rest was heard again."""
+    first sentence of the second piece, at the long pause, losing 24 s of speech, until the rest
+    was heard again (now the recording is cut at that pause, see test_windows.py)."""
     import numpy as np
     import soundfile as sf
 

@@ -34,6 +34,12 @@ QUIET_SHARE = 0.05  # ...no louder than this share of the recording's median lou
 QUIET_MIN_S = 0.15  # ...for at least this long (the speech detector bridges pauses up to 0.5 s)
 QUIET_BLOCK_S = 2.0  # one quiet moment (the quietest) is considered in every this long
 FORCED_STEP_S = 1.0  # where speech runs on for longer than a window, a cut may go every second
+# Whisper often ends its text at a long pause, with one timestamp and no word after it, and
+# whisper.transcribe then takes the window as done: the speech after the pause goes unheard (a
+# 56-s close lost its last 24 s that way, after 1.8 s of silence) until transcribe.py decodes it
+# again, one window after another. A pause this long is cut at whenever the recording needs
+# more than one piece anyway, so the speech after it is decoded in the same batch.
+LONG_PAUSE_S = 1.0
 SPEECH_AFTER_S = 1.0  # speech ending this long after Whisper's last timestamp was not heard
 MAX_BATCH = 4  # windows decoded side by side at most (more: little faster, 100 MB more memory)
 
@@ -43,29 +49,42 @@ def pieces_at_pauses(
 ) -> list[tuple[float, float]]:
     """Cut ``samples`` (16 kHz) into pieces of at most ``window_s``, (start, end) seconds. Cuts go
     in the pauses between speech ``regions`` (start, end seconds) or in shorter quiet moments
-    between words: as few pieces as can be, then as few cuts in quiet moments as can be. Only
-    speech without any break for longer than a window is cut elsewhere."""
+    between words: at every pause of LONG_PAUSE_S or more (unless that takes more pieces than
+    one batch decodes), then as few pieces as can be, then as few cuts in quiet moments as can
+    be. Only speech without any break for longer than a window is cut elsewhere."""
     end_s = len(samples) / SAMPLE_RATE
     if end_s <= window_s:
         return [(0.0, end_s)]
-    pauses = [(a[1] + b[0]) / 2 for a, b in zip(regions, regions[1:], strict=False)]
+    gaps = list(zip(regions, regions[1:], strict=False))
+    pauses = [(a[1] + b[0]) / 2 for a, b in gaps]
+    long_pauses = [(a[1] + b[0]) / 2 for a, b in gaps if b[0] - a[1] >= LONG_PAUSE_S]
     candidates = sorted(
         [(p, (0, 0)) for p in pauses if 0 < p < end_s]
         + [(q, (0, 1)) for q in _quiet_moments(samples)]
         + [(float(t), (1, 0)) for t in np.arange(FORCED_STEP_S, end_s, FORCED_STEP_S)]
     )
     points = [(0.0, (0, 0)), *candidates, (end_s, (0, 0))]
-    # fewest (forced cuts, pieces, quiet cuts) to reach each point, and the point before it
+    pieces = _fewest_cuts(points, long_pauses, window_s)
+    if len(pieces) > MAX_BATCH:  # a second batch would cost more than a pause can
+        pieces = min(pieces, _fewest_cuts(points, [], window_s), key=len)
+    return pieces
+
+
+def _fewest_cuts(points: list[tuple], long_pauses: list[float], window_s: float) -> list[tuple]:
+    """Pieces from 0 to the last of ``points`` ((seconds, (forced, quiet)), in order) with the
+    fewest (forced cuts, ``long_pauses`` not cut at, pieces, quiet cuts)."""
+    # the cheapest way to reach each point, and the point before it
     best: list[tuple | None] = [None] * len(points)
-    best[0] = ((0, 0, 0), None)
+    best[0] = ((0, 0, 0, 0), None)
     for j, (at, (forced, quiet)) in enumerate(points[1:], start=1):
         for i in range(j - 1, -1, -1):
             if at - points[i][0] > window_s:
                 break
             if best[i] is None:
                 continue
-            (forced_cuts, pieces, quiet_cuts), _ = best[i]
-            cost = (forced_cuts + forced, pieces + 1, quiet_cuts + quiet)
+            (forced_cuts, uncut, pieces, quiet_cuts), _ = best[i]
+            inside = sum(points[i][0] < p < at for p in long_pauses)
+            cost = (forced_cuts + forced, uncut + inside, pieces + 1, quiet_cuts + quiet)
             if best[j] is None or cost < best[j][0]:
                 best[j] = (cost, i)
     cuts, j = [], len(points) - 1
