@@ -17,9 +17,7 @@ answers one finding:
   was no faster and lost words (0.016).
 - Every decoding step attends to the window's 1,500 cross-attention keys and values per layer;
   openai-whisper keeps them in a layout that scaled_dot_product_attention copies on every step,
-  so they are cached already split into heads (0.2 s less on a 60-second close), in bfloat16
-  where the CPU has it: attending to them is a third of each step, bound by memory (0.1 s less
-  on a 56-second close; WER on the samples 0.0131 against 0.0142 in float32).
+  so they are cached already split into heads (0.2 s less on a 60-second close).
 - Word timing runs the encoder a second time on the same 30-second window, and windows decoded
   as a batch (windows.py) are encoded again one by one; the last few outputs are kept and reused.
 - Word timing's DTW is compiled by numba on first use, about 1.5 s in every new process; a numpy
@@ -29,7 +27,6 @@ answers one finding:
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 import types
 import warnings
@@ -107,7 +104,6 @@ def _install(model) -> None:
     setattr(model, QUANTISED, True)
 
 
-@functools.cache
 def native_bfloat16() -> bool:
     """Whether this CPU multiplies bfloat16 in hardware (elsewhere it is slower, not faster)."""
     import re
@@ -202,13 +198,10 @@ def _head_major_cross_attention(original):
             # .forward: past the hooks that would also cache them the usual way
             keys = _heads(self.key.forward(xa), self.n_head)
             values = _heads(self.value.forward(xa), self.n_head)
-            keys_values = torch.stack([keys, values]).contiguous()
-            if native_bfloat16():  # half the bytes read on every step (see above)
-                keys_values = keys_values.to(torch.bfloat16)
-            kv_cache[self] = keys_values
-        q = _heads(self.query(x), self.n_head).to(keys_values.dtype)
+            keys_values = kv_cache[self] = torch.stack([keys, values]).contiguous()
+        q = _heads(self.query(x), self.n_head)
         out = torch.nn.functional.scaled_dot_product_attention(q, keys_values[0], keys_values[1])
-        return self.out(out.to(x.dtype).permute(0, 2, 1, 3).flatten(start_dim=2)), None
+        return self.out(out.permute(0, 2, 1, 3).flatten(start_dim=2)), None
 
     return forward
 

@@ -27,7 +27,7 @@ from voiceclose.audio.decode import Audio
 from voiceclose.paths import cache_dir, cache_unwritable, private_dir
 from voiceclose.results import SpeechRegion, Transcript, Word
 
-TRANSCRIBER_VERSION = 7  # raise when transcription would now give other words for the same audio
+TRANSCRIBER_VERSION = 6  # raise when transcription would now give other words for the same audio
 FORMAT_VERSION = 2  # of the file: {"format", "key", "sha256", "transcript"}; raise when it changes
 FOLDER = "transcripts"
 MAX_TRANSCRIPTS = 5000  # remembered at most (a few KB each); the least recently used go first
