@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from voiceclose.check.clauses import MARKS
 from voiceclose.check.context import Context, Span, span_of
 from voiceclose.check.fit import fit_candidates
 from voiceclose.check.needs import RoleNeed, role_needs
@@ -139,7 +140,7 @@ def _said_before_bare(ctx: Context, patterns: PatternList, n: int) -> Match | No
     """A match of ``patterns`` in the sentences just before sentence ``n``, when ``n`` is only a
     cue on its own: "No offence. Cheers." is grudging; "No offence. Thanks for seeing me." is
     not."""
-    words = [t for t in ctx.tokens(n) if t not in {",", ".", "?", "!"}]
+    words = [t for t in ctx.tokens(n) if t not in MARKS]
     if not patterns or len(words) > BARE_TOKENS:
         return None
     for before in range(max(0, n - PREVIOUS_SENTENCES), n):
