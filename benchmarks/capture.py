@@ -72,38 +72,21 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        server = PulseServer(tmp / "pulse")
-        server.start()
-        env = {
-            **os.environ,
-            "XDG_RUNTIME_DIR": server.env["XDG_RUNTIME_DIR"],
-            "VOICECLOSE_HOME": str(tmp / "home"),
-        }
         load = contextlib.nullcontext() if args.idle else busy_cpu()
-        try:
-            with load:
-                firsts = enter_to_first_sample(env, tmp / "first")
-                cues = enter_to_cue(env, tmp)
-                rng = random.Random(1)
-                losses = [
-                    kill_after(env, tmp / f"kill{n}", SPEECH, _Mic(server), rng.uniform(3, 20))
-                    for n in range(args.kills)
-                ]
-        finally:
-            server.stop()
+        with PulseServer(tmp / "pulse") as mic, load:
+            env = {**mic.env, "VOICECLOSE_HOME": str(tmp / "home")}
+            firsts = enter_to_first_sample(env, tmp / "first")
+            cues = enter_to_cue(env, tmp)
+            rng = random.Random(1)
+            losses = [
+                kill_after(env, tmp / f"kill{n}", SPEECH, mic, rng.uniform(3, 20))
+                for n in range(args.kills)
+            ]
     print(f"cpu_load {'none' if args.idle else '2 spinning processes'}")
     _line("enter_to_first_sample_s", firsts)
     _line("enter_to_cue_s", cues)
     _line("kill9_loss_s", losses)
     return 0
-
-
-class _Mic:
-    def __init__(self, server: PulseServer):
-        self.server = server
-
-    def play(self, path: Path):
-        return self.server.play(path)
 
 
 def _line(name: str, values: list[float]) -> None:

@@ -19,6 +19,7 @@ asserts nothing):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -136,24 +137,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        mic = PulseServer(tmp / "pulse")
-        mic.start()
-        env = {
-            **os.environ,
-            "XDG_RUNTIME_DIR": mic.env["XDG_RUNTIME_DIR"],
-            "VOICECLOSE_HOME": str(tmp / "home"),
-        }
-        try:
+        with PulseServer(tmp / "pulse") as mic:
+            env = {**mic.env, "VOICECLOSE_HOME": str(tmp / "home")}
             ends = part_ends(env)
             results = []
             for n in range(args.runs):
-                if args.idle:
+                with contextlib.nullcontext() if args.idle else busy_cpu():
                     results.append(one_run(env, mic, tmp / f"r{n}", ends))
-                else:
-                    with busy_cpu():
-                        results.append(one_run(env, mic, tmp / f"r{n}", ends))
-        finally:
-            mic.stop()
     print(f"load {'idle' if args.idle else 'two spinning processes'}, runs {args.runs}")
     print("refreshes_per_s", " ".join(f"{r['refreshes_per_s']:.1f}" for r in results))
     lags = [lag for r in results for lag in r["lags"]]

@@ -35,6 +35,13 @@ class PulseServer:
         self.env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
         self.env.pop("PULSE_SERVER", None)
 
+    def __enter__(self) -> PulseServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def start(self) -> None:
         subprocess.run(
             [
