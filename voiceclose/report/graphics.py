@@ -28,7 +28,7 @@ WAVE_WIDTH = 1000  # SVG user units across the waveform
 WAVE_HEIGHT = 110  # SVG user units for the waveform itself
 LANE_HEIGHT = 20  # one lane per part above the waveform, holding its marker
 AXIS_HEIGHT = 18  # time labels under the waveform
-LABEL_CHAR_W = 7.0  # SVG units a character of a marker's label takes, roughly
+LABEL_CHAR_W = 7.9  # SVG units a character of a marker's label takes, roughly (13.5-unit text)
 PACE_AXIS_WPM = (60.0, 240.0)  # the pace gauge and chart run over this range
 LENGTH_AXIS_S = (0.0, 180.0)  # the length gauge runs over this range
 CHART_CELL = 16  # SVG units: an attempt's square for one part
@@ -61,7 +61,28 @@ def waveform(
         'visibility="hidden"/>'
     )
     out.append("</svg>")
+    out.append(_wave_key(r, audio, parts, names, colours))
     return "".join(out)
+
+
+def _wave_key(r: Report, audio: EmbeddedAudio, parts, names, colours) -> str:
+    """The markers' labels and the time span as text under the waveform: shown instead of the
+    picture's own labels at phone width, where the scaled-down picture makes them unreadable
+    (hidden from screen readers, which have the markers' own names)."""
+    end = audio.offset_s + audio.duration_s
+    items = [f'<li class="span">{clock(audio.offset_s)}–{clock(end)}</li>']
+    for part in parts:
+        e = r.elements[part]
+        chip = f'<span class="chip" style="background:{colours[part]}"></span>'
+        name = escape(names[part])
+        if e.found and e.start_s is not None:
+            items.append(
+                f'<li data-element="{part}">{chip}<span class="jump" '
+                f'data-seek="{e.start_s:.2f}">{name} {clock(e.start_s)}</span></li>'
+            )
+        else:
+            items.append(f'<li class="missed" data-element="{part}">{chip}{name}: not heard</li>')
+    return f'<ul class="wave-key" aria-hidden="true">{"".join(items)}</ul>'
 
 
 def _wave_x(audio: EmbeddedAudio, t: float) -> float:
@@ -169,7 +190,8 @@ def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
     width = CHART_LEFT + CHART_COLUMN * len(attempts) + 10
     height = pace_top + CHART_PACE_HEIGHT + 22
     out = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" style="max-width:{width * 1.4:.0f}px" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" '
+        f'style="max-width:{width * 1.4:.0f}px;--chart-min:{width}px" '
         'role="img" aria-label="The parts heard and the pace in the last attempts">',
         _chart_axes(width, pace_top),
     ]
@@ -189,8 +211,9 @@ def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
         f'<p class="hint">The {len(attempts)} latest in the history, oldest on the left '
         f"(outlined: this page). The band is a comfortable pace, "
         f"{COMFORTABLE_WPM[0]:.0f}–{COMFORTABLE_WPM[1]:.0f} words a minute.</p>"
+        + '<div class="chart-wrap">'
         + "".join(out)
-        + "</section>"
+        + "</div></section>"
     )
 
 

@@ -160,7 +160,7 @@ async def history(request: Request) -> Response:
     tag = request.query_params.get("tag") or None
     listing = await run_in_threadpool(reviewing.attempts, scenario, None, None, tag)
     found = listing.attempts if listing else []
-    rows = [dataclasses.asdict(a) for a in found]
+    rows = [{**dataclasses.asdict(a), "no_speech": a.no_speech} for a in found]
     t = reviewing.trend(found) if found else None
     everything = await run_in_threadpool(_all)
     return JSONResponse(
@@ -168,6 +168,7 @@ async def history(request: Request) -> Response:
             "attempts": rows,
             "trend": dataclasses.asdict(t) if t else None,
             "chart": graphics.history_chart(found[-CHART_ATTEMPTS:], set()) if found else "",
+            "chart_attempts": CHART_ATTEMPTS,
             "scenarios": sorted({a.scenario for a in everything if a.scenario}),
             "tags": sorted({a.tag for a in everything if a.tag}),
             "can_delete": True,

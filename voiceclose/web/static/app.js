@@ -50,3 +50,17 @@ async function scenarioOptions(select, { any = null } = {}) {
   }
   return body.scenarios;
 }
+
+// A file or scenario name with places to break it at phone width: after - _ / and before the
+// extension's dot (so "silent.wav" breaks as "silent" ".wav", never letter by letter).
+function breakable(name) {
+  const out = [];
+  for (const piece of String(name).split(/(?<=[-_/])|(?=\.)/)) out.push(piece, el("wbr"));
+  out.pop();
+  return out;
+}
+
+// A results row's cells for an attempt where no speech was heard: one cell across the parts.
+function noSpeechCell() {
+  return el("td", { colspan: 4, class: "mark nospeech" }, "no speech heard");
+}

@@ -11,6 +11,10 @@
 
   scenarioOptions(scenario, { any: "None: the general checks" });
 
+  function nameCell(name) {
+    return el("td", { class: "name", title: name }, breakable(name));
+  }
+
   function mark(found) {
     return el("td", { class: "mark " + (found ? "yes" : "no") }, found ? "✓" : "✗");
   }
@@ -26,7 +30,7 @@
     const concern = document.getElementById("concern").value.trim();
     if (concern) return addAnswer(file, concern);
     panel.hidden = false;
-    const row = el("tr", {}, el("td", {}, file.name),
+    const row = el("tr", {}, nameCell(file.name),
       el("td", { colspan: 7, class: "status" }, "waiting…"));
     tbody.append(row);
     queue = queue.then(() => checkOne(file, row));
@@ -38,7 +42,7 @@
 
   function addAnswer(file, concern) {
     document.getElementById("answers-panel").hidden = false;
-    const row = el("tr", {}, el("td", {}, file.name),
+    const row = el("tr", {}, nameCell(file.name),
       el("td", { colspan: 5, class: "status" }, "waiting…"));
     answers.append(row);
     queue = queue.then(() => checkAnswer(file, concern, row));
@@ -62,11 +66,11 @@
     try {
       data = (await api("/api/check", { method: "POST", body: form })).body;
     } catch (e) {
-      row.replaceChildren(el("td", {}, file.name), el("td", { colspan: 5, class: "error" }, e.message));
+      row.replaceChildren(nameCell(file.name), el("td", { colspan: 5, class: "error" }, e.message));
       return;
     }
     if (!data.ok) {
-      row.replaceChildren(el("td", {}, file.name),
+      row.replaceChildren(nameCell(file.name),
         el("td", { colspan: 5, class: "error" }, `could not be checked: ${data.error}`));
       return;
     }
@@ -78,7 +82,7 @@
         toggle.textContent = details.hidden ? "Show" : "Hide";
       } }, "Show");
     row.replaceChildren(
-      el("td", {}, data.source),
+      nameCell(data.source),
       el("td", { class: "opt" }, data.duration_s !== null ? clock(data.duration_s) : "typed"),
       ...ANSWER_PARTS.map((p) => mark(data.elements[p].found)),
       el("td", {}, toggle),
@@ -97,12 +101,12 @@
     try {
       result = await api("/api/check", { method: "POST", body: form });
     } catch (e) {
-      row.replaceChildren(el("td", {}, file.name), el("td", { colspan: 7, class: "error" }, e.message));
+      row.replaceChildren(nameCell(file.name), el("td", { colspan: 7, class: "error" }, e.message));
       return;
     }
     const data = result.body;
     if (!data.ok) {
-      row.replaceChildren(el("td", {}, file.name),
+      row.replaceChildren(nameCell(file.name),
         el("td", { colspan: 7, class: "error" }, `could not be checked: ${data.error}`));
       return;
     }
@@ -110,9 +114,11 @@
     const pace = data.extras.words_per_minute;
     const button = el("button", { type: "button", onclick: () => openReport(id, row) }, "Open report");
     row.replaceChildren(
-      el("td", {}, data.source),
+      nameCell(data.source),
       el("td", { class: "opt" }, data.duration_s !== null ? clock(data.duration_s) : "typed"),
-      ...PARTS.map((p) => mark(data.elements[p].found)),
+      // a silent file says so, as the report does, rather than four crosses
+      ...(data.extras.speech_heard === false ? [noSpeechCell()]
+        : PARTS.map((p) => mark(data.elements[p].found))),
       el("td", { class: "opt" }, pace ? `${Math.round(pace)}/min` : "–"),
       el("td", {}, id ? button : "not stored"),
     );

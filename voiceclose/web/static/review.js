@@ -9,6 +9,12 @@
   const status = document.getElementById("status");
   const player = document.getElementById("player");
 
+  function marks(a) {
+    // an attempt where no speech was heard has no parts to tick: it says so (as history does)
+    if (a.no_speech) return [noSpeechCell()];
+    return PARTS.map((p) => mark(a, p));
+  }
+
   function mark(a, part) {
     const e = a.elements[part];
     const found = e && e.found;
@@ -105,10 +111,14 @@
     }
     actions.append(el("button", { type: "button", class: "delete",
       "aria-label": `Delete attempt ${a.id}`, onclick: () => confirmDelete(a, r) }, "Delete"));
+    const tag = () => (a.tag ? el("span", { class: "tag" }, a.tag) : null);
     r.append(
-      el("td", {}, a.id), el("td", {}, localTime(a.created_at)),
-      el("td", { class: "opt" }, name, a.tag ? el("span", { class: "tag" }, a.tag) : null),
-      ...PARTS.map((p) => mark(a, p)),
+      el("td", {}, a.id),
+      // at phone width the name column is hidden: the name goes under the time instead
+      el("td", { class: "when" }, localTime(a.created_at),
+        el("span", { class: "what", title: name }, breakable(name), tag())),
+      el("td", { class: "opt name" }, breakable(name), tag()),
+      ...marks(a),
       el("td", { class: "opt" }, a.words_per_minute ? `${Math.round(a.words_per_minute)}/min` : "–"),
       el("td", {}, actions),
     );
@@ -117,13 +127,18 @@
 
   function trendText(t) {
     if (!t) return "";
-    const bits = [`${t.attempts} attempt(s), ${t.complete} complete`,
+    // attempts where no speech was heard are listed and charted but left out of the counts
+    const counted = t.no_speech
+      ? `${t.attempts + t.no_speech} attempts, ${t.no_speech} with no speech heard (left out);` +
+        ` of the ${t.attempts} with speech, ${t.complete} complete`
+      : `${t.attempts} attempt(s), ${t.complete} complete`;
+    const bits = [counted,
       `${t.complete_in_a_row} complete in a row (best ${t.best_in_a_row})`];
     if (t.most_missed) {
       const tied = (t.most_missed_tied && t.most_missed_tied.length) ? t.most_missed_tied : [t.most_missed];
       const names = tied.map((p) => PART_NAMES[p] || p);
       const said = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
-      bits.push(`most often missed: ${said} (${t.missed_counts[t.most_missed]} of ${t.attempts}${names.length > 1 ? " each" : ""})`);
+      bits.push(`most often missed: ${said} (${t.missed_counts[t.most_missed]} of ${t.attempts}${t.no_speech ? " with speech" : ""}${names.length > 1 ? " each" : ""})`);
     }
     return bits.join(" · ");
   }
@@ -135,7 +150,7 @@
     list.value = values.includes(chosen) ? chosen : "";
   }
 
-  function showChart(markup) {
+  function showChart(markup, shown, total) {
     const chart = document.getElementById("chart");
     chart.replaceChildren();
     if (!markup) return;
@@ -144,9 +159,13 @@
     const doc = new DOMParser().parseFromString(markup.replace(/ style="[^"]*"/g, ""), "text/html");
     const svg = doc.querySelector("svg");
     if (!svg) return;
-    svg.style.maxWidth = `${svg.viewBox.baseVal.width * 1.4}px`;
-    chart.append(el("p", { class: "hint" }, "Oldest on the left. Filled: the part was heard. " +
-      "The green band is a comfortable pace, 120–170 words a minute."), svg);
+    const width = svg.viewBox.baseVal.width;
+    svg.style.maxWidth = `${width * 1.4}px`;
+    svg.style.setProperty("--chart-min", `${width}px`);  // at phone width: scrolls, text readable
+    const latest = shown < total ? `The latest ${shown} of ${total} attempts, oldest` : "Oldest";
+    chart.append(el("p", { class: "hint" }, `${latest} on the left. Filled: the part was heard. ` +
+      "The green band is a comfortable pace, 120–170 words a minute."),
+      el("div", { class: "chart-wrap" }, svg));
   }
 
   async function load() {
@@ -160,7 +179,8 @@
       return load();  // the chosen filter is gone (its last attempt was deleted): show them all
     }
     tags.closest("label").hidden = !body.tags.length;
-    showChart(body.chart);
+    showChart(body.chart, Math.min(body.attempts.length, body.chart_attempts || body.attempts.length),
+      body.attempts.length);
     document.getElementById("trend").textContent = trendText(body.trend);
     document.getElementById("empty").hidden = body.attempts.length > 0;
     document.getElementById("play-hint").hidden = !body.attempts.some((a) => a.recording);
