@@ -139,6 +139,27 @@ def test_bad_files_get_the_clis_one_line_error(app, cli, tmp_path, name, content
     assert "\n" not in got["error"]
 
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_browser_without_the_token_gets_a_page_saying_what_to_do(app):
+    with app.client(token=False) as c:
+        for path, code in (("/", 401), ("/review", 401), ("/?token=old", 403)):
+            r = c.get(path, headers=BROWSER)
+            assert r.status_code == code, path
+            assert r.headers["content-type"].startswith("text/html"), path
+            assert "voiceclose app</code>" in r.text and "?token=" in r.text, r.text
+            assert (
+                "<script" not in r.text
+                and "default-src 'none'" in r.headers["content-security-policy"]
+            )
+        wrong = c.get("/", headers={**BROWSER, "Cookie": "voiceclose_token=old"})
+        assert wrong.status_code == 403 and "latest link" in wrong.text
+        # an API client (no text/html in Accept) keeps the JSON answer
+        api = c.get("/api/history", headers={"Accept": "application/json"})
+        assert api.status_code == 401 and api.json()["error"].startswith("no token")
+
+
 def test_no_token_wrong_token_and_foreign_host_are_refused(app):
     with app.client(token=False) as c:
         assert c.get("/api/history").status_code == 401
@@ -313,13 +334,27 @@ def test_create_a_scenario_of_your_own_as_scenario_new_does(app, cli):
         for change, error in (
             ({"name": "emergency-nurse"}, "a bundled scenario's name"),
             ({"name": "a/b"}, "letters, digits, - and _ only"),
-            ({"needs": []}, "say at least one thing the role needs"),
-            ({"role": " "}, "the role cannot be empty"),
+            ({"needs": []}, "a new scenario needs what the role needs most"),
+            ({"needs": [" "]}, "a new scenario needs what the role needs most"),
+            ({"role": " "}, "a new scenario needs the role you applied for"),
             ({"pronoun": "it"}, "the pronoun must be one of"),
             ({"needs": "one"}, "lists of text"),
         ):
             r = c.post("/api/scenarios", json={**new, "name": "other", **change})
             assert r.status_code == 400 and error in r.json()["error"], (change, r.text)
         assert c.post("/api/scenarios", content=b"[1]").status_code == 400
+        # an empty form is told everything it lacks, in the form's words, as scenario new does
+        r = c.post("/api/scenarios", json={"name": "", "pronoun": "they", "needs": []})
+        assert r.status_code == 400
+        assert r.json()["error"] == (
+            "a new scenario needs the role you applied for, the organisation, the interviewer's "
+            "name and what the role needs most (in the interviewer's words)"
+        )
+        r = c.post("/api/scenarios", json={**new, "name": ""})
+        assert r.json()["error"].startswith("a new scenario needs a short name")
+        # a concern typed in a hurry is said and shown as the interviewer's sentence
+        hurried = {**new, "name": "hurried", "concerns": ["you have never led a team", "Why now?"]}
+        made = c.post("/api/scenarios", json=hurried).json()["scenario"]
+        assert [x["text"] for x in made["concerns"]] == ["You have never led a team.", "Why now?"]
         r = c.post("/api/practice/start", json={"scenario": "nope"})
         assert r.status_code == 400

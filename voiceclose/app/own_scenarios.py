@@ -29,6 +29,13 @@ FILE_MODE = 0o600
 DEFAULT_CONCERN_KIND = "gap"
 MAX_TEXT = 300  # characters in one value: a need or a concern is a phrase, not an essay
 MAX_NEEDS = 5
+REQUIRED = (  # (field, how a missing one is named), in the order the form and scenario new ask
+    ("role", "the role you applied for"),
+    ("organisation", "the organisation"),
+    ("interviewer", "the interviewer's name"),
+)
+SENTENCE_ENDS = ".?!…\"'”’)"  # a concern ending in one of these is left as it ends
+NEEDS_MISSING = "what the role needs most (in the interviewer's words)"
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,8 @@ class NewScenario:
 
 def check_name(name: str) -> str:
     """``name`` if it can name a new scenario; UsageError saying why not."""
+    if not (name or "").strip():
+        raise UsageError("a new scenario needs a short name (letters, digits, - and _)")
     if not NAME_PATTERN.fullmatch(name or ""):
         raise UsageError(
             f"a scenario name is letters, digits, - and _ only (up to 64), not {name!r}"
@@ -89,17 +98,37 @@ def parse_concern(value: str) -> tuple[str, str]:
     kind, sep, text = value.partition(":")
     name = kind.strip().lower().replace("-", "_")
     if sep and name in CONCERN_KINDS:
-        return name, _text("concern", text)
+        return name, as_said(_text("concern", text))
     if sep and name and " " not in name:
         raise UsageError(
             f"unknown kind of concern {kind.strip()!r}: write KIND:TEXT with KIND one of "
             f"{', '.join(CONCERN_KINDS)}, or the concern alone"
         )
-    return DEFAULT_CONCERN_KIND, _text("concern", value)
+    return DEFAULT_CONCERN_KIND, as_said(_text("concern", value))
+
+
+def as_said(text: str) -> str:
+    """A concern typed in a hurry ("you have never led a team") as the interviewer says it: a
+    sentence with a capital and a full stop; the words themselves are kept as typed."""
+    if text.split()[0].islower():  # not "iPhone", "eBay": those are written so on purpose
+        text = text[0].upper() + text[1:]
+    return text if text[-1:] in SENTENCE_ENDS else text + "."
+
+
+def check_complete(new: NewScenario) -> None:
+    """UsageError naming everything left empty (as ``scenario new`` names the missing flags),
+    before any one value is judged: an empty form is told what it lacks, not that '' is no name."""
+    missing = [what for key, what in REQUIRED if not " ".join(getattr(new, key).split())]
+    if not any(n.strip() for n in new.needs):
+        missing.append(NEEDS_MISSING)
+    if missing:
+        listed = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+        raise UsageError(f"a new scenario needs {listed}")
 
 
 def create(new: NewScenario, replace: bool = False) -> Scenario:
     """Save ``new`` as the user's own scenario and return it as the checker will read it."""
+    check_complete(new)
     name = check_new_name(new.name, replace)
     values = {
         "role": new.role,

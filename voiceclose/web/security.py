@@ -23,6 +23,28 @@ HEADERS = [  # sent with every response
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
+REFUSED_POLICY = b"default-src 'none'; style-src 'unsafe-inline'"  # the refusal page: no script
+REFUSED_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · voiceclose</title>
+<style>body {{ font: 17px/1.5 system-ui, sans-serif; max-width: 34em; margin: 3em auto;
+padding: 0 16px; color: #1d2430; }} h1 {{ font-size: 1.5em; }}
+code {{ background: #eef1f5; padding: 1px 4px; }}</style>
+</head><body><h1>{title}</h1><p>{text}</p></body></html>
+"""
+REFUSED_TEXT = {  # what a person in a browser is told, by status: what happened and what to do
+    401: (
+        "Open the link voiceclose printed",
+        "This page needs the link <code>voiceclose app</code> printed when it started "
+        "(it ends in <code>?token=…</code>). Open that link; it keeps you signed in here.",
+    ),
+    403: (
+        "This link is not the current one",
+        "<code>voiceclose app</code> makes a new link each time it starts. Open the latest link "
+        "it printed (it ends in <code>?token=…</code>).",
+    ),
+}
 PAGE_POLICY = (  # the app's own pages: everything from this server, nothing from the network
     b"default-src 'self'; img-src 'self' data:; media-src 'self' data: blob:; "
     b"style-src 'self'; script-src 'self'; frame-src 'self'; connect-src 'self'"
@@ -59,6 +81,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        page = "text/html" in headers.get("accept", "")  # a browser: a page, not JSON
         host = headers.get("host")
         if not host_allowed(host):
             await _refuse(send, 403, "this app only answers to 127.0.0.1 or localhost")
@@ -70,16 +93,16 @@ class Guard:
         given = query.get("token", [None])[0]
         if given is not None and scope["method"] == "GET":
             if not hmac.compare_digest(given, self.token):
-                await _refuse(send, 403, "wrong token: open the link voiceclose app printed")
+                await _refuse(send, 403, "wrong token: open the link voiceclose app printed", page)
                 return
             await _welcome(scope, send, self.token, query)
             return
         presented = _presented(headers)
         if presented is None:
-            await _refuse(send, 401, "no token: open the link voiceclose app printed")
+            await _refuse(send, 401, "no token: open the link voiceclose app printed", page)
             return
         if not hmac.compare_digest(presented, self.token):
-            await _refuse(send, 403, "wrong token: open the link voiceclose app printed")
+            await _refuse(send, 403, "wrong token: open the link voiceclose app printed", page)
             return
         await self.app(scope, receive, _with_headers(send))
 
@@ -116,14 +139,22 @@ async def _welcome(scope, send, token: str, query: dict) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _refuse(send, status: int, message: str) -> None:
-    body = json.dumps({"ok": False, "error": message}).encode()
+async def _refuse(send, status: int, message: str, page: bool = False) -> None:
+    """The refusal: JSON for API clients, a short page saying what to do for a browser."""
+    if page:
+        title, text = REFUSED_TEXT[status]
+        body = REFUSED_PAGE.format(title=title, text=text).encode()
+        kind = [(b"content-type", b"text/html; charset=utf-8")]
+        kind.append((b"content-security-policy", REFUSED_POLICY))
+    else:
+        body = json.dumps({"ok": False, "error": message}).encode()
+        kind = [(b"content-type", b"application/json")]
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                *kind,
                 (b"content-length", str(len(body)).encode()),
                 *HEADERS,
             ],
