@@ -173,6 +173,20 @@ CASES = [
     ("Honestly I'd love tae join the crew.", "interest", True),
     ("i havent got any concerns i think were aligned", "reservations", False),
     ("Do you want to raise the budget with the board?", "reservations", False),
+    # interest by halves or put off for a decision; wanting to thank them is not wanting the job
+    ("I'm sort of interested in the post, I think.", "interest", False),
+    ("Honestly I'm kinda keen on the job, yeah.", "interest", False),
+    ("I'm interested in the role, I'd just need to go home and mull it over.", "interest", False),
+    ("I'd love the job, but let me sleep on it first.", "interest", False),
+    ("I'd love this job, I don't need to think about it.", "interest", True),
+    ("I'd like to, erm, thank you both for your time.", "interest", False),
+    ("I want to, like, thank you for seeing me.", "interest", False),
+    ("I'd like to thank you, and I'd love to join the team.", "interest", True),
+    # thanks with a jab at the interviewer is grudging; with sympathy for their day it is not
+    ("Well, thanks for your time, even if you were half an hour late.", "thanks", False),
+    ("Cheers for the chat, even though you kept me waiting an hour.", "thanks", False),
+    ("Thanks, I suppose, even though you barely looked up from your phone.", "thanks", False),
+    ("Thanks for seeing me, even though I know you're running behind today.", "thanks", True),
 ]
 
 

@@ -169,6 +169,28 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             True,
         ),
         ("I've been fixing my mates' bikes at weekends for years.", ["fixing bikes"], False),
+        # pets and children of one's own told as experience of the work
+        (
+            "We've got three anxious rescue greyhounds at home, so I'm used to nervous dogs.",
+            ["handling nervous dogs"],
+            False,
+        ),
+        ("My own kids are toddlers, so I'm used to tantrums.", ["toddler tantrums"], False),
+        ("I had two ponies of my own growing up, so I know horses.", ["caring for horses"], False),
+        (
+            "I've handled nervous dogs at a grooming salon for four years.",
+            ["handling nervous dogs"],
+            True,
+        ),
+        # where the work began is not something done
+        ("My old science teacher is the reason I got into lab work.", ["lab work"], False),
+        ("Watching my grandad is how I first got into carpentry.", ["carpentry"], False),
+        (
+            "That's how I got started in bookkeeping, and I've done the books for a builder's "
+            "firm for six years.",
+            ["bookkeeping"],
+            True,
+        ),
         ("I've been fixing customers' bikes at a shop for six years.", ["fixing bikes"], True),
         # where a skill was learnt, named inside "thanks to": not something the candidate did
         (
