@@ -187,6 +187,10 @@ CASES = [
     ("Cheers for the chat, even though you kept me waiting an hour.", "thanks", False),
     ("Thanks, I suppose, even though you barely looked up from your phone.", "thanks", False),
     ("Thanks for seeing me, even though I know you're running behind today.", "thanks", True),
+    # ...and in unpunctuated text, a thanks ending the grudging or sarcastic run it was said in
+    ("oh great a group exercise how exciting can not wait cheers", "thanks", False),
+    ("im only here cause the agency sent me no offence ta", "thanks", False),
+    ("no offence but the bus here was awful thanks so much for seeing me", "thanks", True),
 ]
 
 
