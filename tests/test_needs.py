@@ -132,6 +132,45 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
         ("I've been thatching roofs since I was fifteen.", ["thatching roofs"], True),
         ("I am head of maths at a comprehensive in Hull.", ["teaching maths"], True),
         ("I clean about twenty holiday lets a week.", ["cleaning holiday lets"], True),
+        # what the candidate does now, with how much or how often, in plain or non-native words
+        ("I oversee about thirty deliveries a shift at the depot.", ["managing deliveries"], True),
+        ("I cover single-handed most weekends at a village pharmacy.", ["working alone"], True),
+        ("I am clean twelve cabins a day on the ferry.", ["speed"], True),
+        ("I'm a roofer so I'm carrying slates up ladders all day.", ["physical fitness"], True),
+        ("I'm dying to be answering phones all day, can't wait.", ["answering phones"], False),
+        # kinds of need told in the work's own terms
+        ("I've held about eighty open cases at the council for years.", ["heavy caseload"], True),
+        (
+            "At my last coffee shop we did three hundred coffees before nine most days.",
+            ["speed during the rush"],
+            True,
+        ),
+        (
+            "Last year I got most of my Year 6 class to a level five or above.",
+            ["raising results"],
+            True,
+        ),
+        (
+            "I've run the COPD and diabetes reviews at my surgery for years.",
+            ["chronic disease"],
+            True,
+        ),
+        (
+            "I've done plumbing and tiling for a letting agent for five years.",
+            ["maintenance"],
+            True,
+        ),
+        (
+            "I was keyholder at a supermarket, locking up every night for two years.",
+            ["building security"],
+            True,
+        ),
+        (
+            "I've worked the door at a nightclub for four years and broken up plenty of fights.",
+            ["dealing with conflict"],
+            True,
+        ),
+        ("I've run the diabetes clinics at my surgery for years.", ["building security"], False),
         # a result that was someone else's doing is not the candidate's experience
         (
             "I was on the team that cut waste by a third, but it was mostly my boss's idea.",
