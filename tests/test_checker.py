@@ -187,6 +187,16 @@ CASES = [
     ("Cheers for the chat, even though you kept me waiting an hour.", "thanks", False),
     ("Thanks, I suppose, even though you barely looked up from your phone.", "thanks", False),
     ("Thanks for seeing me, even though I know you're running behind today.", "thanks", True),
+    # a groan at what the day brought, then "thanks a lot", is sarcastic; after praise it is not
+    ("Great, another form to fill in, thanks a lot.", "thanks", False),
+    ("Oh brilliant, more paperwork. Cheers.", "thanks", False),
+    ("Great, thanks a lot for your time today.", "thanks", True),
+    # someone else's wish, or a wish from the past taken back, is not the candidate's interest
+    ("My sister would love this job, she's a real people person.", "interest", False),
+    ("My mates are all really keen on the job too.", "interest", False),
+    ("I wanted this job last year, but now I'm not so sure.", "interest", False),
+    ("I always wanted this job, ever since I was little.", "interest", True),
+    ("My colleagues say I'm calm under pressure, and I'd love this job.", "interest", True),
     # ...and in unpunctuated text, a thanks ending the grudging or sarcastic run it was said in
     ("oh great a group exercise how exciting can not wait cheers", "thanks", False),
     ("im only here cause the agency sent me no offence ta", "thanks", False),

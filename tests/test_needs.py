@@ -221,6 +221,36 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             ["handling nervous dogs"],
             True,
         ),
+        # a hypothetical or a promise; someone else's years; a hobby or a sport
+        (
+            "If I got the job I would set up a proper stock rotation system for you.",
+            ["stock rotation"],
+            False,
+        ),
+        ("When I get the role I'll run the rota the way you want.", ["running the rota"], False),
+        (
+            "My brother has run a forklift for ten years, so it's in the family.",
+            ["forklift experience"],
+            False,
+        ),
+        ("My mum was a district nurse for twenty years.", ["district nursing"], False),
+        (
+            "Once I got my HGV licence I drove multi-drop routes for six years.",
+            ["route planning"],
+            True,
+        ),
+        (
+            "For my partner's business I did all the payroll for three years, twenty staff.",
+            ["payroll"],
+            True,
+        ),
+        ("I've been fixing up old bikes in my shed for years as a hobby.", ["bike repairs"], False),
+        ("I've played five-a-side every week for years, so I'm pretty fit.", ["fitness"], False),
+        (
+            "I've repaired bikes at a shop for five years, it started as a hobby.",
+            ["bike repairs"],
+            True,
+        ),
         # where the work began is not something done
         ("My old science teacher is the reason I got into lab work.", ["lab work"], False),
         ("Watching my grandad is how I first got into carpentry.", ["carpentry"], False),

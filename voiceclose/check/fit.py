@@ -67,6 +67,8 @@ def _not_fit(ctx: Context, spans: Sequence[Span]) -> str | None:
     rules = ctx.rules
     if blocker := ctx.near(rules.get("fit", "not_experience"), spans[0], NOT_EXPERIENCE_WINDOW):
         return f'not experience of the work ("{ctx.phrase(blocker)}")'
+    if blocker := ctx.overlapping(rules.get("fit", "not_own"), spans[0]):
+        return f'a hypothetical or someone else\'s experience ("{ctx.phrase(blocker)}")'
     if blocker := ctx.overlapping(rules.get("fit", "credited"), spans[0]):
         return f'credit given to others, not experience told ("{ctx.phrase(blocker)}")'
     claims = ctx.rules.get("fit", "bare_claim")
