@@ -26,7 +26,19 @@ CASES = [
     ("In my free time my interests include chess and cycling.", "interest", False),
     ("I'm not sure I'm that interested any more.", "interest", False),
     ("I'd like to know more about the parking.", "interest", False),
-    # fit: own experience tied to what they need
+    # fit: own experience tied to what they need; what they wonder about is not a need
+    (
+        "I'm keen to learn how you handle orders at this volume, that's something I've always "
+        "wanted to see. I also did a season at a bakery in Lyon.",
+        "fit",
+        False,
+    ),
+    (
+        "im keen to learn how you handle orders at this volume thats something ive always wanted "
+        "to see i also did a season at a bakery in lyon",
+        "fit",
+        False,
+    ),
     (
         "You mentioned the clinic needs someone for wound care, and I've spent six years on a surgical ward doing exactly that.",
         "fit",

@@ -251,6 +251,17 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             ["bike repairs"],
             True,
         ),
+        # a customer's habit just before is not the need named; a fragment naming it is
+        (
+            "I'm in here every morning. I've done the stock ordering at a pub for a year.",
+            ["the morning rush"],
+            False,
+        ),
+        (
+            "The morning rush? I've done six years of those at a station kiosk.",
+            ["the morning rush"],
+            True,
+        ),
         # where the work began is not something done
         ("My old science teacher is the reason I got into lab work.", ["lab work"], False),
         ("Watching my grandad is how I first got into carpentry.", ["carpentry"], False),

@@ -130,12 +130,26 @@ def _partners(ctx: Context, e: Match, other: int) -> list[Match]:
 
 
 def _not_a_need(ctx: Context, m: Match) -> bool:
-    """An offer or a condition ("if you need anything else"), or a question about their needs."""
+    """An offer or a condition ("if you need anything else"), a question about their needs, or
+    a clause that wonders how they do things ("keen to learn how you laminate at this volume,
+    that's something I've always wanted to see")."""
     rules = ctx.rules
     if ctx.overlapping(rules.get("fit", "not_needs"), span_of(m)):
         return True
+    if _wondered_near(ctx, m):
+        return True
     asked = rules.get("fit", "not_needs_question")
     return ctx.is_question(m.sentence) and bool(ctx.overlapping(asked, span_of(m)))
+
+
+def _wondered_near(ctx: Context, m: Match) -> bool:
+    """Whether a curiosity cue lies in ``m``'s clause, within DOUBT_WINDOW tokens of it."""
+    first, last = clause_around(ctx.tokens(m.sentence), m.start, m.end)
+    return any(
+        first <= c.start < last
+        and (m.start - c.end <= DOUBT_WINDOW and c.start - m.end <= DOUBT_WINDOW)
+        for c in ctx.matches(ctx.rules.get("fit", "curious"), m.sentence)
+    )
 
 
 def _share(terms: Sequence[str], tokens: Sequence[str]) -> float:
@@ -215,7 +229,10 @@ class _ScenarioFit:
         for other in (n - 1, n + 1):
             if not 0 <= other < len(ctx.sentences):
                 continue
-            short = len(ctx.tokens(other)) <= FRAGMENT_TOKENS and other == n - 1
+            # a short sentence names a topic ("The night shift?"), unless it tells something of
+            # the candidate's own ("I'm in here every morning": a customer's habit)
+            words = ctx.tokens(other)
+            short = len(words) <= FRAGMENT_TOKENS and other == n - 1 and "i" not in words
             # "The brand voice thing? That's what I did at my last place": a link points back
             points_back = other == n - 1 and bool(ctx.any_match(ctx.rules.get("fit", "links"), n))
             if short or points_back or need_cues(ctx, other):
