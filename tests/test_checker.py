@@ -209,6 +209,17 @@ CASES = [
     ("I wanted this job last year, but now I'm not so sure.", "interest", False),
     ("I always wanted this job, ever since I was little.", "interest", True),
     ("My colleagues say I'm calm under pressure, and I'd love this job.", "interest", True),
+    # wanting it only on other terms; a grudging tag a long way after the thanks; a sarcastic
+    # "thanks a bunch" for a hard question
+    ("If the salary was higher I'd take it in a heartbeat.", "interest", False),
+    (
+        "Unless the commute got shorter, I'd say no, honestly. I do like the team.",
+        "interest",
+        False,
+    ),
+    ("Thanks for the heads up about the parking fines, I guess.", "thanks", False),
+    ("Oh, thanks a bunch for that curveball question.", "thanks", False),
+    ("Thanks a lot for your time this morning.", "thanks", True),
     # ...and in unpunctuated text, a thanks ending the grudging or sarcastic run it was said in
     ("oh great a group exercise how exciting can not wait cheers", "thanks", False),
     ("im only here cause the agency sent me no offence ta", "thanks", False),

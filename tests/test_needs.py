@@ -262,6 +262,16 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             ["the morning rush"],
             True,
         ),
+        # watching others do it, or a taster session, is not experience of the work
+        (
+            "My team at the bank did all the onboarding; I mainly sat in on the calls.",
+            ["client onboarding"],
+            False,
+        ),
+        ("I did a one-day taster on forklifts at college years ago.", ["forklift driving"], False),
+        ("I had a go on the welding demo at the open day last year.", ["welding"], False),
+        ("I took one Excel class at school.", ["Excel"], False),
+        ("I sat a couple of bookkeeping lessons at college.", ["bookkeeping"], False),
         # where the work began is not something done
         ("My old science teacher is the reason I got into lab work.", ["lab work"], False),
         ("Watching my grandad is how I first got into carpentry.", ["carpentry"], False),
