@@ -208,6 +208,17 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             True,
         ),
         ("I've been fixing my mates' bikes at weekends for years.", ["fixing bikes"], False),
+        (
+            "I've been a customer of yours for years, so I know the products.",
+            ["product knowledge"],
+            False,
+        ),
+        ("I've shopped here every week since I was small.", ["knowing the store layout"], False),
+        (
+            "I've been a customer service adviser at a bank for five years.",
+            ["customer service"],
+            True,
+        ),
         # pets and children of one's own told as experience of the work
         (
             "We've got three anxious rescue greyhounds at home, so I'm used to nervous dogs.",
