@@ -26,7 +26,19 @@ CASES = [
     ("In my free time my interests include chess and cycling.", "interest", False),
     ("I'm not sure I'm that interested any more.", "interest", False),
     ("I'd like to know more about the parking.", "interest", False),
-    # fit: own experience tied to what they need
+    # fit: own experience tied to what they need; what they wonder about is not a need
+    (
+        "I'm keen to learn how you handle orders at this volume, that's something I've always "
+        "wanted to see. I also did a season at a bakery in Lyon.",
+        "fit",
+        False,
+    ),
+    (
+        "im keen to learn how you handle orders at this volume thats something ive always wanted "
+        "to see i also did a season at a bakery in lyon",
+        "fit",
+        False,
+    ),
     (
         "You mentioned the clinic needs someone for wound care, and I've spent six years on a surgical ward doing exactly that.",
         "fit",
@@ -173,6 +185,45 @@ CASES = [
     ("Honestly I'd love tae join the crew.", "interest", True),
     ("i havent got any concerns i think were aligned", "reservations", False),
     ("Do you want to raise the budget with the board?", "reservations", False),
+    # interest by halves or put off for a decision; wanting to thank them is not wanting the job
+    ("I'm sort of interested in the post, I think.", "interest", False),
+    ("Honestly I'm kinda keen on the job, yeah.", "interest", False),
+    ("I'm interested in the role, I'd just need to go home and mull it over.", "interest", False),
+    ("I'd love the job, but let me sleep on it first.", "interest", False),
+    ("I'd love this job, I don't need to think about it.", "interest", True),
+    ("I'd like to, erm, thank you both for your time.", "interest", False),
+    ("I want to, like, thank you for seeing me.", "interest", False),
+    ("I'd like to thank you, and I'd love to join the team.", "interest", True),
+    # thanks with a jab at the interviewer is grudging; with sympathy for their day it is not
+    ("Well, thanks for your time, even if you were half an hour late.", "thanks", False),
+    ("Cheers for the chat, even though you kept me waiting an hour.", "thanks", False),
+    ("Thanks, I suppose, even though you barely looked up from your phone.", "thanks", False),
+    ("Thanks for seeing me, even though I know you're running behind today.", "thanks", True),
+    # a groan at what the day brought, then "thanks a lot", is sarcastic; after praise it is not
+    ("Great, another form to fill in, thanks a lot.", "thanks", False),
+    ("Oh brilliant, more paperwork. Cheers.", "thanks", False),
+    ("Great, thanks a lot for your time today.", "thanks", True),
+    # someone else's wish, or a wish from the past taken back, is not the candidate's interest
+    ("My sister would love this job, she's a real people person.", "interest", False),
+    ("My mates are all really keen on the job too.", "interest", False),
+    ("I wanted this job last year, but now I'm not so sure.", "interest", False),
+    ("I always wanted this job, ever since I was little.", "interest", True),
+    ("My colleagues say I'm calm under pressure, and I'd love this job.", "interest", True),
+    # wanting it only on other terms; a grudging tag a long way after the thanks; a sarcastic
+    # "thanks a bunch" for a hard question
+    ("If the salary was higher I'd take it in a heartbeat.", "interest", False),
+    (
+        "Unless the commute got shorter, I'd say no, honestly. I do like the team.",
+        "interest",
+        False,
+    ),
+    ("Thanks for the heads up about the parking fines, I guess.", "thanks", False),
+    ("Oh, thanks a bunch for that curveball question.", "thanks", False),
+    ("Thanks a lot for your time this morning.", "thanks", True),
+    # ...and in unpunctuated text, a thanks ending the grudging or sarcastic run it was said in
+    ("oh great a group exercise how exciting can not wait cheers", "thanks", False),
+    ("im only here cause the agency sent me no offence ta", "thanks", False),
+    ("no offence but the bus here was awful thanks so much for seeing me", "thanks", True),
 ]
 
 

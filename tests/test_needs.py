@@ -132,6 +132,45 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
         ("I've been thatching roofs since I was fifteen.", ["thatching roofs"], True),
         ("I am head of maths at a comprehensive in Hull.", ["teaching maths"], True),
         ("I clean about twenty holiday lets a week.", ["cleaning holiday lets"], True),
+        # what the candidate does now, with how much or how often, in plain or non-native words
+        ("I oversee about thirty deliveries a shift at the depot.", ["managing deliveries"], True),
+        ("I cover single-handed most weekends at a village pharmacy.", ["working alone"], True),
+        ("I am clean twelve cabins a day on the ferry.", ["speed"], True),
+        ("I'm a roofer so I'm carrying slates up ladders all day.", ["physical fitness"], True),
+        ("I'm dying to be answering phones all day, can't wait.", ["answering phones"], False),
+        # kinds of need told in the work's own terms
+        ("I've held about eighty open cases at the council for years.", ["heavy caseload"], True),
+        (
+            "At my last coffee shop we did three hundred coffees before nine most days.",
+            ["speed during the rush"],
+            True,
+        ),
+        (
+            "Last year I got most of my Year 6 class to a level five or above.",
+            ["raising results"],
+            True,
+        ),
+        (
+            "I've run the COPD and diabetes reviews at my surgery for years.",
+            ["chronic disease"],
+            True,
+        ),
+        (
+            "I've done plumbing and tiling for a letting agent for five years.",
+            ["maintenance"],
+            True,
+        ),
+        (
+            "I was keyholder at a supermarket, locking up every night for two years.",
+            ["building security"],
+            True,
+        ),
+        (
+            "I've worked the door at a nightclub for four years and broken up plenty of fights.",
+            ["dealing with conflict"],
+            True,
+        ),
+        ("I've run the diabetes clinics at my surgery for years.", ["building security"], False),
         # a result that was someone else's doing is not the candidate's experience
         (
             "I was on the team that cut waste by a third, but it was mostly my boss's idea.",
@@ -169,6 +208,90 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
             True,
         ),
         ("I've been fixing my mates' bikes at weekends for years.", ["fixing bikes"], False),
+        (
+            "I've been a customer of yours for years, so I know the products.",
+            ["product knowledge"],
+            False,
+        ),
+        ("I've shopped here every week since I was small.", ["knowing the store layout"], False),
+        (
+            "I've been a customer service adviser at a bank for five years.",
+            ["customer service"],
+            True,
+        ),
+        # pets and children of one's own told as experience of the work
+        (
+            "We've got three anxious rescue greyhounds at home, so I'm used to nervous dogs.",
+            ["handling nervous dogs"],
+            False,
+        ),
+        ("My own kids are toddlers, so I'm used to tantrums.", ["toddler tantrums"], False),
+        ("I had two ponies of my own growing up, so I know horses.", ["caring for horses"], False),
+        (
+            "I've handled nervous dogs at a grooming salon for four years.",
+            ["handling nervous dogs"],
+            True,
+        ),
+        # a hypothetical or a promise; someone else's years; a hobby or a sport
+        (
+            "If I got the job I would set up a proper stock rotation system for you.",
+            ["stock rotation"],
+            False,
+        ),
+        ("When I get the role I'll run the rota the way you want.", ["running the rota"], False),
+        (
+            "My brother has run a forklift for ten years, so it's in the family.",
+            ["forklift experience"],
+            False,
+        ),
+        ("My mum was a district nurse for twenty years.", ["district nursing"], False),
+        (
+            "Once I got my HGV licence I drove multi-drop routes for six years.",
+            ["route planning"],
+            True,
+        ),
+        (
+            "For my partner's business I did all the payroll for three years, twenty staff.",
+            ["payroll"],
+            True,
+        ),
+        ("I've been fixing up old bikes in my shed for years as a hobby.", ["bike repairs"], False),
+        ("I've played five-a-side every week for years, so I'm pretty fit.", ["fitness"], False),
+        (
+            "I've repaired bikes at a shop for five years, it started as a hobby.",
+            ["bike repairs"],
+            True,
+        ),
+        # a customer's habit just before is not the need named; a fragment naming it is
+        (
+            "I'm in here every morning. I've done the stock ordering at a pub for a year.",
+            ["the morning rush"],
+            False,
+        ),
+        (
+            "The morning rush? I've done six years of those at a station kiosk.",
+            ["the morning rush"],
+            True,
+        ),
+        # watching others do it, or a taster session, is not experience of the work
+        (
+            "My team at the bank did all the onboarding; I mainly sat in on the calls.",
+            ["client onboarding"],
+            False,
+        ),
+        ("I did a one-day taster on forklifts at college years ago.", ["forklift driving"], False),
+        ("I had a go on the welding demo at the open day last year.", ["welding"], False),
+        ("I took one Excel class at school.", ["Excel"], False),
+        ("I sat a couple of bookkeeping lessons at college.", ["bookkeeping"], False),
+        # where the work began is not something done
+        ("My old science teacher is the reason I got into lab work.", ["lab work"], False),
+        ("Watching my grandad is how I first got into carpentry.", ["carpentry"], False),
+        (
+            "That's how I got started in bookkeeping, and I've done the books for a builder's "
+            "firm for six years.",
+            ["bookkeeping"],
+            True,
+        ),
         ("I've been fixing customers' bikes at a shop for six years.", ["fixing bikes"], True),
         # where a skill was learnt, named inside "thanks to": not something the candidate did
         (

@@ -170,6 +170,23 @@ def test_without_the_model_package_checking_goes_on_with_the_rules(monkeypatch, 
             "so recapping the job is half running the tills and half ordering the stock",
             ["ordering stock"],
         ),
+        # wondering how they do things; a length of time in a broader field than the need
+        (
+            "I'd love to know how you run the night shift handovers, I've always wondered.",
+            ["running night shift handovers"],
+        ),
+        (
+            "I'm curious how your team handles the allergy orders, I've thought about it a lot.",
+            ["handling allergy orders"],
+        ),
+        (
+            "I am having ten years of experience in nursing.",
+            ["intensive care nursing with ventilated patients"],
+        ),
+        (
+            "Madam, I have fifteen years of experience in accounts.",
+            ["accounts payable automation with SAP"],
+        ),
     ],
 )
 def test_what_is_not_the_candidates_experience(model, text, needs):
@@ -179,3 +196,6 @@ def test_what_is_not_the_candidates_experience(model, text, needs):
 def test_experience_told_plainly_still_counts(model):
     said = "Been on the buses eleven year, early shifts and all, never once late."
     assert found(said, model, ["driving buses on early shifts"])["fit"]
+    # one word of the need, with the work itself told beside it
+    said = "I've been on call for a housing association for five years, burst pipes at 2 am."
+    assert found(said, model, ["emergency call-outs"])["fit"]

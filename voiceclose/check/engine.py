@@ -126,7 +126,7 @@ def generic(ctx: Context, element: str):
                 reason = f'negated or doubtful ("{ctx.phrase(blocker)}")'
             elif blocker := ctx.any_match(anywhere, n):
                 reason = f'cancelled in the same sentence ("{ctx.phrase(blocker)}")'
-            elif blocker := _said_before_bare(ctx, previous, n):
+            elif blocker := _said_before_bare(ctx, previous, span):
                 reason = f'said on its own after "{ctx.phrase(blocker)}"'
             elif need_question and not ctx.is_question(n):
                 reason = "not asked as a question"
@@ -136,12 +136,20 @@ def generic(ctx: Context, element: str):
             yield ctx.candidate(element, [span], False, reason)
 
 
-def _said_before_bare(ctx: Context, patterns: PatternList, n: int) -> Match | None:
-    """A match of ``patterns`` in the sentences just before sentence ``n``, when ``n`` is only a
-    cue on its own: "No offence. Cheers." is grudging; "No offence. Thanks for seeing me." is
-    not."""
-    words = [t for t in ctx.tokens(n) if t not in MARKS]
-    if not patterns or len(words) > BARE_TOKENS:
+def _said_before_bare(ctx: Context, patterns: PatternList, span: Span) -> Match | None:
+    """A match of ``patterns`` in the sentences just before the cue's, when the cue is a sentence
+    on its own: "No offence. Cheers." is grudging; "No offence. Thanks for seeing me." is not.
+    In unpunctuated text the cue may end the run it was said after ("oh yeah i'm dying to do
+    filing all day can't wait thanks"): then a match before it in its own sentence counts."""
+    n = span.sentence
+    if not patterns:
+        return None
+    tokens = ctx.tokens(n)
+    if len([t for t in tokens[span.start :] if t not in MARKS]) <= BARE_TOKENS:
+        for m in ctx.matches(patterns, n):
+            if m.end <= span.start:
+                return m
+    if len([t for t in tokens if t not in MARKS]) > BARE_TOKENS:
         return None
     for before in range(max(0, n - PREVIOUS_SENTENCES), n):
         if blocker := ctx.any_match(patterns, before):

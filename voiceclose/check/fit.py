@@ -29,6 +29,8 @@ DOUBT_WINDOW = 10  # tokens from a fit cue within which self-doubt cancels it
 NOT_EXPERIENCE_WINDOW = 16
 FRAGMENT_TOKENS = 8  # a sentence this short before the experience may name its topic
 NEIGHBOURS = (0, 1, -1, 2)  # sentences, relative to the experience, searched for a partner cue
+MORE_WORDS = 2  # words a loosely tied sentence must tell beside the need's ("for British Gas")
+MORE_WORD_LENGTH = 4  # ...each this long at least ("sir", "in" say nothing)
 
 
 def fit_candidates(ctx: Context, role: Sequence[RoleNeed], scores: Scores | None) -> Iterator:
@@ -65,6 +67,8 @@ def _not_fit(ctx: Context, spans: Sequence[Span]) -> str | None:
     rules = ctx.rules
     if blocker := ctx.near(rules.get("fit", "not_experience"), spans[0], NOT_EXPERIENCE_WINDOW):
         return f'not experience of the work ("{ctx.phrase(blocker)}")'
+    if blocker := ctx.overlapping(rules.get("fit", "not_own"), spans[0]):
+        return f'a hypothetical or someone else\'s experience ("{ctx.phrase(blocker)}")'
     if blocker := ctx.overlapping(rules.get("fit", "credited"), spans[0]):
         return f'credit given to others, not experience told ("{ctx.phrase(blocker)}")'
     claims = ctx.rules.get("fit", "bare_claim")
@@ -103,6 +107,12 @@ def _generic_fit(ctx: Context) -> Iterator[Candidate]:
                 yield ctx.candidate("fit", [span, pspan], True, reason)
 
 
+def curious(ctx: Context, n: int) -> bool:
+    """Whether sentence ``n`` wonders how the employer does things ("I'm interested in how you
+    split the rota"): it does not tell the candidate's experience, however it scores."""
+    return bool(ctx.any_match(ctx.rules.get("fit", "curious"), n))
+
+
 def need_cues(ctx: Context, sentence: int, near: Match | None = None) -> list[Match]:
     """Cues naming what the employer needs in ``sentence``; with ``near`` (an experience cue in
     that sentence) also the weaker ones that count only beside it, never overlapping it."""
@@ -120,12 +130,26 @@ def _partners(ctx: Context, e: Match, other: int) -> list[Match]:
 
 
 def _not_a_need(ctx: Context, m: Match) -> bool:
-    """An offer or a condition ("if you need anything else"), or a question about their needs."""
+    """An offer or a condition ("if you need anything else"), a question about their needs, or
+    a clause that wonders how they do things ("keen to learn how you laminate at this volume,
+    that's something I've always wanted to see")."""
     rules = ctx.rules
     if ctx.overlapping(rules.get("fit", "not_needs"), span_of(m)):
         return True
+    if _wondered_near(ctx, m):
+        return True
     asked = rules.get("fit", "not_needs_question")
     return ctx.is_question(m.sentence) and bool(ctx.overlapping(asked, span_of(m)))
+
+
+def _wondered_near(ctx: Context, m: Match) -> bool:
+    """Whether a curiosity cue lies in ``m``'s clause, within DOUBT_WINDOW tokens of it."""
+    first, last = clause_around(ctx.tokens(m.sentence), m.start, m.end)
+    return any(
+        first <= c.start < last
+        and (m.start - c.end <= DOUBT_WINDOW and c.start - m.end <= DOUBT_WINDOW)
+        for c in ctx.matches(ctx.rules.get("fit", "curious"), m.sentence)
+    )
 
 
 def _share(terms: Sequence[str], tokens: Sequence[str]) -> float:
@@ -141,6 +165,8 @@ class _ScenarioFit:
         self.role = role
         self.scores = scores
         ignore = frozenset(ctx.rules.words("needs", "ignore"))
+        self.ignore = ignore
+        self.bare = frozenset(ctx.rules.words("fit", "bare_words"))
         self.terms = [need_terms(need, ignore) for need in role]
         # a scenario's listen_for patterns, and what field knowledge hears for this kind of need
         self.patterns: list[PatternList] = [
@@ -164,9 +190,35 @@ class _ScenarioFit:
             elif self.scores is None:  # the rules alone: half of the need's words
                 if _share(terms, tokens) >= NEED_WORDS_ENOUGH:
                     spoken.append(i)
-            elif self.scores.speaks_to(sentence, i, _share(terms, tokens)):
+            elif self.semantic_tie(sentence, i, terms, tokens):
                 spoken.append(i)
         return spoken
+
+    def semantic_tie(self, n: int, need: int, terms: Sequence[str], tokens: Sequence[str]) -> bool:
+        """With the semantic signal: near the need in meaning (``speaks_to``), and then holding
+        half its words, or telling something done beside them: "ten years of experience in
+        nursing" is a length of time in a field, not "intensive care nursing" spoken to."""
+        scores = self.scores
+        share = _share(terms, tokens)
+        if scores is None or not scores.speaks_to(n, need, share):
+            return False
+        return share >= NEED_WORDS_ENOUGH or self.says_more(terms, tokens)
+
+    def says_more(self, terms: Sequence[str], tokens: Sequence[str]) -> bool:
+        """Whether a sentence tied to a need by less than half its words tells something done
+        beside them: "eight years of experience in testing" does not speak to "test automation
+        with Selenium"; "on call for British Gas, burst pipes at 2 am" does speak to "emergency
+        call-outs"."""
+        ignore = self.bare | self.ignore
+        told = [
+            t
+            for t in tokens
+            if len(t) >= MORE_WORD_LENGTH
+            and t.isalpha()
+            and t not in ignore
+            and not shared_terms(terms, [t])
+        ]
+        return len(told) >= MORE_WORDS
 
     def tied(self, n: int) -> list[int]:
         """Needs the experience in sentence ``n`` speaks to: in its own sentence, or named in a
@@ -177,7 +229,10 @@ class _ScenarioFit:
         for other in (n - 1, n + 1):
             if not 0 <= other < len(ctx.sentences):
                 continue
-            short = len(ctx.tokens(other)) <= FRAGMENT_TOKENS and other == n - 1
+            # a short sentence names a topic ("The night shift?"), unless it tells something of
+            # the candidate's own ("I'm in here every morning": a customer's habit)
+            words = ctx.tokens(other)
+            short = len(words) <= FRAGMENT_TOKENS and other == n - 1 and "i" not in words
             # "The brand voice thing? That's what I did at my last place": a link points back
             points_back = other == n - 1 and bool(ctx.any_match(ctx.rules.get("fit", "links"), n))
             if short or points_back or need_cues(ctx, other):
@@ -190,7 +245,8 @@ class _ScenarioFit:
         cues = self.ctx.matches(self.ctx.rules.get("fit", "experience"), n)
         found = [(span_of(e), f'experience "{e.pattern}"', "rules") for e in cues]
         recap = self.ctx.any_match(self.ctx.rules.get("recap", "cues"), n) or need_cues(self.ctx, n)
-        if not found and not recap and self.scores is not None and self.scores.experience(n):
+        told = not recap and not curious(self.ctx, n)
+        if not found and told and self.scores is not None and self.scores.experience(n):
             p = self.scores.probability("experience", n)
             whole = Span(n, 0, len(self.ctx.tokens(n)), round(p * 100, 1))
             found.append((whole, f"experience (semantic {p:.2f})", "semantic"))

@@ -42,7 +42,11 @@ SCHEMA: dict[str, dict[str, str]] = {
         "bare_claim": PATTERNS,  # "my experience is exactly what you need", nothing behind it
         "not_experience": PATTERNS,  # near the cue: a plan, a course to come, a favour for a mate
         "credited": PATTERNS,  # over the cue: "thanks to my training", where a skill came from
+        "not_own": PATTERNS,  # over the cue: "if I got the job", "my brother ... for ten years"
         "asks": PATTERNS,  # a question about the match, put to the interviewer
+        "curious": PATTERNS,  # wondering how they do things: the semantic signal's experience
+        # is not taken from such a sentence
+        "bare_words": WORDS,  # a length of time in a field: these words tell nothing done
     },
     "reservations": {
         "concern": PATTERNS,

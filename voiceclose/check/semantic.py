@@ -23,6 +23,7 @@ import numpy as np
 
 from voiceclose.check.context import Context, Span
 from voiceclose.check.embedding import EmbeddingUnavailable, MiniLM
+from voiceclose.check.fit import curious
 from voiceclose.check.needs import NEED_WORDS_ENOUGH, RoleNeed
 from voiceclose.paths import data_file
 from voiceclose.results import Candidate
@@ -179,6 +180,8 @@ class Scores:
                 blocked = _cancelled(ctx, found, part, n)
                 if part == "fit" and blocked is None and not self.experience(n):
                     blocked = "no experience of the candidate's own in it"
+                if part == "fit" and blocked is None and curious(ctx, n):
+                    blocked = "wondering how they do things, not experience told"
                 if part == "thanks" and blocked is None and not _grateful(ctx, n):
                     blocked = "no word of thanks in it (enjoying the talk is not thanking)"
                 if part == "interest" and blocked is None:
