@@ -181,6 +181,7 @@ def _cross_attention_keys_head_major(decoder) -> None:
     for block in decoder.blocks:
         attention = block.cross_attn
         if attention is not None:
+            attention.voiceclose_stacked_cache = True  # keys and values as one (2, batch, ...)
             attention.forward = types.MethodType(
                 _head_major_cross_attention(attention.forward), attention
             )

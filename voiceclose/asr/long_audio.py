@@ -343,6 +343,8 @@ def first_windows_in_a_batch(
     import whisper
     from whisper.audio import N_FRAMES, N_SAMPLES
 
+    from voiceclose.asr.batch_decoding import decode_batch
+
     answers = _answers_of(model)
     # whisper.transcribe's first decode: this mel, the options with an empty prompt, greedy
     options = whisper.DecodingOptions(**decode_options, prompt=[], temperature=0.0)
@@ -355,7 +357,7 @@ def first_windows_in_a_batch(
         for first in range(0, len(mels), MAX_BATCH):
             batch = mels[first : first + MAX_BATCH]
             with torch.inference_mode():
-                results = whisper.decode(model, torch.stack(batch), options)
+                results = decode_batch(model, torch.stack(batch), options)
             for mel, result in zip(batch, results, strict=True):
                 added.append(answers.add(mel, options, result))
                 firsts.append(FirstWindow(mel, frames[len(firsts)], result))
