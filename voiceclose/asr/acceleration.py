@@ -181,6 +181,7 @@ def _cross_attention_keys_head_major(decoder) -> None:
     for block in decoder.blocks:
         attention = block.cross_attn
         if attention is not None:
+            attention.voiceclose_stacked_cache = True  # keys and values as one (2, batch, ...)
             attention.forward = types.MethodType(
                 _head_major_cross_attention(attention.forward), attention
             )
@@ -221,18 +222,22 @@ def _reuse_encoder_output(encoder) -> None:
     remembered: list[tuple[torch.Tensor, torch.Tensor]] = []  # (one window's mel, its output)
     lock = threading.Lock()
 
+    def remember(mels, outputs) -> None:
+        with lock:
+            remembered.extend(zip(mels, outputs, strict=True))
+            del remembered[:-REMEMBERED_WINDOWS]
+
     def forward(mel):
         with lock:
             outputs = [_remembered_output(remembered, window) for window in mel]
         if all(out is not None for out in outputs):
             return torch.stack(outputs)
         out = original(mel)
-        with lock:
-            remembered.extend(zip(mel, out, strict=True))
-            del remembered[:-REMEMBERED_WINDOWS]
+        remember(mel, out)
         return out
 
     encoder.forward = forward
+    encoder.voiceclose_remember = remember  # what a window's mel is taken to encode to
 
 
 def _remembered_output(remembered, window):

@@ -343,23 +343,32 @@ def first_windows_in_a_batch(
     import whisper
     from whisper.audio import N_FRAMES, N_SAMPLES
 
+    from voiceclose.asr.batch_decoding import SHORT_PIECE_FRAMES, decode_batch, encode_briefly
+
     answers = _answers_of(model)
     # whisper.transcribe's first decode: this mel, the options with an empty prompt, greedy
     options = whisper.DecodingOptions(**decode_options, prompt=[], temperature=0.0)
-    mels, frames, firsts, added = [], [], [], []
+    mels, frames, added = [], [], []
     for clip in clips:
         mel = whisper.log_mel_spectrogram(clip, model.dims.n_mels, padding=N_SAMPLES)
         frames.append(min(N_FRAMES, mel.shape[-1] - N_FRAMES))
         mels.append(whisper.pad_or_trim(mel[:, : frames[-1]], N_FRAMES))
+    # short pieces are encoded over less than a window, so they are decoded in a batch of their own
+    short = [n for n, f in enumerate(frames) if f <= SHORT_PIECE_FRAMES and len(clips) > 1]
+    if short and not encode_briefly(model, [mels[n] for n in short]):
+        short = []
+    groups = [[n for n in range(len(mels)) if n not in short], short]
+    results = {}
     try:
-        for first in range(0, len(mels), MAX_BATCH):
-            batch = mels[first : first + MAX_BATCH]
-            with torch.inference_mode():
-                results = whisper.decode(model, torch.stack(batch), options)
-            for mel, result in zip(batch, results, strict=True):
-                added.append(answers.add(mel, options, result))
-                firsts.append(FirstWindow(mel, frames[len(firsts)], result))
-        yield firsts
+        for group in groups:
+            for first in range(0, len(group), MAX_BATCH):
+                batch = group[first : first + MAX_BATCH]
+                with torch.inference_mode():
+                    decoded = decode_batch(model, torch.stack([mels[n] for n in batch]), options)
+                for n, result in zip(batch, decoded, strict=True):
+                    added.append(answers.add(mels[n], options, result))
+                    results[n] = FirstWindow(mels[n], frames[n], result)
+        yield [results[n] for n in range(len(mels))]
     finally:
         answers.discard(added)
 

@@ -27,7 +27,8 @@ from voiceclose.audio.decode import Audio
 from voiceclose.paths import cache_dir, cache_unwritable, private_dir
 from voiceclose.results import SpeechRegion, Transcript, Word
 
-TRANSCRIBER_VERSION = 6  # raise when transcription would now give other words for the same audio
+# raise when transcription would now give other words for the same audio (7 was reverted)
+TRANSCRIBER_VERSION = 8
 FORMAT_VERSION = 2  # of the file: {"format", "key", "sha256", "transcript"}; raise when it changes
 FOLDER = "transcripts"
 MAX_TRANSCRIPTS = 5000  # remembered at most (a few KB each); the least recently used go first

@@ -1,0 +1,69 @@
+"""Windows decoded side by side: a window whose text has ended leaves the batch, and a short
+piece among long ones is encoded over less than a whole window (the real model: slow tier)."""
+
+from __future__ import annotations
+
+import pytest
+from rapidfuzz import fuzz
+
+from voiceclose.asr import batch_decoding, long_audio
+from voiceclose.asr.transcribe import DECODE_OPTIONS
+from voiceclose.audio.decode import SAMPLE_RATE, load_audio
+
+from .conftest import SAMPLES
+
+pytestmark = pytest.mark.slow
+
+
+def mel_window(model, samples):
+    import whisper
+    from whisper.audio import N_FRAMES
+
+    return whisper.pad_or_trim(whisper.log_mel_spectrogram(samples, model.dims.n_mels), N_FRAMES)
+
+
+@pytest.fixture(scope="module")
+def long_and_short():
+    """A 23-s close and the first 3.5 s of another (its first sentence and a little more)."""
+    long = load_audio(SAMPLES / "no_thanks_en_us_m3.flac").samples
+    short = load_audio(SAMPLES / "complete_close_slt.flac").samples[: int(3.5 * SAMPLE_RATE)]
+    return long, short
+
+
+def test_an_ended_window_leaves_the_batch_and_the_words_stay_the_same(model, long_and_short):
+    import torch
+    import whisper
+
+    w = model.whisper
+    mels = torch.stack([mel_window(w, clip) for clip in long_and_short])
+    options = whisper.DecodingOptions(**DECODE_OPTIONS, temperature=0.0)
+    plain = whisper.decode(w, mels, options)
+    rows = []
+    forward = w.decoder.forward
+    w.decoder.forward = lambda x, xa, kv_cache=None: (
+        rows.append(x.shape[0]) or forward(x, xa, kv_cache=kv_cache)
+    )
+    try:
+        shrinking = batch_decoding.decode_batch(w, mels, options)
+    finally:
+        w.decoder.forward = forward
+    assert [r.text for r in shrinking] == [r.text for r in plain]
+    # a smaller batch is multiplied in other blocks (bfloat16 here): the same tokens, their
+    # log-probabilities within a few per cent
+    logprobs = [r.avg_logprob for r in plain]
+    assert [r.avg_logprob for r in shrinking] == pytest.approx(logprobs, rel=0.05)
+    # the short window ended after a sentence; the long one went on alone
+    assert rows[0] == 2 and rows[-1] == 1 and rows.count(1) > len(rows) // 2
+
+
+def test_a_short_piece_is_encoded_over_its_first_ten_seconds_and_heard(model, long_and_short):
+    w = model.whisper
+    long, short = long_and_short
+    with long_audio.first_windows_in_a_batch(w, [long, short], **DECODE_OPTIONS) as firsts:
+        encoded = w.encoder(firsts[1].mel.unsqueeze(0))
+        full = w.encoder(firsts[0].mel.unsqueeze(0))
+    assert encoded.shape[1] == batch_decoding.SHORT_INPUT_FRAMES // 2
+    assert full.shape[1] == w.dims.n_audio_ctx  # a long piece keeps the whole window
+    said = "Before we wrap up, I'd like to say"
+    assert fuzz.partial_ratio(said.lower(), firsts[1].result.text.lower()) >= 90
+    assert "thank" not in firsts[1].result.text.lower()  # nothing invented in the padding
