@@ -399,8 +399,10 @@ def test_the_round_says_what_happened_skip_acts_at_once_and_try_again_waits(
         assert "answers your question" not in heading
         wait_for_status(browser, "followup-status", "is speaking")
         shots(browser, "a1-concern-unasked")
+        clicked = time.monotonic()
         browser.click("#skip")  # while the voice plays: it stops, and no answer is recorded
         wait_for_status(browser, "followup-status", "skipped")
+        print(f"Skip → 'Follow-up skipped': {time.monotonic() - clicked:.2f} s")
         browser.wait_for_function("() => document.getElementById('start').textContent === 'Start'")
         seen = events_seen(browser)
         assert "skipped" in seen and "answer-started" not in seen, seen

@@ -36,6 +36,7 @@ OUTPUT_DRAIN_S = 0.25  # after playback returns: the sound server's buffer, the 
 # the input's own latency, all of which may still carry the interviewer's last syllable
 ANSWER_LABEL_SUFFIX = "answer"  # the answer's file: <date>_<scenario>-answer.wav
 NO_CONCERN = Concern("none", "No, I think you've covered everything.")
+HUSH_POLL_S = 0.05  # how often a wait for the line's synthesis looks whether it is still wanted
 
 
 def round_follows(report: Report) -> bool:
@@ -119,7 +120,8 @@ class FollowUpRound:
         """Say the concern through the output device; returns when it has been heard."""
         from voiceclose.audio.playback import play
 
-        self._synth.join()
+        while self._synth.is_alive() and not self._hush.is_set():  # hush: no need to wait
+            self._synth.join(HUSH_POLL_S)
         if not speak or self._hush.is_set():
             self.spoken = Spoken(False, None, None, cut=self._hush.is_set())
         elif self._speech is None:
