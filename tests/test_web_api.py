@@ -358,3 +358,92 @@ def test_create_a_scenario_of_your_own_as_scenario_new_does(app, cli):
         assert [x["text"] for x in made["concerns"]] == ["You have never led a team.", "Why now?"]
         r = c.post("/api/practice/start", json={"scenario": "nope"})
         assert r.status_code == 400
+
+
+def practice_events(client) -> list[dict]:
+    """The practice's events so far, as a page that opens now receives them (all, from the
+    first), until ``end``."""
+    seen = []
+    with client.stream("GET", "/api/practice/events") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                seen.append(json.loads(line[6:]))
+                if seen[-1]["type"] == "end":
+                    break
+    return seen
+
+
+def follow_until(client, wanted: str) -> None:
+    """Follow the practice's events (as its page does) until ``wanted``, then go away."""
+    with client.stream("GET", "/api/practice/events") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: ") and json.loads(line[6:])["type"] == wanted:
+                return
+
+
+@pytest.mark.slow  # the app in a process of its own, recording from PulseAudio
+def test_a_practice_its_page_left_stops_and_keeps_what_was_recorded(mic, user_home):
+    import time
+
+    import httpx
+
+    from voiceclose.app.practise import STOPPED
+    from voiceclose.web.session import PAGE_GONE_S
+
+    from .conftest import SAMPLES
+    from .test_web_pages import RunningApp
+
+    running = RunningApp({**mic.env, "VOICECLOSE_HOME": str(user_home)})
+    base, token = running.link.split("/?token=")
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as c:
+            assert c.get("/api/practice").json() == {"under_way": False}
+            start = {"scenario": "emergency-nurse"}
+            # 1. the page says it is going away (its pagehide beacon): stopped at once, kept
+            assert c.post("/api/practice/start", json=start).status_code == 200
+            follow_until(c, "started")
+            speaking = mic.play(SAMPLES / "complete_close_slt.flac")
+            time.sleep(4)
+            assert c.get("/api/practice").json() == {
+                "under_way": True,
+                "scenario": "emergency-nurse",
+                "followup": True,
+            }
+            busy = c.post("/api/practice/start", json=start)
+            assert busy.status_code == 409 and busy.json()["under_way"] is True
+            assert c.post("/api/practice/leave").status_code == 200
+            left = practice_events(c)
+            speaking.wait(timeout=60)
+            # 2. the page is simply gone (no beacon: a crash, the lid shut): its stream closed
+            assert c.post("/api/practice/start", json=start).status_code == 200
+            follow_until(c, "started")
+            speaking = mic.play(SAMPLES / "complete_close_slt.flac")
+            gone_at = time.monotonic()
+            gone = practice_events_when_done(c)
+            waited = time.monotonic() - gone_at
+            speaking.wait(timeout=60)
+            attempts = c.get("/api/history").json()["attempts"]
+    finally:
+        running.stop()
+    for events in (left, gone):
+        kinds = [e["type"] for e in events]
+        stopped = next(e for e in events if e["type"] == "stopped")
+        assert stopped["how"] == STOPPED["page"], stopped
+        report = next(e for e in events if e["type"] == "report")
+        assert report["followup"] is False  # nobody there to answer the interviewer
+        assert "concern" not in kinds and kinds[-1] == "end", kinds
+    assert 2 < next(e for e in left if e["type"] == "stopped")["seconds"] < 10
+    assert PAGE_GONE_S - 1 < next(e for e in gone if e["type"] == "stopped")["seconds"] < 20
+    assert waited < 25  # not the 3-minute limit
+    assert len(attempts) == 2, attempts
+
+
+def practice_events_when_done(client, limit_s: float = 60) -> list[dict]:
+    """Wait (no page following) until the practice is over, then read all its events."""
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while client.get("/api/practice").json()["under_way"] and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return practice_events(client)

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -319,6 +320,8 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         # Try again, at phone width: a second attempt at the same scenario says what changed
         browser.set_viewport_size({"width": 375, "height": 812})
         browser.locator("#again").focus()
+        browser.keyboard.press("Enter")  # ready for another try: Start has the focus
+        wait_for_status(browser, "status", "Ready for another try")
         browser.keyboard.press("Enter")
         wait_for_status(browser, "status", "Speak now")
         mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
@@ -331,6 +334,8 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         # Try again during the round: the round is left (its answer not kept), a new try starts
         wait_for_status(browser, "followup-status", "Answer now")
         browser.click("#again")
+        wait_for_status(browser, "status", "Ready for another try")
+        browser.click("#start")
         wait_for_status(browser, "status", "Speak now")
         mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
         browser.locator("body").press("Space")
@@ -357,3 +362,124 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
     assert [bool(a["followup"]) for a in attempts] == [True, False, False], attempts
     answers = list((user_home / "data" / "recordings").glob("*-answer.wav"))
     assert len(answers) == 1, answers  # the skipped answers' files are gone
+
+
+def shots(page, name: str) -> None:
+    """At 1280 px and at 375 px (a phone), when VOICECLOSE_SCREENS names a folder."""
+    if not SCREENS:
+        return
+    size = page.viewport_size
+    for width, tail in ((1280, "w"), (375, "p")):
+        page.set_viewport_size({"width": width, "height": 900})
+        shot(page, f"{name}_{tail}")
+    page.set_viewport_size(size)
+
+
+def events_seen(page) -> str:
+    return page.evaluate("() => document.body.dataset.events || ''")
+
+
+def test_the_round_says_what_happened_skip_acts_at_once_and_try_again_waits(
+    mic, browser, user_home
+):
+    env = {**mic.env, "VOICECLOSE_HOME": str(user_home)}
+    running = RunningApp(env)
+    try:
+        browser.goto(running.link)
+        browser.wait_for_selector("#scenario option", state="attached")
+        browser.select_option("#scenario", "emergency-nurse")
+        browser.click("#start")
+        wait_for_status(browser, "status", "Speak now")
+        mic.play(SAMPLES / "no_reservations_awb.flac").wait(timeout=60)
+        browser.click("#start")
+        # no reservations question: the round runs (as at the terminal), and says so
+        wait_for_status(browser, "followup-why", "did not ask whether they have any")
+        heading = browser.locator("#followup-h").inner_text()
+        assert heading == "Follow-up: a concern the interviewer might not have said"
+        assert "answers your question" not in heading
+        wait_for_status(browser, "followup-status", "is speaking")
+        shots(browser, "a1-concern-unasked")
+        clicked = time.monotonic()
+        browser.click("#skip")  # while the voice plays: it stops, and no answer is recorded
+        wait_for_status(browser, "followup-status", "skipped")
+        print(f"Skip → 'Follow-up skipped': {time.monotonic() - clicked:.2f} s")
+        browser.wait_for_function("() => document.getElementById('start').textContent === 'Start'")
+        seen = events_seen(browser)
+        assert "skipped" in seen and "answer-started" not in seen, seen
+        # Try again: ready, not recording; the first attempt is kept to compare with
+        browser.click("#again")
+        wait_for_status(browser, "status", "Ready for another try")
+        browser.wait_for_timeout(1000)
+        assert browser.locator("#start").inner_text() == "Start"
+        assert browser.evaluate("() => api('/api/practice').then(r => r.body.under_way)") is False
+        shots(browser, "a2-try-again-ready")
+        # Start, then Stop at once: no comparison of nothing, no round, said plainly
+        browser.click("#start")
+        wait_for_status(browser, "status", "Speak now")
+        browser.click("#start")
+        wait_for_status(browser, "status", "nothing to compare with attempt")
+        browser.wait_for_function("() => document.getElementById('start').textContent === 'Start'")
+        assert "no follow-up" in browser.locator("#status").inner_text()
+        assert browser.locator("#changes-panel").is_hidden()
+        assert browser.locator("#followup").is_hidden()
+        assert "concern" not in events_seen(browser).rsplit("report", 1)[-1]
+        shots(browser, "a3-nothing-said")
+        assert not browser.errors
+    finally:
+        err = running.stop()
+    assert "Traceback" not in err, err
+
+
+def test_a_reopened_page_follows_the_practice_and_a_closed_one_stops_it(mic, chromium, user_home):
+    import httpx
+
+    env = {**mic.env, "VOICECLOSE_HOME": str(user_home)}
+    running = RunningApp(env)
+    base, token = running.link.split("/?token=")
+    context = chromium.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        first = context.new_page()
+        first.goto(running.link)
+        first.wait_for_selector("#scenario option", state="attached")
+        first.select_option("#scenario", "emergency-nurse")
+        first.locator("#followup-on").uncheck()
+        first.click("#start")
+        wait_for_status(first, "status", "Speak now")
+        speaking = mic.play(SAMPLES / "complete_close_slt.flac")
+        # the link opened again (a tab closed by mistake, another tab): the practice is there
+        second = context.new_page()
+        second.goto(f"{base}/")
+        wait_for_status(second, "status", "Speak now")
+        assert second.locator("#start").inner_text() == "Stop"
+        assert second.locator("#scenario").input_value() == "emergency-nurse"
+        second.wait_for_function(
+            "() => document.getElementById('timer').textContent.trim() > '0:02'"
+        )
+        shots(second, "b1-reopened-under-way")
+        second.click("#start")
+        second.wait_for_function("() => document.body.dataset.events.includes('report')")
+        wait_for_status(first, "status", "Try again")  # the first page saw it too
+        speaking.wait(timeout=60)
+        # a page closed while it records: the recording stops, and is kept
+        second.click("#again")
+        second.click("#start")
+        wait_for_status(second, "status", "Speak now")
+        speaking = mic.play(SAMPLES / "complete_close_slt.flac")
+        second.wait_for_timeout(3000)
+        second.close()
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+            deadline = time.monotonic() + 30  # the close played goes on for 30 s
+            while c.get("/api/practice").json()["under_way"] and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not c.get("/api/practice").json()["under_way"]
+            attempts = c.get("/api/history").json()["attempts"]
+            assert len(attempts) == 2, attempts
+            page = c.get(f"/report/{max(a['id'] for a in attempts)}").text
+        assert "stopped when the app&#x27;s page was closed" in page or (
+            "stopped when the app's page was closed" in page
+        )
+        speaking.wait(timeout=60)
+    finally:
+        context.close()
+        err = running.stop()
+    assert "Traceback" not in err, err

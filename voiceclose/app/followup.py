@@ -36,12 +36,20 @@ OUTPUT_DRAIN_S = 0.25  # after playback returns: the sound server's buffer, the 
 # the input's own latency, all of which may still carry the interviewer's last syllable
 ANSWER_LABEL_SUFFIX = "answer"  # the answer's file: <date>_<scenario>-answer.wav
 NO_CONCERN = Concern("none", "No, I think you've covered everything.")
+HUSH_POLL_S = 0.05  # how often a wait for the line's synthesis looks whether it is still wanted
 
 
 def round_follows(report: Report) -> bool:
     """Whether the follow-up round comes after this close: it was checked, and something was
     said (after a silent or empty recording there is nothing for the interviewer to doubt)."""
     return report.ok and bool(report.words or report.transcript.strip())
+
+
+def question_asked(report: Report) -> bool:
+    """Whether the close asked the reservations question. The round follows either way (as
+    ``voiceclose practice`` runs it): asked, the concern is the interviewer's answer; not asked,
+    it is the doubt a real interviewer would keep to themselves, voiced here to practise on."""
+    return report.elements["reservations"].found
 
 
 def choose_concern(scenario: Scenario, rng: random.Random | None = None) -> Concern:
@@ -58,6 +66,7 @@ class Spoken:
     spoken: bool  # False: printed only (no output device or no voice)
     problem: str | None  # why it was not spoken, in one line
     ended_at: float | None  # time.monotonic() when playback returned
+    cut: bool = False  # playback was cut short (``hush``: the round is not wanted)
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ class FollowUpRound:
         self._voice_problem: str | None = None
         self._synth = threading.Thread(target=self._synthesise, daemon=True)
         self._live: LiveTranscriber | None = None
+        self._hush = threading.Event()  # stop the interviewer's voice mid-line
         self.spoken: Spoken | None = None
 
     def __enter__(self) -> FollowUpRound:
@@ -110,21 +120,26 @@ class FollowUpRound:
         """Say the concern through the output device; returns when it has been heard."""
         from voiceclose.audio.playback import play
 
-        self._synth.join()
-        if not speak:
-            self.spoken = Spoken(False, None, None)
+        while self._synth.is_alive() and not self._hush.is_set():  # hush: no need to wait
+            self._synth.join(HUSH_POLL_S)
+        if not speak or self._hush.is_set():
+            self.spoken = Spoken(False, None, None, cut=self._hush.is_set())
         elif self._speech is None:
             self.spoken = Spoken(False, self._voice_problem, None)
         else:
             try:
-                play(self._speech.samples, self._speech.rate)
-                self.spoken = Spoken(True, None, time.monotonic())
+                whole = play(self._speech.samples, self._speech.rate, cancel=self._hush)
+                self.spoken = Spoken(True, None, time.monotonic(), cut=not whole)
             except VoicecloseError as e:
                 self.spoken = Spoken(False, str(e), None)
         return self.spoken
 
     def stop(self, reason: str = "enter") -> None:
         self.recorder.stop(reason)
+
+    def hush(self) -> None:
+        """Cut the interviewer's line short (from any thread): ``ask`` returns at once."""
+        self._hush.set()
 
     def record(self, on_level=None, on_start=None, on_stopped=None) -> RoundResult:
         """Record the answer (after the interviewer's line and the drain), then check it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -17,8 +18,14 @@ PLAY_GRACE_S = 2.0  # past the clip's length: a stream that has not finished by 
 POLL_S = 0.02  # how often the end of playback is looked for
 
 
-def play(samples: np.ndarray, rate: int, device: int | str | None = None) -> None:
-    """Play mono ``samples`` (at ``rate`` Hz) and return when they have been heard.
+def play(
+    samples: np.ndarray,
+    rate: int,
+    device: int | str | None = None,
+    cancel: threading.Event | None = None,
+) -> bool:
+    """Play mono ``samples`` (at ``rate`` Hz) and return when they have been heard, or at once
+    when ``cancel`` is set (the rest is not played); True when played to the end.
 
     Raises DeviceError with one line when there is no output device or it fails.
     """
@@ -37,8 +44,12 @@ def play(samples: np.ndarray, rate: int, device: int | str | None = None) -> Non
         sd.play(data, out_rate, device=device)
         stream = sd.get_stream()
         while stream.active and time.monotonic() < deadline:
+            if cancel is not None and cancel.is_set():
+                break
             time.sleep(POLL_S)
+        cut = cancel is not None and cancel.is_set()
         sd.stop()
+        return not cut
     except sd.PortAudioError as e:
         # PortAudio's own words up to its error codes ("Error opening OutputStream")
         raise DeviceError(f"cannot play through {info['name']!r} ({_first_part(e)})") from e

@@ -89,7 +89,10 @@ async def practice_start(request: Request) -> Response:
     if not isinstance(body, dict):
         body = {}
     if state.session is not None and not state.session.done.is_set():
-        return _error(409, "a practice is already under way: stop it first")
+        return JSONResponse(  # the page follows it (and shows its Stop) rather than a dead end
+            {"ok": False, "error": "a practice is already under way", **state.session.status()},
+            status_code=409,
+        )
     try:
         scenario = (
             scenarios.find(str(body.get("scenario") or ""))
@@ -120,6 +123,23 @@ async def practice_stop(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+async def practice_status(request: Request) -> Response:
+    """Whether a practice is under way (and which), for a page opened or reopened meanwhile."""
+    session = request.app.state.voiceclose.session
+    if session is None:
+        return JSONResponse({"under_way": False})
+    return JSONResponse(session.status())
+
+
+async def practice_leave(request: Request) -> Response:
+    """The page is going away (sent as it unloads): stop and keep what is being recorded."""
+    session = request.app.state.voiceclose.session
+    if session is None or session.done.is_set():
+        return _error(409, "no practice is under way")
+    session.leave()
+    return JSONResponse({"ok": True})
+
+
 async def practice_skip(request: Request) -> Response:
     """No follow-up round for this attempt (or no more of it): Skip, or Try again during it."""
     session = request.app.state.voiceclose.session
@@ -136,18 +156,19 @@ async def practice_events(request: Request) -> Response:
 
     async def stream():
         seen = 0
-        while True:
-            fresh = await asyncio.to_thread(session.since, seen, EVENT_WAIT_S)
-            if not fresh:
-                if session.done.is_set():
+        with session.watched():  # while no page follows it for long, the practice stops
+            while True:
+                fresh = await asyncio.to_thread(session.since, seen, EVENT_WAIT_S)
+                if not fresh:
+                    if session.done.is_set():
+                        return
+                    yield ": still here\n\n"
+                    continue
+                seen += len(fresh)
+                for event in fresh:
+                    yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
+                if await request.is_disconnected():
                     return
-                yield ": still here\n\n"
-                continue
-            seen += len(fresh)
-            for event in fresh:
-                yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
-            if await request.is_disconnected():
-                return
 
     return StreamingResponse(stream(), media_type="text/event-stream")
 
@@ -158,6 +179,8 @@ ROUTES = [
     Route("/api/microphones", microphones),
     Route("/api/practice/start", practice_start, methods=["POST"]),
     Route("/api/practice/stop", practice_stop, methods=["POST"]),
+    Route("/api/practice", practice_status),
+    Route("/api/practice/leave", practice_leave, methods=["POST"]),
     Route("/api/practice/skip", practice_skip, methods=["POST"]),
     Route("/api/practice/events", practice_events),
 ]

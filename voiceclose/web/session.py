@@ -5,6 +5,11 @@ happens as events that the page follows over server-sent events:
   ready, started, level, parts, stopped, report   the close (the report as soon as it is checked)
   concern, asked, answer-started, level, answer-stopped, answer (or skipped)   the follow-up round
   error (anywhere), end (always last)
+
+A practice belongs to no one page: a page opened (or reopened) while it is under way follows it
+from its first event. When no page has followed it for ``PAGE_GONE_S`` (the tab was closed, the
+laptop lid shut) or the page says it is going away, what is being recorded stops and is kept,
+and no follow-up round begins: nothing keeps recording for a page that is not there.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from voiceclose.results_json import as_json
 
 PARTS_EVERY_S = 0.5  # how often the live checklist looks at the words heard so far
 KEEP_EVENTS = 5000  # a practice of 3 minutes sends ~2000 events; enough for any page to catch up
+PAGE_GONE_S = 5.0  # no page following the practice for this long: it was closed
+NEAR_EMPTY_S = 1.0  # a close stopped sooner than this was stopped before anything was said
 
 
 class PracticeSession:
@@ -52,34 +59,91 @@ class PracticeSession:
         self._changed = threading.Condition()
         self._practice: Practice | None = None
         self._round: rounds.FollowUpRound | None = None
-        self._stop_early = False  # Stop came before the microphone was open
+        self._stop_early: str | None = None  # Stop came before the microphone was open (why)
         self._skip = threading.Event()  # the follow-up round is not wanted (Skip, Try again)
+        self._left = False  # the page went away: stopped, and no round after
+        self._answering = False  # the answer's recording is under way
+        self._watchers = 0  # pages following the events now
+        self._unwatched_since = 0  # bumped whenever that changes: only the latest timer acts
         self.attempt_id: int | None = None
         self.timings: dict[str, float] = {}  # seconds after Stop: recorder stopped, checked, ...
         self._thread = threading.Thread(target=self._run, daemon=True, name="practice")
 
     def start(self) -> None:
         self._thread.start()
+        self._unwatched()  # the page that started it has a few seconds to follow it
 
-    def stop(self) -> None:
+    def status(self) -> dict[str, Any]:
+        """For a page opened while a practice may be under way."""
+        return {
+            "under_way": not self.done.is_set(),
+            "scenario": self.scenario.name,
+            "followup": self.followup,
+        }
+
+    def stop(self, reason: str = "app") -> None:
         """Stop: the close's recording, or (once it is recording) the answer's."""
         round_ = self._round
         if round_ is not None:
-            round_.stop("app")
+            round_.stop(reason)
             return
         self.stop_clicked_at = time.monotonic()
         practice = self._practice
         if practice is not None:
-            practice.stop("app")
+            practice.stop(reason)
         else:
-            self._stop_early = True
+            self._stop_early = reason
 
     def skip(self) -> None:
-        """No follow-up round (or no more of it): the answer, if any, is not kept."""
+        """No follow-up round (or no more of it): the interviewer's voice stops at once, and
+        the answer, if any, is not kept."""
         self._skip.set()
         round_ = self._round
         if round_ is not None:
+            round_.hush()
             round_.stop("app")
+
+    def leave(self) -> None:
+        """The page went away: what is being recorded stops and is kept (the close is checked
+        and stored; an answer already begun is checked and kept with it); no round begins."""
+        self._left = True
+        if self._answering:
+            self.stop("page")
+            return
+        self._skip.set()  # nothing of the round has been recorded: nothing is lost
+        round_ = self._round
+        if round_ is not None:
+            round_.hush()
+        self.stop("page")
+
+    @contextlib.contextmanager
+    def watched(self):
+        """A page following the events (its stream open)."""
+        with self._changed:
+            self._watchers += 1
+            self._unwatched_since += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._watchers -= 1
+                nobody = self._watchers == 0
+            if nobody:
+                self._unwatched()
+
+    def _unwatched(self) -> None:
+        with self._changed:
+            self._unwatched_since += 1
+            now = self._unwatched_since
+        timer = threading.Timer(PAGE_GONE_S, self._if_still_unwatched, args=(now,))
+        timer.daemon = True
+        timer.start()
+
+    def _if_still_unwatched(self, since: int) -> None:
+        with self._changed:
+            gone = self._watchers == 0 and self._unwatched_since == since
+        if gone and not self.done.is_set():
+            self.leave()
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
@@ -109,7 +173,7 @@ class PracticeSession:
                 practice.prepare()
                 self._practice = practice
                 if self._stop_early:
-                    practice.stop("app")
+                    practice.stop(self._stop_early)
                 self._emit("ready", device=practice.recorder.device.name)
                 done = practice.record(
                     on_level=self._levels(practice),
@@ -119,8 +183,8 @@ class PracticeSession:
                     on_stopped=self._stopped,
                 )
             self._mark("checked")
-            self._finish(done.result)
-            if self.followup and self.report is not None and rounds.round_follows(self.report):
+            self._finish(done.result, done.recording.seconds)
+            if self.report is not None and self._round_follows(self.report):
                 self._followup_round(options)
         except VoicecloseError as e:
             self._emit("error", error=str(e))
@@ -162,7 +226,12 @@ class PracticeSession:
 
         return on_level
 
-    def _finish(self, result) -> None:
+    def _round_follows(self, report: Report) -> bool:
+        """The follow-up round after this close: asked for at Start, not skipped, and (as at
+        the terminal) something was said."""
+        return self.followup and not self._skip.is_set() and rounds.round_follows(report)
+
+    def _finish(self, result, seconds: float) -> None:
         outputs = Outputs()
         warning = outputs.add(result)
         outputs.finish()
@@ -173,7 +242,8 @@ class PracticeSession:
         self.report = result
         self.attempt_id = outputs.last_attempt_id
         self._mark("stored")
-        changed = since(self.previous, result) if self.previous is not None else None
+        said = rounds.round_follows(result)
+        changed = since(self.previous, result) if self.previous is not None and said else None
         self._emit(
             "report",
             attempt_id=outputs.last_attempt_id,
@@ -181,6 +251,9 @@ class PracticeSession:
             report=data,
             parts={e: r.found for e, r in result.elements.items()},
             changes=changed,
+            nothing_said=None if said else _nothing_said(seconds, self.previous),
+            followup=self._round_follows(result),
+            asked=rounds.question_asked(result),
             warning=warning,
             timings=self.timings,
         )
@@ -188,9 +261,6 @@ class PracticeSession:
     def _followup_round(self, options) -> None:
         """The CLI's round after the report: the concern spoken (and shown), the answer
         recorded through the same recorder until Stop, checked, and kept with the attempt."""
-        if self._skip.is_set():
-            self._emit("skipped")
-            return
         concern = rounds.choose_concern(self.scenario)
         with rounds.FollowUpRound(self.scenario, options, self.model, concern) as round_:
             round_.prepare()
@@ -202,26 +272,40 @@ class PracticeSession:
             )
             self._round = round_
             if self._skip.is_set():
-                round_.stop("app")
-            spoken = round_.ask(speak=not self._skip.is_set())
-            self._emit("asked", spoken=spoken.spoken, problem=spoken.problem)
+                round_.hush()
+            spoken = round_.ask()
+            self._emit("asked", spoken=spoken.spoken, problem=spoken.problem, cut=spoken.cut)
+            if self._skip.is_set():  # Skip while the interviewer spoke: nothing to record
+                self._round = None
+                self._emit("skipped", left=self._left)
+                return
             done = round_.record(
                 on_level=self._levels(None),
-                on_start=lambda path, device, rate: self._emit(
-                    "answer-started", recording=str(path), device=device.name
-                ),
-                on_stopped=lambda r: self._emit(
-                    "answer-stopped", seconds=round(r.seconds, 1), problem=r.problem
-                ),
+                on_start=self._answer_started,
+                on_stopped=self._answer_stopped,
             )
         self._round = None
         if self._skip.is_set():
             _forget(done.recording)
-            self._emit("skipped")
+            self._emit("skipped", left=self._left)
         elif done.followup is None:
             self._emit("error", error=f"the answer could not be checked: {done.problem}")
         else:
             self._keep_answer(done.followup)
+
+    def _answer_started(self, path, device, rate) -> None:
+        self._answering = True
+        self._emit("answer-started", recording=str(path), device=device.name)
+
+    def _answer_stopped(self, recording) -> None:
+        self._answering = False
+        how = STOPPED.get(recording.stopped_by, recording.stopped_by)
+        self._emit(
+            "answer-stopped",
+            seconds=round(recording.seconds, 1),
+            how=how,
+            problem=recording.problem,
+        )
 
     def _keep_answer(self, answer) -> None:
         combined = rounds.with_followup(self.report, answer)
@@ -233,6 +317,20 @@ class PracticeSession:
             followup=as_json(combined)["followup"],
             warning=warning,
         )
+
+
+def _nothing_said(seconds: float, previous: Snapshot | None) -> str:
+    """Why an attempt with no speech is neither compared nor followed up, in plain words."""
+    then = f" with {previous.label}" if previous is not None else ""
+    if seconds < NEAR_EMPTY_S:
+        return (
+            f"Stopped after {seconds:.1f} s, before anything was said: nothing to compare{then} "
+            "and no follow-up. Press Start when you are ready to speak."
+        )
+    return (
+        f"No speech was heard in {seconds:.1f} s (is the right microphone chosen?), so there "
+        f"is nothing to compare{then} and no follow-up: the interviewer had nothing to answer."
+    )
 
 
 def _forget(recording) -> None:

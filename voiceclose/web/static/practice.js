@@ -1,14 +1,16 @@
 // Practise: choose (or create) a scenario and a microphone, Start/Stop (or the space bar), follow
 // the recording live (timer, level meter and its warnings, the parts heard so far), then the
 // report, the follow-up round (the interviewer's concern spoken and shown, the answer recorded
-// until Stop, checked) and Try again, which says what changed since the last attempt.
+// until Stop, checked) and Try again, which makes ready for another try (Start), then says what
+// changed since the last attempt. A practice under way belongs to no one page: a page opened
+// meanwhile follows it (timer, Stop); a page going away stops its recording (kept).
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
   const start = $("start"), status = $("status"), select = $("scenario");
   const mics = $("microphone"), frame = $("report");
   let scenarios = [], state = "idle", events = null, stopClicked = 0, suggested = 60;
-  let againAfterEnd = false;
+  let againAfterEnd = false, skipping = false;
   const ANSWER_NAMES = { acknowledge: "Acknowledge", address: "Address", high_note: "High note" };
 
   function showScenario() {
@@ -43,7 +45,7 @@
     start.disabled = !["idle", "done", "preparing", "recording"].includes(next);
     select.disabled = mics.disabled = $("followup-on").disabled = next !== "idle" && next !== "done";
     $("answer-stop").hidden = next !== "answering";
-    $("skip").hidden = next !== "followup" && next !== "answering";
+    $("skip").hidden = skipping || (next !== "followup" && next !== "answering");
   }
 
   function level(e) {
@@ -64,7 +66,8 @@
 
   function report(e) {
     setState(e.followup ? "followup" : "done");
-    status.textContent = "Here is what was heard.";
+    // nothing said: no comparison of nothing, no follow-up, and the page says so plainly
+    status.textContent = e.nothing_said || "Here is what was heard.";
     const list = $("changes");
     list.replaceChildren(...(e.changes || []).map((c) => el("li", {}, c)));
     $("changes-panel").hidden = !e.changes;
@@ -84,12 +87,21 @@
     frame.src = `/report/${e.attempt_id}`;
   }
 
-  function followupStarts() {
+  function followupStarts(asked) {
+    // the heading says what happened: an answer to the reservations question, or (not asked)
+    // the doubt a real interviewer might have kept to themselves, voiced to practise on
     $("followup").hidden = false;
+    $("followup-h").textContent = asked ? "Follow-up: the interviewer answers your question"
+      : "Follow-up: a concern the interviewer might not have said";
     $("concern").replaceChildren();
     $("answer-result").replaceChildren();
     $("answer-live").hidden = true;
-    $("followup-status").textContent = "The interviewer is about to answer your question…";
+    $("followup-why").hidden = asked;
+    $("followup-why").textContent = asked ? "" : "You did not ask whether they have any " +
+      "reservations, so in a real interview this doubt might never be said, and you could not " +
+      "answer it. Here it is anyway, to practise answering it.";
+    $("followup-status").textContent = asked ? "The interviewer is about to answer your question…"
+      : "The interviewer is about to raise a concern…";
   }
 
   function concern(e) {
@@ -128,8 +140,33 @@
   function ended() {
     if (events) events.close();
     if (state !== "idle") setState("done");
-    if (!status.textContent.includes("Try again")) status.textContent += " Try again whenever you like.";
-    if (againAfterEnd) { againAfterEnd = false; begin(); }
+    if (againAfterEnd) { againAfterEnd = false; ready(); return; }
+    if (!/Try again|Press Start/.test(status.textContent)) status.textContent += " Try again whenever you like.";
+  }
+
+  function ready() {
+    // Try again: ready for another try, as at the terminal ("Press Enter when you are ready"):
+    // nothing records until Start, so a press where Start was never stops a recording unseen
+    setState("idle");
+    $("result").hidden = $("followup").hidden = $("live").hidden = true;
+    showParts(null);
+    status.textContent = "Ready for another try: press Start (or the space bar) when you are " +
+      "ready to speak. It will be compared with your last try.";
+    start.focus();
+  }
+
+  function follow(s) {
+    // a practice already under way (started by a page since closed, or another tab): follow
+    // it from its first event, so the timer, the checklist and Stop are all there
+    if (scenarios.some((x) => x.name === s.scenario)) { select.value = s.scenario; showScenario(); }
+    $("followup-on").checked = s.followup;
+    setState("preparing");
+    $("result").hidden = true;
+    $("live").hidden = false;
+    $("target").textContent = `/ ${clock(suggested)}`;
+    showParts(null);
+    status.textContent = "A practice is under way: following it…";
+    listen();
   }
 
   function listen() {
@@ -153,7 +190,7 @@
           status.textContent = `${e.how[0].toUpperCase()}${e.how.slice(1)} (${e.seconds} s). Checking…`;
           if (e.problem) $("warning").textContent = e.problem;
         },
-        report: () => { report({ ...e, followup: wantFollowup() }); if (wantFollowup()) followupStarts(); },
+        report: () => { report(e); if (e.followup) followupStarts(e.asked); else $("followup").hidden = true; },
         concern: () => concern(e),
         asked: () => {
           if (!e.spoken && e.problem) $("followup-status").textContent = `(Not spoken aloud: ${e.problem}.)`;
@@ -162,11 +199,14 @@
         "answer-stopped": () => {
           setState("followup");
           $("answer-fill").style.width = "0";
-          $("followup-status").textContent = `Answer stopped (${e.seconds} s). Checking it…`;
+          $("followup-status").textContent = `Answer ${e.how || "stopped"} (${e.seconds} s). Checking it…`;
           if (e.problem) $("answer-warning").textContent = e.problem;
         },
         answer: () => answer(e),
-        skipped: () => { $("followup-status").textContent = "Follow-up skipped."; $("answer-live").hidden = true; },
+        skipped: () => {
+          $("followup-status").textContent = e.left ? "No follow-up: the page was closed." : "Follow-up skipped.";
+          $("answer-live").hidden = true;
+        },
         error: () => {
           if (state === "followup" || state === "answering") $("followup-status").textContent = e.error;
           else { status.textContent = e.error; setState("idle"); }
@@ -177,10 +217,8 @@
     };
   }
 
-  let followupThisTime = true;  // as asked for at Start
-  function wantFollowup() { return followupThisTime; }
-
   async function begin() {
+    skipping = false;
     setState("preparing");
     $("result").hidden = true;
     $("followup").hidden = true;
@@ -190,12 +228,12 @@
     showParts(null);
     $("parts-h").textContent = "Heard so far";
     status.textContent = "Opening the microphone…";
-    followupThisTime = $("followup-on").checked;
     const body = JSON.stringify({ scenario: select.value, device: mics.value || null,
-      followup: followupThisTime });
+      followup: $("followup-on").checked });
     try {
       const r = await api("/api/practice/start", { method: "POST", body,
         headers: { "Content-Type": "application/json" } });
+      if (r.status === 409 && r.body.under_way) { follow(r.body); return; }
       if (r.status !== 200) throw new Error(r.body.error);
       listen();
     } catch (e) {
@@ -218,17 +256,31 @@
   }
 
   function again() {
-    start.focus();
     if (state === "followup" || state === "answering") {  // the round is not wanted now
       againAfterEnd = true;
-      api("/api/practice/skip", { method: "POST" });
-    } else begin();
+      skip();
+    } else ready();
+  }
+
+  function skip() {
+    // at once: the voice stops and the round ends (the server confirms with "skipped")
+    skipping = true;
+    $("skip").hidden = true;
+    $("answer-stop").hidden = true;
+    $("followup-status").textContent = "Skipping the follow-up…";
+    api("/api/practice/skip", { method: "POST" });
   }
 
   start.addEventListener("click", toggle);
   $("again").addEventListener("click", again);
   $("answer-stop").addEventListener("click", () => api("/api/practice/stop", { method: "POST" }));
-  $("skip").addEventListener("click", () => api("/api/practice/skip", { method: "POST" }));
+  $("skip").addEventListener("click", skip);
+  window.addEventListener("pagehide", () => {
+    // a page going away stops what it was recording (kept and checked): nothing records unseen
+    if (["preparing", "recording", "checking", "followup", "answering"].includes(state)) {
+      navigator.sendBeacon("/api/practice/leave");
+    }
+  });
   document.addEventListener("keydown", (e) => {
     if (e.code !== "Space" || e.repeat) return;
     const t = e.target;
@@ -279,6 +331,8 @@
     if (wanted) select.value = wanted;
     showScenario();
     showParts(null);
+    const now = await api("/api/practice").catch(() => null);
+    if (now && now.body && now.body.under_way) follow(now.body);
     try {
       const { body } = await api("/api/microphones");
       for (const m of body.microphones || []) {
