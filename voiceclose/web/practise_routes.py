@@ -116,11 +116,7 @@ async def practice_start(request: Request) -> Response:
 
 
 async def practice_stop(request: Request) -> Response:
-    session = request.app.state.voiceclose.session
-    if session is None or session.done.is_set():
-        return _error(409, "no practice is under way")
-    session.stop()
-    return JSONResponse({"ok": True})
+    return _to_the_practice(request, PracticeSession.stop)
 
 
 async def practice_status(request: Request) -> Response:
@@ -133,19 +129,20 @@ async def practice_status(request: Request) -> Response:
 
 async def practice_leave(request: Request) -> Response:
     """The page is going away (sent as it unloads): stop and keep what is being recorded."""
-    session = request.app.state.voiceclose.session
-    if session is None or session.done.is_set():
-        return _error(409, "no practice is under way")
-    session.leave()
-    return JSONResponse({"ok": True})
+    return _to_the_practice(request, PracticeSession.leave)
 
 
 async def practice_skip(request: Request) -> Response:
     """No follow-up round for this attempt (or no more of it): Skip, or Try again during it."""
+    return _to_the_practice(request, PracticeSession.skip)
+
+
+def _to_the_practice(request: Request, act) -> Response:
+    """``act`` on the practice under way; 409 when there is none."""
     session = request.app.state.voiceclose.session
     if session is None or session.done.is_set():
         return _error(409, "no practice is under way")
-    session.skip()
+    act(session)
     return JSONResponse({"ok": True})
 
 
