@@ -120,6 +120,14 @@ def test_delete_an_attempt(app):
     [
         ("empty.txt", b"  \n", "the transcript is empty"),
         ("binary.txt", b"\x00\x01\x02", "not a text file (use it without --text if it is audio)"),
+        # a transcript saved under an audio name: the hint must make sense in the browser too
+        pytest.param(
+            "close.wav",
+            b"I would love this job. Thank you for your time.\n",
+            "this is a text file, not audio (a transcript is checked as one when its name "
+            "ends in .txt, or with --text)",
+            marks=pytest.mark.slow,
+        ),
         # an audio input starts the Whisper model loading in the background, as the CLI does
         pytest.param("noise.wav", b"RIFF not really a wave", None, marks=pytest.mark.slow),
     ],

@@ -98,7 +98,9 @@ def _looks_like_text(head: bytes) -> bool:
 def _not_audio(source: str, head: bytes) -> InputError:
     if _looks_like_text(head):
         return InputError(
-            source, "this is a text file, not audio (use --text to check transcripts)"
+            source,
+            "this is a text file, not audio (a transcript is checked as one when its name "
+            "ends in .txt, or with --text)",
         )
     return InputError(source, "not a recognisable audio file (corrupt, or an unsupported format)")
 
