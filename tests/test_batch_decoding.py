@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rapidfuzz import fuzz
 
-from voiceclose.asr import batch_decoding, long_audio
+from voiceclose.asr import batch_decoding, decoder_steps, long_audio
 from voiceclose.asr.transcribe import DECODE_OPTIONS
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 
@@ -37,16 +37,18 @@ def test_an_ended_window_leaves_the_batch_and_the_words_stay_the_same(model, lon
     w = model.whisper
     mels = torch.stack([mel_window(w, clip) for clip in long_and_short])
     options = whisper.DecodingOptions(**DECODE_OPTIONS, temperature=0.0)
-    plain = whisper.decode(w, mels, options)
+    # every window kept in the batch to the end, as whisper's own loop does
+    plain = decoder_steps.decoding_task(w, options).run(mels)
     rows = []
-    forward = w.decoder.forward
-    w.decoder.forward = lambda x, xa, kv_cache=None: (
-        rows.append(x.shape[0]) or forward(x, xa, kv_cache=kv_cache)
-    )
-    try:
+    step = decoder_steps.DecoderSteps._step
+
+    def counted(self, tokens):
+        rows.append(tokens.shape[0])
+        return step(self, tokens)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(decoder_steps.DecoderSteps, "_step", counted)
         shrinking = batch_decoding.decode_batch(w, mels, options)
-    finally:
-        w.decoder.forward = forward
     assert [r.text for r in shrinking] == [r.text for r in plain]
     # a smaller batch is multiplied in other blocks (bfloat16 here): the same tokens, their
     # log-probabilities within a few per cent

@@ -14,11 +14,12 @@ def decode_batch(model, mel, options) -> list:
     """``whisper.decode(model, mel, options)`` for a batch of mel windows (greedy decoding
     only: beam search and best-of-n go to whisper.decode unchanged)."""
     import whisper
-    from whisper.decoding import DecodingTask
+
+    from voiceclose.asr.decoder_steps import decoding_task
 
     if mel.ndim != 3 or options.beam_size is not None or (options.best_of or 1) > 1:
         return whisper.decode(model, mel, options)
-    task = DecodingTask(model, options)
+    task = decoding_task(model, options)
     task._main_loop = lambda features, tokens: _main_loop(task, features, tokens)
     return task.run(mel)
 
@@ -54,7 +55,11 @@ def _main_loop(task, audio_features, tokens):
             going = running[:, -1] != eot
             if not bool(going.all()):
                 active, running, features = active[going], running[going], features[going]
-                _keep_rows(task.inference.kv_cache, going)
+                keep_rows = getattr(task.inference, "keep_rows", None)
+                if keep_rows is not None:
+                    keep_rows(going)
+                else:
+                    _keep_rows(task.inference.kv_cache, going)
     finally:
         task.inference.cleanup_caching()
     return tokens, sum_logprobs, no_speech_probs
