@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from voiceclose.asr import compute_thread
 from voiceclose.asr.long_audio import transcribe_at_pauses
 from voiceclose.asr.weights import LoadedModel
 from voiceclose.audio.decode import SAMPLE_RATE, Audio
@@ -54,8 +55,13 @@ def transcribe(audio: Audio, model: LoadedModel | Callable[[], LoadedModel]) -> 
     """Transcribe the speech in ``audio``; times are seconds from the start of the file.
 
     ``model`` may be a function that returns it, called only once there is speech to transcribe,
-    so that a model loading in the background overlaps speech detection.
+    so that a model loading in the background overlaps speech detection. Whichever thread asks,
+    the work is done on the process's compute thread (see compute_thread.py).
     """
+    return compute_thread.run(_transcribe, audio, model)
+
+
+def _transcribe(audio: Audio, model: LoadedModel | Callable[[], LoadedModel]) -> Transcript:
     regions = detect_speech(audio.samples)
     shifted = tuple(
         SpeechRegion(r.start_s + audio.offset_s, r.end_s + audio.offset_s) for r in regions
@@ -68,6 +74,7 @@ def transcribe(audio: Audio, model: LoadedModel | Callable[[], LoadedModel]) -> 
     clip_offset = audio.offset_s + first / SAMPLE_RATE
     if callable(model):
         model = model()
+    compute_thread.check_cancelled()  # given up while the model loaded
     clip_regions = [
         (r.start_s - first / SAMPLE_RATE, r.end_s - first / SAMPLE_RATE) for r in regions
     ]

@@ -11,12 +11,13 @@ from functools import lru_cache
 
 import numpy as np
 
+from voiceclose.asr.compute_thread import on_one_thread
 from voiceclose.audio.decode import SAMPLE_RATE
 from voiceclose.results import SpeechRegion
 
 SPEECH_THRESHOLD = 0.5  # Silero's probability above which a 32 ms frame counts as speech
 FRAME = 512  # samples per Silero frame at 16 kHz (32 ms)
-STREAMS = 16  # a recording is read as this many parallel streams, one model call per frame step
+STREAMS = 32  # a recording is read as up to this many parallel streams, one call per frame step
 WARM_UP_FRAMES = 16  # each stream first hears the half second before its part (then discarded)
 MIN_FRAMES_PER_STREAM = 64  # short recordings use fewer streams (2 s each at least)
 MIN_SPEECH_MS = 250  # shorter bursts (clicks, bumps) are not speech
@@ -27,14 +28,11 @@ MIN_TOTAL_SPEECH_S = 0.5  # less speech than this in a whole recording is "no sp
 
 @lru_cache(maxsize=1)
 def _silero():
-    """The silero_vad module. Importing it sets torch to one thread for the calling thread,
-    which halves Whisper's speed; the setting is put back."""
-    import torch
-
-    threads = torch.get_num_threads()
-    import silero_vad
-
-    torch.set_num_threads(threads)
+    """The silero_vad module. Importing it sets torch to one thread (for the calling thread, and
+    for threads that start on torch afterwards), which halves Whisper's speed; the setting is put
+    back, under compute_thread's lock."""
+    with on_one_thread():
+        import silero_vad
     return silero_vad
 
 
@@ -74,7 +72,8 @@ def speech_probabilities(samples: np.ndarray) -> list[float]:
     audio is cut into STREAMS parts run side by side as one batch (a few calls per part instead);
     each part first hears the half second before it, so its state has settled when its own frames
     begin. On a minute of speech this agrees with one long stream on all but a handful of
-    borderline frames, and takes an eighth of the time (0.1 s for a minute on 2 cores).
+    borderline frames, and takes a fraction of the time (0.085 s for a 56-s close on 2 cores with
+    27 streams; 0.12 s with 16, which agreed with one long stream no better on 15 long recordings).
     """
     import torch
 
@@ -115,14 +114,15 @@ class SpeechFollower:
         import torch
 
         self._torch = torch
-        self._model = _silero().load_silero_vad()  # its own: its state follows this stream
+        with on_one_thread():  # beside a transcription: see compute_thread.py
+            self._model = _silero().load_silero_vad()  # its own: its state follows this stream
         self._pending = np.zeros(0, dtype=np.float32)
 
     def feed(self, samples: np.ndarray) -> float:
         """Speech probability (0-1) of the latest audio; the highest over ``samples``."""
         self._pending = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])
         best = 0.0
-        with self._torch.inference_mode():
+        with on_one_thread(), self._torch.inference_mode():
             while len(self._pending) >= self.FRAME:
                 frame, self._pending = self._pending[: self.FRAME], self._pending[self.FRAME :]
                 prob = float(self._model(self._torch.from_numpy(frame.copy()), SAMPLE_RATE).item())

@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceclose.asr.compute_thread import on_one_thread
 from voiceclose.paths import cache_dir, cache_unwritable, private_dir
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ MEMBERS = {  # the files used from the zip, each with its SHA-256 (checked where
 }
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 BATCH = 32  # sentences per forward pass
-THREADS = 1  # torch threads while embedding: on 2 busy cores, 2 threads are slower and erratic
 CACHE_FOLDER = f"minilm-{WEIGHTS_SHA256[:16]}"
 READ_CHUNK = 1 << 20  # bytes inflated at a time from the zip
 
@@ -221,20 +221,17 @@ class MiniLM:
 
         if not sentences:
             return np.zeros((0, self.hidden), dtype=np.float32)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(THREADS)
-        try:
+        # one torch thread: on 2 busy cores, 2 threads were slower and erratic, and a second
+        # thread's own team would slow the transcription beside it (see compute_thread.py)
+        with on_one_thread(), torch.inference_mode():
             out = []
-            with torch.inference_mode():
-                for s in range(0, len(sentences), BATCH):
-                    enc = self.tokenizer.encode_batch(sentences[s : s + BATCH])
-                    ids = torch.tensor([e.ids for e in enc])
-                    type_ids = torch.tensor([e.type_ids for e in enc])
-                    mask = torch.tensor([e.attention_mask for e in enc])
-                    x = self._encode(ids, type_ids, mask)
-                    m = mask.unsqueeze(-1).to(x.dtype)
-                    pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
-                    out.append(F.normalize(pooled, p=2, dim=1))
+            for s in range(0, len(sentences), BATCH):
+                enc = self.tokenizer.encode_batch(sentences[s : s + BATCH])
+                ids = torch.tensor([e.ids for e in enc])
+                type_ids = torch.tensor([e.type_ids for e in enc])
+                mask = torch.tensor([e.attention_mask for e in enc])
+                x = self._encode(ids, type_ids, mask)
+                m = mask.unsqueeze(-1).to(x.dtype)
+                pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
+                out.append(F.normalize(pooled, p=2, dim=1))
             return torch.cat(out).numpy()
-        finally:
-            torch.set_num_threads(threads)
