@@ -77,3 +77,57 @@ def test_only_the_unheard_tail_is_decoded_again_and_stretched_words_are_replaced
     whole = [Word("I", 0.2, 0.4), Word("built", 0.5, 9.0), Word("it", 9.0, 9.5)]
     heard, _ = transcribing._hear_the_rest(None, clip, 0.0, [(0.2, 9.6)], whole, [])
     assert calls == [] and heard == whole  # every second of speech already has its words
+
+
+@pytest.mark.slow
+def test_speech_lost_in_the_middle_is_heard_again(model, monkeypatch):
+    """Whisper can end a window's text at a pause and take the whole window as done: a 125-s
+    file (five samples joined) lost 22 s of speech in its middle, 324 words heard of 389, with
+    nothing said. Here that first transcription loses the second close's first 12 s; the real
+    model then hears that stretch on its own."""
+    import numpy as np
+    import soundfile as sf
+
+    from voiceclose.audio.decode import Audio
+
+    from .conftest import SAMPLES
+
+    first, second = (
+        sf.read(SAMPLES / name, dtype="float32")[0]
+        for name in ("complete_close_slt.flac", "no_thanks_en_us_m3.flac")
+    )
+    joined = np.concatenate([first, np.zeros(16000, np.float32), second])
+    audio = Audio(joined, 0.0, len(joined) / 16000, 16000, 1)
+    whole = transcribing.transcribe(audio, model)
+    lost_from, lost_to = len(first) / 16000 + 1.0, len(first) / 16000 + 13.0
+    real = transcribing._whisper_words
+    calls = []
+
+    def losing(model, samples, offset_s, regions=()):
+        calls.append(offset_s)
+        words, invented = real(model, samples, offset_s, regions)
+        if len(calls) == 1:  # the first transcription loses the stretch, as Whisper did
+            words = [w for w in words if not lost_from <= w.start_s < lost_to]
+        return words, invented
+
+    monkeypatch.setattr(transcribing, "_whisper_words", losing)
+    heard = transcribing.transcribe(audio, model)
+    assert len(calls) == 2 and lost_from - 1.5 < calls[1] < lost_from + 0.5  # decoded again
+    assert abs(len(heard.words) - len(whole.words)) <= 3, heard.text
+    assert "reading" in heard.text.lower() and heard.text.lower().count("lovely afternoon") == 1
+    starts = [w.start_s for w in heard.words]
+    assert starts == sorted(starts)
+
+
+def test_a_middle_stretch_is_decoded_again_only_when_speech_there_has_no_words():
+    words = [Word("a", 0.5, 0.9), Word("b", 1.0, 2.0), Word("c", 9.0, 9.5)]
+    # 6.5 s of speech between "b" and "c" with no word: decoded again, from its speech
+    assert transcribing._unheard_gap(words, [(0.4, 9.6)], 0.0, []) == (2.3, 8.7)
+    # a pause between them: no speech unheard
+    assert transcribing._unheard_gap(words, [(0.4, 2.1), (8.9, 9.6)], 0.0, []) is None
+    # 2 s of unheard speech is less than MIN_UNHEARD_GAP_S; a stretch tried already is not again
+    assert transcribing._unheard_gap(words, [(0.4, 2.1), (5.0, 7.0), (8.9, 9.6)], 0.0, []) is None
+    assert transcribing._unheard_gap(words, [(0.4, 9.6)], 0.0, [(2.3, 8.7)]) is None
+    # times are of the file; the clip may start later
+    shifted = [Word(w.text, w.start_s + 10, w.end_s + 10) for w in words]
+    assert transcribing._unheard_gap(shifted, [(0.4, 9.6)], 10.0, []) == (2.3, 8.7)

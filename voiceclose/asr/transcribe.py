@@ -32,6 +32,11 @@ ANOMALY_MIN_DURATION_S = 0.133  # a word shorter than this is suspicious (in pro
 ANOMALY_SCORE = 3.0  # a segment scoring this much (or one point per word) is anomalous
 MIN_UNHEARD_S = 1.0  # this much speech after Whisper's last word is decoded again on its own
 RETRIES = 2  # at most this many times for one clip
+# speech in the middle of a recording with no word heard in this much of it is decoded again on
+# its own: Whisper ended a window's text at a pause and took the window as done (a 125-s file
+# lost 22 s of speech after "...meeting you both.": 324 words heard of 389)
+MIN_UNHEARD_GAP_S = 3.0
+WORD_SLACK_S = 0.3  # a word's time is taken to cover this much speech either side of it
 MIN_WORD_S, MAX_WORD_S = 0.02, 2.0  # a word timed outside these was not placed where it was said
 DECODE_OPTIONS = {"language": "en", "task": "transcribe", "fp16": False}
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # greedy first; sampling only when decoding fails
@@ -81,6 +86,7 @@ def _transcribe(audio: Audio, model: LoadedModel | Callable[[], LoadedModel]) ->
     clip = audio.samples[first:last]
     heard, invented = _whisper_words(model, clip, clip_offset, clip_regions)
     heard, invented = _hear_the_rest(model, clip, clip_offset, clip_regions, heard, invented)
+    heard, invented = _hear_the_gaps(model, clip, clip_offset, clip_regions, heard, invented)
     kept, dropped = [], list(invented)
     for word in heard:
         share = speech_fraction(list(shifted), word.start_s, word.end_s)
@@ -117,6 +123,52 @@ def _hear_the_rest(model, clip, offset_s, regions, heard, invented):
         before = [w for w in heard if w.end_s <= done_s + offset_s + 0.01]
         heard, invented = before + more, invented + more_invented
     return heard, invented
+
+
+def _hear_the_gaps(model, clip, offset_s, regions, heard, invented):
+    """Speech inside the recording that no word covers for MIN_UNHEARD_GAP_S is decoded again
+    on its own (at most RETRIES stretches), and its words put in their place."""
+    tried: list[tuple[float, float]] = []
+    for _ in range(RETRIES):
+        gap = _unheard_gap(heard, regions, offset_s, tried)
+        if gap is None:
+            break
+        tried.append(gap)
+        start_s, end_s = gap
+        first = max(0, int((start_s - EDGE_PAD_S) * SAMPLE_RATE))
+        last = min(len(clip), int((end_s + EDGE_PAD_S) * SAMPLE_RATE))
+        lead_s = first / SAMPLE_RATE
+        inside = [(max(a, start_s) - lead_s, min(b, end_s) - lead_s) for a, b in regions]
+        more, more_invented = _whisper_words(
+            model, clip[first:last], offset_s + lead_s, [(a, b) for a, b in inside if b > a]
+        )
+        low, high = offset_s + start_s - WORD_SLACK_S, offset_s + end_s + WORD_SLACK_S
+        more = [w for w in more if low <= w.start_s and w.end_s <= high]
+        heard = sorted([*heard, *more], key=lambda w: (w.start_s, w.end_s))
+        invented = invented + more_invented
+    return heard, invented
+
+
+def _unheard_gap(heard, regions, offset_s, tried) -> tuple[float, float] | None:
+    """The first stretch between two heard words (or before the first) whose speech ``regions``
+    (seconds into the clip) hold MIN_UNHEARD_GAP_S of speech that no word covers: (start, end)
+    of that speech, seconds into the clip; None if there is none (or it was tried already)."""
+    timed = sorted(
+        (w.start_s - offset_s, w.end_s - offset_s) for w in heard if w.start_s is not None
+    )
+    if not timed:
+        return None
+    bounds = [(None, timed[0][0])] + [(timed[n][1], timed[n + 1][0]) for n in range(len(timed) - 1)]
+    for after, before in bounds:
+        lo = -1.0 if after is None else after + WORD_SLACK_S
+        hi = before - WORD_SLACK_S
+        speech = [(max(a, lo), min(b, hi)) for a, b in regions if min(b, hi) > max(a, lo)]
+        if sum(b - a for a, b in speech) < MIN_UNHEARD_GAP_S:
+            continue
+        gap = (speech[0][0], speech[-1][1])
+        if gap not in tried:
+            return gap
+    return None
 
 
 def _word_anomaly(word: dict) -> float:
