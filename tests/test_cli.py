@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import pty
 import shutil
@@ -249,3 +250,15 @@ def test_unavailable_model_is_one_line(cli, tmp_path, manifest):
     assert run.err.count("\n") == 1 and "unknown model" in run.err
     run = cli("check", sample(manifest, speech=True), "--model", tmp_path / "nope.pt")
     assert run.code == 3 and "unknown model" in run.err
+
+
+def test_a_file_named_as_a_transcript_is_checked_as_one(cli, tmp_path):
+    """`check close.txt` without --text: the hint for text in an audio file says a .txt name is
+    enough, so it is (a stranger got "this is a text file, not audio (... when its name ends in
+    .txt ...)" for close.txt). Folders are still searched for audio only."""
+    transcript = tmp_path / "close.txt"
+    transcript.write_text(COMPLETE)
+    run = cli("check", transcript, "--json", "--no-history")
+    assert run.code == 0, run.err
+    row = json.loads(run.out)
+    assert row["ok"] and row["kind"] == "text" and row["elements"]["thanks"]["found"]

@@ -161,7 +161,8 @@ class Checker:
         if isinstance(item, Failure):
             return item
         try:
-            if self.options.text:
+            # a transcript named as one (check close.txt) is read as text, as its hint says
+            if self.options.text or (item.path and item.path.suffix.lower() in TEXT_SUFFIXES):
                 return self._check_text(item)
             return self.check_audio_file(item.source, item.path)
         except InputError as e:
