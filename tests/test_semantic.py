@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -41,6 +43,24 @@ def test_embeddings_are_unit_vectors_that_keep_meaning(model):
     assert vectors.shape == (4, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > 0.5 > vectors[2] @ vectors[3]
+
+
+def test_sentences_are_embedded_on_the_compute_thread_from_any_thread(model, monkeypatch):
+    # a thread of its own would start a team of OpenMP threads and slow every transcription
+    # after it (see compute_thread.py); the compute thread is idle once the words are in
+    threads = []
+    encode = model.model._encode
+
+    def spy(*args):
+        threads.append(threading.current_thread().name)
+        return encode(*args)
+
+    monkeypatch.setattr(model.model, "_encode", spy)
+    with ThreadPoolExecutor(1) as pool:
+        elsewhere = pool.submit(model.model.embed, list(RELATED)).result()
+    here = model.model.embed(list(RELATED))
+    assert threads == ["voiceclose-compute", "voiceclose-compute"]
+    assert np.array_equal(elsewhere, here)
 
 
 def test_the_weights_are_unpacked_from_the_package_and_checked(model, monkeypatch, tmp_path):

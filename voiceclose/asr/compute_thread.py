@@ -10,16 +10,17 @@ much as in the new one, for as long as both threads lived.
 
 The app checks uploads on a pool of threads, a practice transcribes while it records and checks
 at Stop, the CLI transcribes a practice's pieces beside its main thread: each ``transcribe``
-runs here instead, on one long-lived thread, one at a time (two at once would share the same
-2 cores anyway). The caller waits; Ctrl-C still reaches it at once, and the work it was waiting
-for stops at its next decoding step (``check_cancelled``) before the caller goes on: a process
+(and the semantic signal's sentences, embedded once the words are in) runs here instead, on
+one long-lived thread, one at a time (two at once would share the same 2 cores anyway). The
+caller waits; Ctrl-C still reaches it at once, and the work it was waiting for stops at its
+next decoding step (``check_cancelled``) before the caller goes on: a process
 that ends while this thread is inside torch aborts ("terminate called without an active
 exception"). For the same reason a process that is ending gives up the work under way here.
 
-The little torch work done elsewhere (following speech frame by frame while recording, the
-semantic signal's sentences) runs ``on_one_thread``: one OpenMP thread, so no team of its own
-(a recording's speech follower slowed the transcription beside it 7-fold: 0.34 s for 3,000
-small linear layers instead of 0.045).
+The little torch work done elsewhere (following speech frame by frame while recording, silero's
+import) runs ``on_one_thread``: one OpenMP thread, so no team of its own (a recording's speech
+follower slowed the transcription beside it 7-fold: 0.34 s for 3,000 small linear layers
+instead of 0.045).
 """
 
 from __future__ import annotations
