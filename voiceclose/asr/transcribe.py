@@ -112,11 +112,7 @@ def _hear_the_rest(model, clip, offset_s, regions, heard, invented):
         left = [(max(a, done_s), b) for a, b in regions if b > done_s + MIN_UNHEARD_S / 2]
         if sum(b - a for a, b in left) < MIN_UNHEARD_S:
             break
-        start = max(0, int((left[0][0] - EDGE_PAD_S) * SAMPLE_RATE))
-        tail_regions = [(a - start / SAMPLE_RATE, b - start / SAMPLE_RATE) for a, b in left]
-        more, more_invented = _whisper_words(
-            model, clip[start:], offset_s + start / SAMPLE_RATE, tail_regions
-        )
+        more, more_invented = _decode_stretch(model, clip, offset_s, left, left[0][0], None)
         more = [w for w in more if w.start_s >= done_s + offset_s - 0.05]
         if not more:
             break
@@ -135,18 +131,25 @@ def _hear_the_gaps(model, clip, offset_s, regions, heard, invented):
             break
         tried.append(gap)
         start_s, end_s = gap
-        first = max(0, int((start_s - EDGE_PAD_S) * SAMPLE_RATE))
-        last = min(len(clip), int((end_s + EDGE_PAD_S) * SAMPLE_RATE))
-        lead_s = first / SAMPLE_RATE
-        inside = [(max(a, start_s) - lead_s, min(b, end_s) - lead_s) for a, b in regions]
-        more, more_invented = _whisper_words(
-            model, clip[first:last], offset_s + lead_s, [(a, b) for a, b in inside if b > a]
-        )
+        more, more_invented = _decode_stretch(model, clip, offset_s, regions, start_s, end_s)
         low, high = offset_s + start_s - WORD_SLACK_S, offset_s + end_s + WORD_SLACK_S
         more = [w for w in more if low <= w.start_s and w.end_s <= high]
         heard = sorted([*heard, *more], key=lambda w: (w.start_s, w.end_s))
         invented = invented + more_invented
     return heard, invented
+
+
+def _decode_stretch(model, clip, offset_s, regions, start_s, end_s):
+    """Words heard, and words invented, in the speech of ``clip`` from ``start_s`` to ``end_s``
+    (seconds into the clip; None: to its end), decoded on its own with EDGE_PAD_S either side;
+    ``regions`` (seconds into the clip) are cut to the stretch."""
+    first = max(0, int((start_s - EDGE_PAD_S) * SAMPLE_RATE))
+    last = len(clip) if end_s is None else min(len(clip), int((end_s + EDGE_PAD_S) * SAMPLE_RATE))
+    lead_s, end_s = first / SAMPLE_RATE, float("inf") if end_s is None else end_s
+    inside = [(max(a, start_s) - lead_s, min(b, end_s) - lead_s) for a, b in regions]
+    return _whisper_words(
+        model, clip[first:last], offset_s + lead_s, [(a, b) for a, b in inside if b > a]
+    )
 
 
 def _unheard_gap(heard, regions, offset_s, tried) -> tuple[float, float] | None:
