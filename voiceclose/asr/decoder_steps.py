@@ -195,22 +195,25 @@ class DecoderSteps:
         decoder = self.decoder
         x = decoder.token_embedding.weight[tokens] + decoder.positional_embedding[start:end]
         x = x.float()
+        # a layer's output stays in the type it was multiplied in where the next operation
+        # takes it as it is (an addition to the float32 residual, the cache's casting copy):
+        # the same numbers, without a conversion of its own
         for block, cache, cross in zip(w.blocks, self.self_cache, self.cross_cache, strict=True):
             h = layer_norm(x, x.shape[-1:], *block.attn_ln)
-            qkv = _linear(h, block.qkv, w.dtype).view(n_batch, n_new, 3, w.n_head, -1)
+            qkv = _multiply(h, block.qkv, w.dtype).view(n_batch, n_new, 3, w.n_head, -1)
             qkv = qkv.permute(2, 0, 3, 1, 4)  # (q/k/v, batch, heads, new tokens, head size)
             cache[:, :, :, start:end] = qkv[1:]
             a = scaled_dot_product_attention(
-                qkv[0], cache[0, :, :, :end], cache[1, :, :, :end], is_causal=n_new > 1
+                qkv[0].float(), cache[0, :, :, :end], cache[1, :, :, :end], is_causal=n_new > 1
             )
-            x = x + _linear(_merged(a), block.attn_out, w.dtype)
+            x = x + _multiply(_merged(a), block.attn_out, w.dtype)
             h = layer_norm(x, x.shape[-1:], *block.cross_ln)
             q = _heads(_linear(h, block.cross_query, w.dtype), w.n_head)
             a = scaled_dot_product_attention(q, cross[0], cross[1])
-            x = x + _linear(_merged(a), block.cross_out, w.dtype)
+            x = x + _multiply(_merged(a), block.cross_out, w.dtype)
             h = layer_norm(x, x.shape[-1:], *block.mlp_ln)
-            h = gelu(_linear(h, block.mlp_in, w.dtype))
-            x = x + _linear(h, block.mlp_out, w.dtype)
+            h = gelu(_multiply(h, block.mlp_in, w.dtype))
+            x = x + _multiply(h, block.mlp_out, w.dtype)
         self.length = end
         x = layer_norm(x, x.shape[-1:], *w.ln)
         return decoder.voiceclose_logits(x).float()
