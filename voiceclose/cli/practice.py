@@ -28,6 +28,8 @@ from voiceclose.errors import VoicecloseError
 
 KEY_POLL_S = 0.1  # how often the Enter-to-stop thread looks whether the recording has ended
 ANSWER_SUGGESTED_S = 30.0  # an answer to the interviewer's concern: about half a minute
+QUIT_WORDS = ("q", "quit")  # typed (any case) at a prompt instead of Enter: the session ends
+QUIT = "quit"  # what _one_attempt returns when the person quit instead of starting
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     print(fitted(_scenario_text(scenario), out), file=out, flush=True)
     outputs = open_outputs(args)
     previous = _latest_stored(scenario, outputs)
-    status = EXIT_FAILED
+    status = EXIT_COMPLETE  # quitting before any attempt: nothing failed
     try:
         for attempt in itertools.count(1):
             if attempt > 1:
@@ -50,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             done = _one_attempt(args, scenario, keys)
             if done is None:
                 return EXIT_INTERRUPTED
+            if done is QUIT:  # q instead of Enter to start: as q after the report
+                return status
             result, answer_failed, previous = _report(args, scenario, done, outputs, keys, previous)
             status = _status(done, result, answer_failed)
             if keys is None or args.json or not _again(keys):
@@ -59,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _one_attempt(args, scenario, keys):
-    """Record and check one close; None when Ctrl-C ended it before there was a report."""
+    """Record and check one close; None when Ctrl-C ended it before there was a report, QUIT
+    when the person quit at "Press Enter when you are ready"."""
     from voiceclose.app.practise import Practice
 
     options = _record_options(args, scenario, keys is not None)
@@ -70,8 +75,8 @@ def _one_attempt(args, scenario, keys):
                 keys.clear()  # the prompt shows (the microphone takes a moment to open)
             practice.prepare()  # microphone, speech detection, model: before "speak now"
             ended = threading.Event()
-            if keys is not None:
-                _wait_for_enter(practice, keys, ended)
+            if keys is not None and not _wait_for_enter(practice, keys, ended):
+                return QUIT
             try:
                 return practice.record(
                     on_level=meter.show if meter else None,
@@ -211,8 +216,12 @@ def _followup(args, scenario, options, report, keys):
 def _again(keys: Keys) -> bool:
     """Enter: another attempt at the same scenario; q (or the end of input): stop."""
     print("Press Enter to try again, or q and Enter to quit. ", end="", file=sys.stderr, flush=True)
-    line = keys.next()
-    return line is not None and line.strip().lower() not in ("q", "quit")
+    return not _quits(keys.next())
+
+
+def _quits(line: str | None) -> bool:
+    """Whether a line typed at a prompt asks to quit (q or quit, or the end of input)."""
+    return line is None or line.strip().lower() in QUIT_WORDS
 
 
 class Keys:
@@ -269,18 +278,21 @@ def _stop_on_enter(recording, keys: Keys, ended: threading.Event) -> None:
         return
 
 
-def _wait_for_enter(practice, keys: Keys, ended: threading.Event) -> None:
+def _wait_for_enter(practice, keys: Keys, ended: threading.Event) -> bool:
     """The microphone is already listening: Enter starts the file (with the moment before it),
-    a second Enter stops it; an Enter typed since the attempt began counts. The prompt goes to
-    the terminal even when the report is redirected."""
+    a second Enter stops it; an Enter typed since the attempt began counts. q (as after the
+    report) starts nothing: False. The prompt goes to the terminal even when the report is
+    redirected."""
     print(
         "Press Enter when you are ready to speak, and Enter again to stop. ",
         end="",
         file=sys.stderr,
         flush=True,
     )
-    keys.next()
+    if _quits(keys.next()):
+        return False
     threading.Thread(target=_stop_on_enter, args=(practice, keys, ended), daemon=True).start()
+    return True
 
 
 def _cue(at_terminal: bool):
