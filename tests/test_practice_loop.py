@@ -1,5 +1,5 @@
 """`voiceclose practice` at a terminal, with a fake microphone: what each line typed does (Enter,
-q). The real audio path is in test_practice.py."""
+q) and what Ctrl-C during the close ends. The real audio path is in test_practice.py."""
 
 from __future__ import annotations
 
@@ -136,3 +136,40 @@ def test_q_before_any_attempt_quits_recording_nothing(desk, cli, monkeypatch, tm
     run = practice(cli, monkeypatch, tmp_path, ["q\n"], "--no-followup")
     assert desk.closes == [] and run.code == 0
     assert "Checking" not in run.err
+
+
+def test_ctrl_c_during_the_close_reports_it_and_ends_the_session(desk, cli, monkeypatch, tmp_path):
+    """Ctrl-C while the close is recorded stops it and still reports; then the session ends:
+    no follow-up round, no "try again", exit status 130 as for a Ctrl-C anywhere, and the
+    attempt is in the history."""
+    desk.stopped_by = "ctrl-c"
+    run = practice(cli, monkeypatch, tmp_path, ["\n", "\n", "\n", "\n"])
+    assert run.code == 130, run.err
+    assert "Stopped with Ctrl-C" in run.err and "Done well" in run.out  # reported
+    assert desk.rounds == [] and len(desk.closes) == 1
+    assert "try again" not in run.err
+    [stored] = cli("history", "--json").json()
+    assert stored["scenario"] == SCENARIO and stored["recording"] == str(tmp_path / "close-1.wav")
+
+
+def test_ctrl_c_during_the_close_ends_the_session_with_json_too(desk, cli, monkeypatch, tmp_path):
+    desk.stopped_by = "ctrl-c"
+    run = practice(cli, monkeypatch, tmp_path, ["\n"], "--json")
+    assert run.code == 130 and desk.rounds == []
+    [report] = run.json()
+    assert report["recording"] == str(tmp_path / "close-1.wav") and "followup" not in report
+
+
+def test_without_a_terminal_ctrl_c_during_the_close_ends_it_too(desk, cli, monkeypatch, tmp_path):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO())  # no terminal: no prompts at all
+    desk.stopped_by = "ctrl-c"
+    run = cli("practice", "--scenario", SCENARIO, "--out", tmp_path, "--json")
+    assert run.code == 130 and desk.rounds == [] and len(run.json()) == 1
+
+
+def test_a_close_stopped_with_enter_still_gets_its_round(desk, cli, monkeypatch, tmp_path):
+    run = practice(cli, monkeypatch, tmp_path, ["\n", "q\n"])
+    assert desk.rounds == [SCENARIO]
+    assert "the follow-up round could not run" in run.err and run.code == 3

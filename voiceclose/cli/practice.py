@@ -55,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
             if done is QUIT:  # q instead of Enter to start: as q after the report
                 return status
             result, answer_failed, previous = _report(args, scenario, done, outputs, keys, previous)
+            if _interrupted(done):  # Ctrl-C stopped the close: reported, and the session ends
+                print("voiceclose: interrupted (the close is saved)", file=sys.stderr)
+                return EXIT_INTERRUPTED
             status = _status(done, result, answer_failed)
             if keys is None or args.json or not _again(keys):
                 return status
@@ -92,8 +95,9 @@ def _one_attempt(args, scenario, keys):
 
 def _report(args, scenario, done, outputs, keys, previous):
     """The close's report on screen with what changed since ``previous``, then the follow-up
-    round (unless --no-followup), then the attempt stored; returns the result (the answer in
-    it), whether the round failed, and the attempt to compare the next one with."""
+    round (unless --no-followup, or Ctrl-C stopped the close), then the attempt stored; returns
+    the result (the answer in it), whether the round failed, and the attempt to compare the next
+    one with."""
     from voiceclose.app.followup import round_follows
     from voiceclose.report.writers import WRITERS
 
@@ -102,7 +106,7 @@ def _report(args, scenario, done, outputs, keys, previous):
         emit(writer, done.result, False)  # on screen first (it is saved beside the recording)
     previous = _since_last(args, previous, done)  # about the close, before the round
     result, answer_failed = done.result, False
-    if round_follows(done.result) and not args.no_followup:
+    if round_follows(done.result) and not args.no_followup and not _interrupted(done):
         options = _record_options(args, scenario, keys is not None)
         result, answer_failed = _followup(args, scenario, options, done.result, keys)
     if args.json:
@@ -134,6 +138,11 @@ def _since_last(args, previous, done):
     if not now.speech_heard:  # nothing said: the next try is compared with the last real one
         return previous
     return now
+
+
+def _interrupted(done) -> bool:
+    """Whether Ctrl-C stopped the close (it is still reported, but nothing follows it)."""
+    return done.recording.stopped_by == "ctrl-c"
 
 
 def _status(done, result, answer_failed: bool) -> int:
