@@ -250,6 +250,32 @@ def test_no_file_and_not_multipart(app):
         assert r.status_code == 400
 
 
+def test_api_errors_from_routing_are_json_like_the_apis_own(app):
+    """A wrong method on an API route is a JSON 405 naming the methods there are (Allow too),
+    an unknown API path a JSON 404, both shaped as the API's other errors; pages keep the plain
+    answers; the token and Host checks still come first."""
+    with app.client() as c:
+        r = c.get("/api/check")
+        assert r.status_code == 405 and r.headers["allow"] == "POST"
+        assert r.headers["content-type"] == "application/json"
+        assert r.json() == {"ok": False, "error": "GET is not allowed here (only POST)"}
+        r = c.put("/api/scenarios")  # two routes on one path: both their methods
+        assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST"
+        assert r.json()["error"] == "PUT is not allowed here (only GET, HEAD, POST)"
+        for path in ("/api/no-such-thing", "/api", "/api/attempts/1/nothing"):
+            r = c.get(path)
+            assert r.status_code == 404, path
+            assert r.json() == {"ok": False, "error": f"no such API route: {path}"}, path
+        assert c.post("/review").status_code == 405 and c.post("/review").text.strip()
+        assert not c.post("/review").headers["content-type"].startswith("application/json")
+        assert c.get("/no-such-page").status_code == 404
+        r = c.get("/api/check", headers={"Host": "evil.example"})
+        assert r.status_code == 403 and "127.0.0.1 or localhost" in r.json()["error"]
+    with app.client(token=False) as c:
+        assert c.get("/api/check").status_code == 401
+        assert c.get("/api/no-such-thing").status_code == 401
+
+
 def test_check_a_recording_gives_the_json_check_gives(model, tmp_path):
     from pathlib import Path
 

@@ -9,9 +9,10 @@ from functools import cache
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Match, Route
 
 from voiceclose.app import review as reviewing
 from voiceclose.app import scenarios
@@ -29,6 +30,7 @@ from voiceclose.web.security import PAGE_POLICY
 from voiceclose.web.session import PracticeSession
 
 STATIC = Path(__file__).parent / "static"
+API = "/api"  # the JSON API's paths begin with this; the rest are pages and their files
 PAGES = {
     "/": "practice.html",
     "/practice": "practice.html",
@@ -61,11 +63,37 @@ class State:
             checker.get_model()
 
 
-def _error(status: int, message: str, source: str | None = None) -> JSONResponse:
+def _error(
+    status: int, message: str, source: str | None = None, headers: dict | None = None
+) -> JSONResponse:
     body = {"ok": False, "error": message}
     if source is not None:
         body = {"source": source, **body}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    """What Starlette raises itself (no route for the path, or not for this method): on an API
+    path, JSON shaped as the API's other errors; elsewhere its plain text, as before."""
+    path = request.url.path
+    if path != API and not path.startswith(API + "/"):
+        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 405:
+        allowed = _allowed(request)
+        message = f"{request.method} is not allowed here (only {allowed})"
+        return _error(405, message, headers={"Allow": allowed})
+    if exc.status_code == 404:
+        return _error(404, f"no such API route: {path}")
+    return _error(exc.status_code, exc.detail, headers=exc.headers)
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path (Starlette's own Allow names one route's)."""
+    methods: set[str] = set()
+    for route in ROUTES:
+        if route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 @cache
@@ -299,3 +327,4 @@ ROUTES = [
     *practise_routes.ROUTES,
     Route("/api/features", features),
 ]
+EXCEPTION_HANDLERS = {HTTPException: http_error}

@@ -23,10 +23,10 @@ def create_app(
     """The ASGI app: routes behind the guard (Host, Origin, token). No CORS middleware."""
     from starlette.applications import Starlette
 
-    from voiceclose.web.api import ROUTES, State
+    from voiceclose.web.api import EXCEPTION_HANDLERS, ROUTES, State
     from voiceclose.web.security import Guard
 
-    app = Starlette(routes=ROUTES)
+    app = Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS)
     app.state.voiceclose = State(model, upload_dir or data_dir() / "uploads", max_upload_bytes)
     return Guard(app, token), app.state.voiceclose
 
