@@ -10,10 +10,11 @@ import pytest
 from voiceclose.app.answering import guess_kind
 from voiceclose.asr.transcribe import transcript_from_text
 from voiceclose.check.answer import check_answer, load_answer_rules
-from voiceclose.check.answer_feedback import load_answer_tips
+from voiceclose.check.answer_feedback import answer_feedback, load_answer_tips
 from voiceclose.check.patterns import PatternError
 from voiceclose.evaluate.answers import read_answers, score_text
 from voiceclose.paths import data_file
+from voiceclose.results import Concern
 
 DEV = Path(__file__).parent / "data" / "answers_dev.jsonl"
 CONCERN = "You haven't used Salesforce, have you?"
@@ -74,6 +75,49 @@ def test_the_answer_tips_have_every_key():
     tips = load_answer_tips()
     assert set(tips) == {"acknowledge", "address", "high_note"}
     assert "example_skills_gap" in tips["address"]
+
+
+def address_example(concern: str, kind: str = "gap") -> str:
+    """The line to try that the feedback gives an answer missing the address part."""
+    result = check_answer(
+        transcript_from_text("That's a fair question. I'd love this job.").words, kind
+    )
+    [tip] = [
+        t for t in answer_feedback(result, Concern(kind, concern)).tips if t.element == "address"
+    ]
+    return tip.example
+
+
+@pytest.mark.parametrize(
+    ("concern", "during"),
+    [
+        ("There's an 18-month gap on your CV.", "During those 18 months I was"),
+        ("You were out of work for 18 months. Why was that?", "During those 18 months I was"),
+        ("There are two years missing from your CV.", "During those two years I was"),
+        ("There's a year and a half where you weren't working.", "During that year and a half I"),
+        ("I see a six-month break in 2021.", "During those six months I was"),
+        ("There's an Eighteen-month break on your CV.", "During those eighteen months I"),
+        ("You took a year out after university?", "During that year I was"),
+        ("Nearly two and a half years off. What happened?", "During those two and a half years"),
+        ("Twenty-four months is a long time out.", "During those twenty-four months I"),
+        ("You spent half a year travelling?", "During that half year I was"),
+        ("A couple of years between jobs?", "During those couple of years I was"),
+        ("You left Zenco after eight months.", "During those eight months I was"),
+        ("There's a gap on your CV.", "During that time I was"),
+        ("You had 3 jobs in 2019. What happened?", "During that time I was"),
+    ],
+)
+def test_the_gap_example_names_the_length_the_concern_names_or_none(concern, during):
+    example = address_example(concern)
+    assert example.startswith(during), example
+    assert "{" not in example
+
+
+def test_only_the_gap_example_changes_with_the_concern():
+    assert (
+        address_example("You haven't used SAP in 18 months.", "skills_gap")
+        == (load_answer_tips()["address"]["example_skills_gap"])
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,13 @@
 """Praise for what an answer to a concern did, a tip and an example line for each part it missed.
 
-The words live in data/answer_tips.toml, checked against ``ANSWER_TIPS_SCHEMA`` when read.
+The words live in data/answer_tips.toml, checked against ``ANSWER_TIPS_SCHEMA`` when read. An
+example's ``{that_time}`` is the length of time the concern names ("those 18 months"), so the line
+to try never contradicts the interviewer; without one, "that time".
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,22 @@ ANSWER_TIPS_SCHEMA = {
     "address": ("praise", "missed", "tip", *(f"example_{kind}" for kind in CONCERN_KINDS)),
     "high_note": ("praise", "missed", "tip", "example"),
 }
+THAT_TIME = "{that_time}"  # in an example: the length of time the concern names
+NO_LENGTH = "that time"  # what it says when the concern names none
+_UNITS = ("day", "week", "month", "year")
+_SMALL = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen"
+)
+_TENS = "twenty|thirty|forty|fifty"
+_COUNT = rf"\d+(?:\.\d+)?|(?:{_TENS})(?:[- ](?:one|{_SMALL}))?|{_SMALL}|a few|a couple of"
+_ONE = r"an?|one|1"
+_UNIT = "|".join(_UNITS)
+_LENGTH = re.compile(  # "18 months", "six-month", "a year and a half", "two and a half years"
+    rf"\b(?:(?P<half_a>half )?(?P<one>{_ONE})[ -](?P<one_unit>{_UNIT})(?P<and_half> and a half)?"
+    rf"|(?P<count>{_COUNT})(?P<half> and a half)?[ -](?P<unit>{_UNIT}))s?\b",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=4)
@@ -46,8 +65,22 @@ def answer_feedback(result: AnswerCheck, concern: Concern) -> Feedback:
         if part == "acknowledge" and _was_defensive(result):
             observed = words["defensive"]
         example = words[f"example_{concern.kind}"] if part == "address" else words["example"]
+        example = example.replace(THAT_TIME, that_time(concern.text))
         missed.append(Tip(part, ANSWER_LABELS[part], observed, words["tip"], example))
     return Feedback(praise=praise, tips=missed)
+
+
+def that_time(concern: str) -> str:
+    """The length of time ``concern`` names, to follow "During": "those 18 months", "that year
+    and a half" ("a six-month break": "those six months"); NO_LENGTH when it names none."""
+    found = _LENGTH.search(concern)
+    if found is None:
+        return NO_LENGTH
+    if found["one"]:  # "a year", "half a year", "a year and a half"
+        half = "half " if found["half_a"] else ""
+        return f"that {half}{found['one_unit'].lower()}{found['and_half'] or ''}"
+    count = found["count"].lower().removeprefix("a ")  # "a few months": those few months
+    return f"those {count}{found['half'] or ''} {found['unit'].lower()}s"
 
 
 def _was_defensive(result: AnswerCheck) -> bool:
