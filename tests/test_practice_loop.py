@@ -173,3 +173,28 @@ def test_a_close_stopped_with_enter_still_gets_its_round(desk, cli, monkeypatch,
     run = practice(cli, monkeypatch, tmp_path, ["\n", "q\n"])
     assert desk.rounds == [SCENARIO]
     assert "the follow-up round could not run" in run.err and run.code == 3
+
+
+@pytest.mark.parametrize("how", ["before the answer", "during the answer"])
+def test_ctrl_c_in_the_follow_up_round_ends_the_session_too(desk, cli, monkeypatch, tmp_path, how):
+    """Ctrl-C while the interviewer speaks, or while the answer is recorded (which stops that
+    recording, as for the close): the close is kept and the session ends, with no "try again"."""
+    from voiceclose.app import followup
+    from voiceclose.results import Concern
+
+    def interrupted_round(scenario, *args, **kwargs):
+        desk.rounds.append(scenario.name)
+        if how == "before the answer":
+            raise KeyboardInterrupt
+        answer = Recording(tmp_path / "answer.wav", 2.0, 16000, "fake", "ctrl-c", 0, True)
+        spoken = followup.Spoken(False, "no voice in this test", None)
+        concern = Concern("gap", "Tell me about the gap in 2021.")
+        return followup.RoundResult(concern, spoken, answer, None, "no speech heard", None)
+
+    monkeypatch.setattr(followup, "run_round", interrupted_round)
+    run = practice(cli, monkeypatch, tmp_path, ["\n", "\n", "\n"])
+    assert run.code == 130, run.err
+    assert desk.rounds == [SCENARIO] and len(desk.closes) == 1
+    assert "interrupted (the close is saved)" in run.err and "Try 2" not in run.out
+    [stored] = cli("history", "--json").json()
+    assert stored["recording"] == str(tmp_path / "close-1.wav")

@@ -54,9 +54,11 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_INTERRUPTED
             if done is QUIT:  # q instead of Enter to start: as q after the report
                 return status
-            result, answer_failed, previous = _report(args, scenario, done, outputs, keys, previous)
-            if _interrupted(done):  # Ctrl-C stopped the close: reported, and the session ends
-                print("voiceclose: interrupted (the close is saved)", file=sys.stderr)
+            result, answer_failed, previous, interrupted = _report(
+                args, scenario, done, outputs, keys, previous
+            )
+            if interrupted:  # Ctrl-C stopped the close or the round: reported, and that is all
+                print(f"voiceclose: interrupted ({interrupted} is saved)", file=sys.stderr)
                 return EXIT_INTERRUPTED
             status = _status(done, result, answer_failed)
             if keys is None or args.json or not _again(keys):
@@ -96,8 +98,8 @@ def _one_attempt(args, scenario, keys):
 def _report(args, scenario, done, outputs, keys, previous):
     """The close's report on screen with what changed since ``previous``, then the follow-up
     round (unless --no-followup, or Ctrl-C stopped the close), then the attempt stored; returns
-    the result (the answer in it), whether the round failed, and the attempt to compare the next
-    one with."""
+    the result (the answer in it), whether the round failed, the attempt to compare the next one
+    with, and what is saved if Ctrl-C stopped the close or the round (else None)."""
     from voiceclose.app.followup import round_follows
     from voiceclose.report.writers import WRITERS
 
@@ -106,13 +108,14 @@ def _report(args, scenario, done, outputs, keys, previous):
         emit(writer, done.result, False)  # on screen first (it is saved beside the recording)
     previous = _since_last(args, previous, done)  # about the close, before the round
     result, answer_failed = done.result, False
-    if round_follows(done.result) and not args.no_followup and not _interrupted(done):
+    interrupted = "the close" if _interrupted(done.recording) else None
+    if round_follows(done.result) and not args.no_followup and not interrupted:
         options = _record_options(args, scenario, keys is not None)
-        result, answer_failed = _followup(args, scenario, options, done.result, keys)
+        result, answer_failed, interrupted = _followup(args, scenario, options, done.result, keys)
     if args.json:
         emit(writer, result, True)
     add_output(outputs, result)
-    return result, answer_failed, previous
+    return result, answer_failed, previous, interrupted
 
 
 def _latest_stored(scenario, outputs):
@@ -140,9 +143,9 @@ def _since_last(args, previous, done):
     return now
 
 
-def _interrupted(done) -> bool:
-    """Whether Ctrl-C stopped the close (it is still reported, but nothing follows it)."""
-    return done.recording.stopped_by == "ctrl-c"
+def _interrupted(recording) -> bool:
+    """Whether Ctrl-C stopped ``recording`` (it is still reported, but nothing follows it)."""
+    return recording is not None and recording.stopped_by == "ctrl-c"
 
 
 def _status(done, result, answer_failed: bool) -> int:
@@ -166,8 +169,8 @@ def _record_options(args, scenario, at_terminal: bool):
 def _followup(args, scenario, options, report, keys):
     """The follow-up round, right after the close's report: the interviewer's concern is spoken
     and printed, the answer recorded and checked (at a terminal, Enter stops it: read from
-    ``keys``, the one reader of the terminal). Returns the report with the answer in it, and
-    whether the round failed (a line has then been printed)."""
+    ``keys``, the one reader of the terminal). Returns the report with the answer in it, whether
+    the round failed (a line has then been printed), and what is saved if Ctrl-C stopped it."""
     from voiceclose.app.followup import run_round, with_followup
     from voiceclose.report.answer_text import followup_lines
 
@@ -208,18 +211,18 @@ def _followup(args, scenario, options, report, keys):
             )
     except VoicecloseError as e:
         print(f"voiceclose: the follow-up round could not run: {e}", file=sys.stderr)
-        return report, True
+        return report, True, None
     except KeyboardInterrupt:  # before the answer's recording began: the close still counts
-        print("voiceclose: follow-up round interrupted; the close is kept", file=sys.stderr)
-        return report, False
+        return report, False, "the close"
     finally:
         ended.set()
+    stopped = "the close and your answer" if _interrupted(done.recording) else None
     if done.followup is None:
         print(f"voiceclose: the answer could not be checked: {done.problem}", file=sys.stderr)
-        return report, True
+        return report, True, stopped and "the close"
     if not args.json:
         print(fitted("\n".join(followup_lines(done.followup))), flush=True)
-    return with_followup(report, done.followup), False
+    return with_followup(report, done.followup), False, stopped
 
 
 def _again(keys: Keys) -> bool:
