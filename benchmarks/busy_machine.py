@@ -6,7 +6,10 @@ The 56-s close (two samples joined, as benchmarks/app.py uses) is transcribed N 
 in a fresh process per setting, first on an idle machine, then with two processes spinning on the
 CPU (a busy desk: a browser, a build). Settings: torch's OpenMP threads as voiceclose sets them
 (GOMP_SPINCOUNT=10000) and as libgomp's default (300,000). Prints one line per setting and load
-with every run's seconds (it asserts nothing); the first run includes warming up.
+with every run's seconds (it asserts nothing); the first run includes warming up. The model is
+loaded as the CLI and the app load it, in a thread that ends: loaded in the main thread, torch's
+threads there and on the compute thread would be more than the cores (see compute_thread.py),
+and every transcription twice as slow as any user's (2.4 s instead of 1.2 idle).
 """
 
 from __future__ import annotations
@@ -26,12 +29,12 @@ SETTINGS = {"voiceclose (spin 10000)": "10000", "libgomp default (spin 300000)":
 ONE_PROCESS = """
 import sys, time, numpy as np, soundfile as sf
 sys.path.insert(0, {root!r})
-from voiceclose.asr.weights import load_model
+from voiceclose.asr.weights import ModelLoader
 from voiceclose.asr.transcribe import transcribe
 from voiceclose.audio.decode import Audio
 parts = [sf.read({root!r} + "/samples/" + n, dtype="float32")[0]
          for n in ("complete_close_slt.flac", "no_thanks_en_us_m3.flac")]
-model = load_model()
+model = ModelLoader().get()  # loaded in a thread of its own, as the CLI and the app load it
 for i in range({runs}):
     lead = np.zeros(1 + 37 * i, dtype=np.float32)  # new audio each time: no remembered transcript
     a = np.concatenate([lead, parts[0], np.zeros(16000, dtype=np.float32), parts[1]])

@@ -132,3 +132,47 @@ def test_ctrl_c_while_waiting_stops_the_work_before_the_caller_goes_on():
     assert stopped.is_set() and steps  # it had begun, and it was over before run() returned
     assert compute_thread.run(lambda: "free again") == "free again"
     compute_thread.check_cancelled()  # outside the compute thread: nothing to give up
+
+
+def test_threads_are_the_cores_other_programs_leave_free():
+    assert compute_thread.threads_for(None, 2, cores=2) == 2  # not known: torch's own
+    assert compute_thread.threads_for(0.0, 2, cores=2) == 2
+    assert compute_thread.threads_for(0.4, 2, cores=2) == 2
+    assert compute_thread.threads_for(0.6, 2, cores=2) == 1
+    assert compute_thread.threads_for(2.0, 2, cores=2) == 1  # never none
+    assert compute_thread.threads_for(2.0, 8, cores=16) == 8  # never more than torch's own
+    assert compute_thread.threads_for(11.0, 8, cores=16) == 5
+
+
+def test_the_load_of_other_programs_leaves_this_process_s_own_out():
+    readings = iter([(0.0, 10.0, 1.0), (0.5, 10.9, 1.5), (1.0, 11.8, 2.0)])
+    load = compute_thread.MachineLoad(read=lambda: next(readings))
+    assert load.others_cores() is None  # nothing read yet
+    for _ in range(3):
+        load.sample()
+    # 1.8 CPU-seconds in 1 s, 1.0 of them this process's own
+    assert abs(load.others_cores() - 0.8) < 1e-9
+    assert not compute_thread.MachineLoad(read=lambda: None).sample()  # no /proc: not known
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="needs Linux's /proc/stat")
+def test_on_a_busy_machine_the_work_runs_on_fewer_threads_then_on_all_again():
+    """Two other processes spinning on the CPU: the next job runs on the cores they leave (one,
+    on a 2-core machine: two threads would wait for each other at every barrier); once they
+    stop, on torch's own count again."""
+    import time
+
+    import torch
+
+    from .terminal_session import busy_cpu
+
+    own = compute_thread.run(torch.get_num_threads)
+    cores = os.cpu_count() or own
+    wait_s = compute_thread.LOAD_OVER_S + 4 * compute_thread.LOAD_EVERY_S
+    with busy_cpu(2):
+        time.sleep(wait_s)
+        busy = compute_thread.run(torch.get_num_threads)
+    time.sleep(wait_s)
+    idle = compute_thread.run(torch.get_num_threads)
+    assert busy <= max(1, cores - 1) and busy < own or own == 1, (busy, own, cores)
+    assert idle == own

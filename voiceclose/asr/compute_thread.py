@@ -17,6 +17,12 @@ next decoding step (``check_cancelled``) before the caller goes on: a process
 that ends while this thread is inside torch aborts ("terminate called without an active
 exception"). For the same reason a process that is ending gives up the work under way here.
 
+On a busy machine (other programs on the cores) two OpenMP threads wait for each other at every
+barrier while one of them is not running: the 56-s close took 4.3-6.9 s on two threads with two
+other processes spinning, against 2.5-3.1 s on one. So before each job the thread count is set
+from what other programs used of the CPU in the last second (``MachineLoad``, read from
+/proc/stat): the cores they leave free, at least one, at most torch's own count.
+
 The little torch work done elsewhere (following speech frame by frame while recording, silero's
 import) runs ``on_one_thread``: one OpenMP thread, so no team of its own (a recording's speech
 follower slowed the transcription beside it 7-fold: 0.34 s for 3,000 small linear layers
@@ -27,8 +33,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import TypeVar
@@ -36,6 +45,8 @@ from typing import TypeVar
 T = TypeVar("T")
 
 ENDING_WAIT_S = 10.0  # how long a process that is ending waits for the work here to stop
+LOAD_EVERY_S = 0.25  # how often the machine's load is read...
+LOAD_OVER_S = 1.0  # ...and over how long it is taken
 
 _jobs: queue.SimpleQueue = queue.SimpleQueue()
 _started = threading.Lock()
@@ -74,10 +85,13 @@ def run(function: Callable[..., T], *args, **kwargs) -> T:
 
 def check_cancelled() -> None:
     """Raise Cancelled when the work running on the compute thread has been given up (called
-    between decoding steps; elsewhere it does nothing)."""
+    between decoding steps; elsewhere it does nothing). There, the thread count also follows
+    the machine's load (at most every LOAD_EVERY_S)."""
     given_up = getattr(_running, "given_up", None)
     if given_up is not None and (given_up.is_set() or _ending.is_set()):
         raise Cancelled
+    if given_up is not None:
+        _fit_threads()
 
 
 def _start() -> None:
@@ -85,9 +99,22 @@ def _start() -> None:
     with _started:
         if _thread is None:
             # a daemon: a process that is told to stop does not wait for a transcription
+            watch_load()
             _thread = threading.Thread(target=_work, daemon=True, name="voiceclose-compute")
             _thread.start()
             atexit.register(_give_up)
+
+
+_watching = threading.Lock()
+
+
+def watch_load() -> None:
+    """Start reading the machine's load, if not yet started: early (as a model starts loading),
+    so the first job already knows it (a first transcription on two threads of a busy machine
+    took 19.5 s once, the next ones 3.4-3.8)."""
+    with _watching:
+        if not _load.started:
+            _load.start()
 
 
 def _give_up() -> None:
@@ -115,12 +142,13 @@ def _work() -> None:
     import torch
 
     with _thread_count:
-        torch.get_num_threads()  # this thread's count is fixed now: torch's own, never one
+        _counts["own"] = _counts["now"] = torch.get_num_threads()  # fixed now: torch's own
     while True:
         done, given_up, function, args, kwargs = _jobs.get()
         if not done.set_running_or_notify_cancel():
             continue
         _idle.clear()
+        _fit_threads(at_once=True)
         _running.given_up = given_up
         try:
             if given_up.is_set() or _ending.is_set():
@@ -131,3 +159,88 @@ def _work() -> None:
         finally:
             _running.given_up = None
             _idle.set()
+
+
+_counts = {"own": 1, "now": 1, "fitted_at": 0.0}  # the compute thread's: torch's own, now
+
+
+def _fit_threads(at_once: bool = False) -> None:
+    """On the compute thread: as many torch threads as other programs leave cores free."""
+    now = time.monotonic()
+    if not at_once and now - _counts["fitted_at"] < LOAD_EVERY_S:
+        return
+    _counts["fitted_at"] = now
+    wanted = threads_for(_load.others_cores(), _counts["own"])
+    if wanted != _counts["now"]:
+        import torch
+
+        with _thread_count:
+            torch.set_num_threads(wanted)
+        _counts["now"] = wanted
+
+
+def threads_for(others_cores: float | None, own: int, cores: int | None = None) -> int:
+    """Threads for the next job: the cores other programs leave free (rounded), at least one
+    and at most ``own`` (torch's count); ``own`` when their use is not known."""
+    if others_cores is None:
+        return own
+    cores = cores or os.cpu_count() or own
+    return max(1, min(own, round(cores - others_cores)))
+
+
+class MachineLoad:
+    """What programs other than this process use of the CPU, read from /proc/stat every
+    LOAD_EVERY_S (in a thread of its own) and taken over the last LOAD_OVER_S."""
+
+    def __init__(self, read=None):
+        self._read = read or _read_proc
+        self._samples: deque = deque(maxlen=int(LOAD_OVER_S / LOAD_EVERY_S) + 1)
+        self._lock = threading.Lock()
+        self.started = False
+
+    def start(self) -> None:
+        self.started = True
+        if self.sample():
+            threading.Thread(target=self._run, daemon=True, name="voiceclose-load").start()
+
+    def _run(self) -> None:
+        while self.sample():
+            time.sleep(LOAD_EVERY_S)
+
+    def sample(self) -> bool:
+        """Take one reading; False where the load cannot be read (not Linux, no /proc)."""
+        reading = self._read()
+        if reading is not None:
+            with self._lock:
+                self._samples.append(reading)
+        return reading is not None
+
+    def others_cores(self) -> float | None:
+        """Cores' worth of CPU that other programs used over the last readings (None: not
+        known yet)."""
+        with self._lock:
+            if len(self._samples) < 2:
+                return None
+            (t0, busy0, own0), (t1, busy1, own1) = self._samples[0], self._samples[-1]
+        if t1 - t0 <= 0:
+            return None
+        return max(0.0, (busy1 - busy0) - (own1 - own0)) / (t1 - t0)
+
+
+def _read_proc() -> tuple[float, float, float] | None:
+    """(now, CPU seconds all programs have used, CPU seconds this process has used), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:9]]
+        with open("/proc/self/stat") as f:
+            own = f.read().rsplit(")", 1)[1].split()
+        tick = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    # user nice system idle iowait irq softirq steal: all but idle and iowait is work (steal
+    # too: time the hypervisor gave to other machines is time this one's threads did not run)
+    busy = sum(fields) - fields[3] - fields[4]
+    return time.monotonic(), busy / tick, (int(own[11]) + int(own[12])) / tick
+
+
+_load = MachineLoad()

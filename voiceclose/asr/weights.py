@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceclose.asr import ct2_format
+from voiceclose.asr import compute_thread, ct2_format
 from voiceclose.asr.acceleration import (
     LAYOUT,
     accelerate,
@@ -114,6 +114,7 @@ class ModelLoader:
         self._done = threading.Event()
 
     def start(self) -> ModelLoader:
+        compute_thread.watch_load()  # the model is for transcribing: how busy is the machine?
         with self._lock:
             if self._thread is None and self._result is None:
                 self._thread = threading.Thread(target=self._run, daemon=True)
