@@ -14,6 +14,21 @@ import pytest
 from voiceclose.asr import compute_thread
 
 
+class Idle:
+    """A machine with nothing else running (the thread count then is torch's own)."""
+
+    started = True
+
+    def others_cores(self) -> float:
+        return 0.0
+
+
+@pytest.fixture(autouse=True)
+def quiet_machine(monkeypatch):
+    """The compute thread's count as on an idle machine, whatever else runs here meanwhile."""
+    monkeypatch.setattr(compute_thread, "_load", Idle())
+
+
 def test_work_from_any_thread_runs_on_one_thread_and_returns_or_raises_there():
     names = []
 
@@ -156,23 +171,38 @@ def test_the_load_of_other_programs_leaves_this_process_s_own_out():
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="needs Linux's /proc/stat")
-def test_on_a_busy_machine_the_work_runs_on_fewer_threads_then_on_all_again():
+def test_on_a_busy_machine_the_work_runs_on_fewer_threads(monkeypatch):
     """Two other processes spinning on the CPU: the next job runs on the cores they leave (one,
-    on a 2-core machine: two threads would wait for each other at every barrier); once they
-    stop, on torch's own count again."""
+    on a 2-core machine: two threads would wait for each other at every barrier)."""
     import time
 
     import torch
 
     from .terminal_session import busy_cpu
 
-    own = compute_thread.run(torch.get_num_threads)
+    own = compute_thread.run(torch.get_num_threads)  # an idle machine's (quiet_machine)
     cores = os.cpu_count() or own
-    wait_s = compute_thread.LOAD_OVER_S + 4 * compute_thread.LOAD_EVERY_S
+    load = compute_thread.MachineLoad()  # the real one, read from /proc/stat
     with busy_cpu(2):
-        time.sleep(wait_s)
+        load.start()
+        monkeypatch.setattr(compute_thread, "_load", load)
+        time.sleep(compute_thread.LOAD_OVER_S + 4 * compute_thread.LOAD_EVERY_S)
         busy = compute_thread.run(torch.get_num_threads)
-    time.sleep(wait_s)
-    idle = compute_thread.run(torch.get_num_threads)
-    assert busy <= max(1, cores - 1) and busy < own or own == 1, (busy, own, cores)
-    assert idle == own
+    assert load.others_cores() is not None
+    assert (busy <= max(1, cores - 1) and busy < own) or own == 1, (busy, own, cores)
+
+
+def test_once_the_machine_is_quiet_again_the_work_has_all_its_threads(monkeypatch):
+    import torch
+
+    own = compute_thread.run(torch.get_num_threads)
+    busy = [(0.0, 0.0, 0.0), (1.0, 2.0, 0.0)]  # two cores' worth, none of it this process's
+    monkeypatch.setattr(
+        compute_thread, "_load", compute_thread.MachineLoad(read=iter(busy).__next__)
+    )
+    compute_thread._load.started = True  # read here only
+    for _ in range(2):
+        compute_thread._load.sample()
+    assert compute_thread.run(torch.get_num_threads) == max(1, min(own, (os.cpu_count() or 2) - 2))
+    monkeypatch.setattr(compute_thread, "_load", Idle())
+    assert compute_thread.run(torch.get_num_threads) == own
