@@ -102,15 +102,45 @@ def address_example(concern: str, kind: str = "gap") -> str:
         ("Twenty-four months is a long time out.", "During those twenty-four months I"),
         ("You spent half a year travelling?", "During that half year I was"),
         ("A couple of years between jobs?", "During those couple of years I was"),
-        ("You left Zenco after eight months.", "During those eight months I was"),
         ("There's a gap on your CV.", "During that time I was"),
-        ("You had 3 jobs in 2019. What happened?", "During that time I was"),
+        ("Why is there a break after 2019?", "During that time I was"),
     ],
 )
 def test_the_gap_example_names_the_length_the_concern_names_or_none(concern, during):
     example = address_example(concern)
     assert example.startswith(during), example
     assert "{" not in example
+
+
+@pytest.mark.parametrize(
+    "concern",
+    [
+        "You left Zenco after eight months.",
+        "You had 3 jobs in 2019. What happened?",
+        "You've moved kitchens three times in four years. Why should I expect you to stay?",
+        "Your last role was mostly retail. I'm not sure I've heard much marketing experience.",
+    ],
+)
+def test_a_doubt_that_is_not_a_break_gets_the_shape_of_an_explanation_not_a_break_s(concern):
+    example = address_example(concern)
+    assert example == load_answer_tips()["address"]["example_gap"]
+    assert "During" not in example and "caring" not in example
+
+
+def test_with_no_concerns_the_tips_take_the_good_news_and_close():
+    """ "No, I think you've covered everything": nothing is fair to acknowledge and there is no
+    weakness to end above; an answer that said nothing gets tips for good news."""
+    result = check_answer(transcript_from_text("Okay.").words, "none")
+    concern = Concern("none", "No, I think you've covered everything.")
+    tips = {t.element: t for t in answer_feedback(result, concern).tips}
+    assert set(tips) == {"acknowledge", "address", "high_note"}
+    words = " ".join(f"{t.observed} {t.tip} {t.example}" for t in tips.values()).lower()
+    assert "fair concern" not in words and "weakness" not in words and "apolog" not in words
+    assert "thank" in tips["acknowledge"].example.lower()
+    assert "thank" in tips["high_note"].example.lower()
+    # a concern still gets the concern's words
+    other = answer_feedback(result, Concern("gap", "There's a gap on your CV."))
+    assert "fair concern" in {t.element: t for t in other.tips}["acknowledge"].example
 
 
 def test_only_the_gap_example_changes_with_the_concern():

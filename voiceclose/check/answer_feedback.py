@@ -1,8 +1,10 @@
 """Praise for what an answer to a concern did, a tip and an example line for each part it missed.
 
-The words live in data/answer_tips.toml, checked against ``ANSWER_TIPS_SCHEMA`` when read. An
-example's ``{that_time}`` is the length of time the concern names ("those 18 months"), so the line
-to try never contradicts the interviewer; without one, "that time".
+The words live in data/answer_tips.toml, checked against ``ANSWER_TIPS_SCHEMA`` when read. A doubt
+that names a break in work gets an example explaining the time away, whose ``{that_time}`` is the
+length of time the concern names ("those 18 months"), so the line to try never contradicts the
+interviewer (without one, "that time"); any other doubt, the shape of an explanation. When the
+interviewer has no concerns, each part says what fits good news (its ``*_none`` words).
 """
 
 from __future__ import annotations
@@ -25,11 +27,26 @@ from voiceclose.results import (
 )
 
 ANSWER_TIPS_FILE = "answer_tips.toml"
+NO_CONCERNS = ("missed_none", "tip_none", "example_none")  # what each part says to "no concerns"
 ANSWER_TIPS_SCHEMA = {
-    "acknowledge": ("praise", "missed", "defensive", "tip", "example"),
-    "address": ("praise", "missed", "tip", *(f"example_{kind}" for kind in CONCERN_KINDS)),
-    "high_note": ("praise", "missed", "tip", "example"),
+    "acknowledge": ("praise", "missed", "defensive", "tip", "example", *NO_CONCERNS),
+    "address": (
+        "praise",
+        "missed",
+        "tip",
+        *(f"example_{kind}" for kind in CONCERN_KINDS),
+        "example_break",
+        *NO_CONCERNS[:2],
+    ),
+    "high_note": ("praise", "missed", "tip", "example", *NO_CONCERNS),
 }
+# a doubt that names a break in work: its example explains the time away ({that_time})
+_BREAK = re.compile(
+    r"\b(?:gap|break|sabbatical|(?:years?|months?|weeks?|time) (?:out|off)|off work|"
+    r"out of work|no work|not working|weren'?t working|wasn'?t working|between jobs|"
+    r"unemployed|missing from|travell?ing|leave)\b",
+    re.IGNORECASE,
+)
 THAT_TIME = "{that_time}"  # in an example: the length of time the concern names
 NO_LENGTH = "that time"  # what it says when the concern names none
 _UNITS = ("day", "week", "month", "year")
@@ -61,12 +78,18 @@ def answer_feedback(result: AnswerCheck, concern: Concern) -> Feedback:
     missed = []
     for part in result.missed:
         words = tips[part]
-        observed = words["missed"]
+        # "no concerns" is good news: nothing to acknowledge as fair, no weakness to end above
+        suffix = "_none" if concern.kind == "none" else ""
+        said = {k: words.get(k + suffix, words.get(k)) for k in ("missed", "tip", "example")}
+        observed = said["missed"]
         if part == "acknowledge" and _was_defensive(result):
             observed = words["defensive"]
-        example = words[f"example_{concern.kind}"] if part == "address" else words["example"]
+        example = said["example"]
+        if part == "address":
+            break_named = concern.kind == "gap" and _BREAK.search(concern.text)
+            example = words["example_break" if break_named else f"example_{concern.kind}"]
         example = example.replace(THAT_TIME, that_time(concern.text))
-        missed.append(Tip(part, ANSWER_LABELS[part], observed, words["tip"], example))
+        missed.append(Tip(part, ANSWER_LABELS[part], observed, said["tip"], example))
     return Feedback(praise=praise, tips=missed)
 
 
