@@ -195,6 +195,7 @@ def test_ctrl_c_in_the_follow_up_round_ends_the_session_too(desk, cli, monkeypat
     run = practice(cli, monkeypatch, tmp_path, ["\n", "\n", "\n"])
     assert run.code == 130, run.err
     assert desk.rounds == [SCENARIO] and len(desk.closes) == 1
-    assert "interrupted (the close is saved)" in run.err and "Try 2" not in run.out
+    saved = "the close is saved" if how == "before the answer" else "your answer are saved"
+    assert f"{saved})" in run.err and "Try 2" not in run.out
     [stored] = cli("history", "--json").json()
     assert stored["recording"] == str(tmp_path / "close-1.wav")

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                 args, scenario, done, outputs, keys, previous
             )
             if interrupted:  # Ctrl-C stopped the close or the round: reported, and that is all
-                print(f"voiceclose: interrupted ({interrupted} is saved)", file=sys.stderr)
+                print(f"voiceclose: interrupted ({interrupted})", file=sys.stderr)
                 return EXIT_INTERRUPTED
             status = _status(done, result, answer_failed)
             if keys is None or args.json or not _again(keys):
@@ -108,7 +108,7 @@ def _report(args, scenario, done, outputs, keys, previous):
         emit(writer, done.result, False)  # on screen first (it is saved beside the recording)
     previous = _since_last(args, previous, done)  # about the close, before the round
     result, answer_failed = done.result, False
-    interrupted = "the close" if _interrupted(done.recording) else None
+    interrupted = "the close is saved" if _interrupted(done.recording) else None
     if round_follows(done.result) and not args.no_followup and not interrupted:
         options = _record_options(args, scenario, keys is not None)
         result, answer_failed, interrupted = _followup(args, scenario, options, done.result, keys)
@@ -213,13 +213,13 @@ def _followup(args, scenario, options, report, keys):
         print(f"voiceclose: the follow-up round could not run: {e}", file=sys.stderr)
         return report, True, None
     except KeyboardInterrupt:  # before the answer's recording began: the close still counts
-        return report, False, "the close"
+        return report, False, "the close is saved"
     finally:
         ended.set()
-    stopped = "the close and your answer" if _interrupted(done.recording) else None
+    stopped = "the close and your answer are saved" if _interrupted(done.recording) else None
     if done.followup is None:
         print(f"voiceclose: the answer could not be checked: {done.problem}", file=sys.stderr)
-        return report, True, stopped and "the close"
+        return report, True, stopped
     if not args.json:
         print(fitted("\n".join(followup_lines(done.followup))), flush=True)
     return with_followup(report, done.followup), False, stopped
