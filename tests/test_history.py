@@ -4,6 +4,7 @@ voiceclose and a read-only user directory."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -689,3 +690,38 @@ def test_the_pace_sparkline_has_a_fixed_scale():
 
     assert sparkline([160, 170, 165])[0] == sparkline([100, 160])[1]  # not scaled to the run
     assert sparkline([160])[0] not in "▁▂" and sparkline([60])[0] == "▁"
+
+
+def test_an_answer_where_nothing_was_said_is_listed_so_and_left_out_of_the_answers_trend(
+    user_home, tmp_path
+):
+    """A practice whose answer to the concern was silence: the history says "no speech" for the
+    answer (not three parts missed), and the answers' trend leaves it out."""
+    from voiceclose.app.answering import followup_from, run_answer
+    from voiceclose.report.history_text import attempts_table
+    from voiceclose.results import Concern
+    from voiceclose.store.history import open_for_reading
+    from voiceclose.store.trend import trend
+
+    close = tmp_path / "close.txt"
+    close.write_text(COMPLETE)
+    concern = Concern("gap", "There's a gap on your CV.")
+    silent = ROOT / "samples" / "silence_10s.flac"
+    with Checker(Options(text=True)) as checker:
+        report = checker.run(Item(str(close), close))
+    with Checker(Options()) as checker:
+        answer = run_answer(checker, Item(str(silent), silent), concern)
+    said = tmp_path / "answer.txt"
+    said.write_text("That's fair. I was caring for my father and kept up a course. I'd love this.")
+    with Checker(Options(text=True)) as checker:
+        spoken = run_answer(checker, Item(str(said), said), concern)
+    assert "no speech heard" in answer.notes
+    with open_for_writing() as history:
+        for a in (answer, spoken):
+            history.add(dataclasses.replace(report, followup=followup_from(a, None)))
+    attempts = open_for_reading().attempts()
+    assert attempts[0].followup is None and attempts[0].concern == concern
+    assert attempts[1].followup is not None
+    rows = attempts_table(attempts, 2).splitlines()
+    assert "no speech" in rows[-2] and "✗" not in rows[-2], rows
+    assert trend(attempts).answers == 1

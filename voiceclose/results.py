@@ -29,6 +29,7 @@ ANSWER_LABELS = {
     "high_note": "High note",
 }
 CONCERN_KINDS = ("misunderstanding", "gap", "skills_gap", "none")  # what the interviewer raises
+NO_SPEECH = "no speech heard"  # the note on a recording (a close, an answer) where nothing was said
 MIN_WORD_SPEECH = 0.25  # a word needs this share of its span inside detected speech to count
 COMFORTABLE_WPM = (120.0, 170.0)  # a conversational pace, words per minute
 SUGGESTED_LENGTH_S = (30.0, 120.0)  # a close of half a minute to two minutes

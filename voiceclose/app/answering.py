@@ -16,6 +16,7 @@ from voiceclose.check.answer_feedback import answer_feedback
 from voiceclose.errors import InputError
 from voiceclose.results import (
     ANSWER_PARTS,
+    NO_SPEECH,
     AnswerCheck,
     AnswerReport,
     Concern,
@@ -82,7 +83,7 @@ def answer_audio_file(
         transcript_cache.save(key, transcript)
     notes = list(audio.notes)
     if not transcript.speech_heard:
-        notes.append("no speech heard")
+        notes.append(NO_SPEECH)
     model = checker.options.model
     return _report(source, "audio", transcript, audio.file_duration_s, model, concern, notes)
 

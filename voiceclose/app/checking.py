@@ -28,6 +28,7 @@ from voiceclose.defaults import DEFAULT_LAST_MINUTES, DEFAULT_MODEL
 from voiceclose.errors import InputError
 from voiceclose.results import (
     ELEMENTS,
+    NO_SPEECH,
     CheckResult,
     ElementResult,
     Failure,
@@ -198,7 +199,7 @@ class Checker:
             )
         scenario = scenario or self.options.scenario or sidecar_scenario(path, notes)
         if not transcript.speech_heard:
-            notes.append("no speech heard")
+            notes.append(NO_SPEECH)
         elif transcript.dropped_words:
             notes.append(
                 f"left out {len(transcript.dropped_words)} word(s) Whisper heard where the audio "

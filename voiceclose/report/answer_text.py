@@ -3,7 +3,14 @@ each missed part with a tip and a line to try (the close's report, in the same t
 
 from __future__ import annotations
 
-from voiceclose.results import ANSWER_LABELS, ANSWER_PARTS, AnswerReport, FollowUp, clock
+from voiceclose.results import (
+    ANSWER_LABELS,
+    ANSWER_PARTS,
+    NO_SPEECH,
+    AnswerReport,
+    FollowUp,
+    clock,
+)
 
 KIND_NAMES = {
     "misunderstanding": "a misunderstanding",
@@ -35,7 +42,7 @@ def followup_lines(f: FollowUp) -> list[str]:
 def _body(r: AnswerReport | FollowUp, pad: str) -> list[str]:
     lines = [f'{pad}Concern ({KIND_NAMES.get(r.concern.kind, r.concern.kind)}): "{r.concern.text}"']
     lines.extend(f"{pad}note: {note}" for note in r.notes)
-    if "no speech heard" in r.notes:
+    if NO_SPEECH in r.notes:
         lines.append(f"{pad}No speech heard, so the answer could not be checked.")
         return lines
     found = [p for p in ANSWER_PARTS if r.elements[p].found]

@@ -57,7 +57,7 @@ def attempts_table(
     if attempts and scenario:
         heading += f" for the scenario {printable(attempts[0].scenario or scenario)!r}"
     tag_head = f"{'tag':<{TAG_WIDTH}} " if tagged else ""
-    answered = any(a.followup for a in attempts)  # practice's answers: their parts too
+    answered = any(a.followup or a.concern for a in attempts)  # practice's answers too
 
     def header(name_width: int) -> str:
         return (
@@ -105,8 +105,8 @@ def _close_name(a: Attempt) -> str:
 
 def _answer_marks(a: Attempt) -> str:
     """The answer's three parts under "answer: ack adr hi" ("–" with no answer)."""
-    if not a.followup:
-        return f"{'':10}{'–':^4}"
+    if not a.followup:  # no answer, or (with its concern) an answer where nothing was said
+        return f"{'':10}{'no speech' if a.concern else '–':^4}"
     return f"{'':10}" + "".join(
         f"{'✓' if p in a.followup and a.followup[p].found else '✗':^4}" for p in ANSWER_PARTS
     )

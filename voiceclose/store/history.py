@@ -22,6 +22,7 @@ from voiceclose.errors import AttemptNotFound, HistoryError
 from voiceclose.paths import data_dir
 from voiceclose.results import (
     ELEMENTS,
+    NO_SPEECH,
     Attempt,
     Concern,
     ElementResult,
@@ -148,6 +149,8 @@ class History:
                 json.dumps(f.missed),
             ),
         )
+        if NO_SPEECH in f.notes:  # nothing was said: listed as such, no parts missed
+            return
         self._conn.executemany(
             "INSERT INTO followup_parts (attempt_id, part, found, score, evidence, start_s, "
             "end_s) VALUES (?, ?, ?, ?, ?, ?, ?)",
