@@ -180,7 +180,7 @@ def _followup(args, scenario, options, report, keys):
 
     def say(concern) -> None:
         out = sys.stderr if args.json else sys.stdout  # looked up now: stderr is swapped
-        print(f'\n{scenario.interviewer}: "{concern.text}"', file=out, flush=True)
+        print(fitted(f'\n{scenario.interviewer}: "{concern.text}"', out), file=out, flush=True)
 
     def answer_cue(path, device, rate) -> None:
         stop = "Enter stops" if at_terminal else "a pause stops"
