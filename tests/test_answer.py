@@ -104,6 +104,8 @@ def address_example(concern: str, kind: str = "gap") -> str:
         ("A couple of years between jobs?", "During those couple of years I was"),
         ("There's a gap on your CV.", "During that time I was"),
         ("Why is there a break after 2019?", "During that time I was"),
+        ("Five years as a manager, then a gap of eight months?", "During those eight months"),
+        ("An 18-month break after two years at Zenco. Why?", "During those 18 months I was"),
     ],
 )
 def test_the_gap_example_names_the_length_the_concern_names_or_none(concern, during):

@@ -95,15 +95,25 @@ def answer_feedback(result: AnswerCheck, concern: Concern) -> Feedback:
 
 def that_time(concern: str) -> str:
     """The length of time ``concern`` names, to follow "During": "those 18 months", "that year
-    and a half" ("a six-month break": "those six months"); NO_LENGTH when it names none."""
-    found = _LENGTH.search(concern)
-    if found is None:
+    and a half" ("a six-month break": "those six months"); NO_LENGTH when it names none. Of
+    several, the one nearest the break it names ("five years as a manager, then a gap of eight
+    months": those eight months)."""
+    lengths = list(_LENGTH.finditer(concern))
+    if not lengths:
         return NO_LENGTH
+    found = lengths[0]
+    if len(lengths) > 1 and (named := _BREAK.search(concern)):
+        found = min(lengths, key=lambda m: _distance(m.span(), named.span()))
     if found["one"]:  # "a year", "half a year", "a year and a half"
         half = "half " if found["half_a"] else ""
         return f"that {half}{found['one_unit'].lower()}{found['and_half'] or ''}"
     count = found["count"].lower().removeprefix("a ")  # "a few months": those few months
     return f"those {count}{found['half'] or ''} {found['unit'].lower()}s"
+
+
+def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters between two spans of a text (0 when they touch or overlap)."""
+    return max(0, b[0] - a[1], a[0] - b[1])
 
 
 def _was_defensive(result: AnswerCheck) -> bool:
