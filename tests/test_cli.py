@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -224,6 +225,17 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
     assert b"[2/2]" in shown
     piped = subprocess.run(cmd, capture_output=True, cwd=ROOT, timeout=60)
     assert b"[1/2]" not in piped.stderr
+    # one file: what is being checked (a minute of audio on a busy desk takes a while)
+    one = [*cmd[:-1], str(tmp_path / "a.txt")]
+    leader, follower = pty.openpty()
+    subprocess.run(one, stdout=subprocess.PIPE, stderr=follower, cwd=ROOT, timeout=60)
+    os.close(follower)
+    shown = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(leader, 4096):
+            shown += chunk
+    os.close(leader)
+    assert b"Checking " in shown and b"a.txt" in shown
 
 
 @pytest.mark.slow

@@ -101,11 +101,10 @@ TAG_NOT_USED = "; --tag labels nothing here"
 
 
 def _check_one(checker, item, n: int, total: int, writer, outputs, as_json: bool):
-    show_progress = sys.stderr.isatty() and total > 1
+    show_progress = sys.stderr.isatty()  # a line while it works, gone once it is done
     if show_progress:
-        print(
-            f"\r\033[K[{n}/{total}] {printable(item.source)}", end="", file=sys.stderr, flush=True
-        )
+        doing = f"[{n}/{total}]" if total > 1 else "Checking"
+        print(f"\r\033[K{doing} {printable(item.source)}", end="", file=sys.stderr, flush=True)
     result = checker.run(item)
     if show_progress:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
@@ -136,11 +135,15 @@ def tell(warnings) -> None:
         print(f"voiceclose: {printable(warning)}", file=sys.stderr, flush=True)
 
 
+def _samples(n: int) -> str:
+    return "the bundled sample close is" if n == 1 else f"the {n} bundled sample closes are"
+
+
 def finish_outputs(outputs) -> None:
     if outputs.samples_not_stored:
         print(
-            f"voiceclose: the {outputs.samples_not_stored} bundled sample close(s) are "
-            "demonstration material: not added to your history",
+            f"voiceclose: {_samples(outputs.samples_not_stored)} demonstration material: "
+            "not added to your history",
             file=sys.stderr,
             flush=True,
         )
