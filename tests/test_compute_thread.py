@@ -55,14 +55,15 @@ def test_work_from_any_thread_runs_on_one_thread_and_returns_or_raises_there():
 def test_elsewhere_torch_runs_on_one_thread_and_the_count_is_put_back():
     import torch
 
-    before = torch.get_num_threads()
+    own = compute_thread.run(torch.get_num_threads)
+    before = torch.get_num_threads()  # this thread's (an earlier test may have set it)
     with compute_thread.on_one_thread():
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
     # the compute thread keeps its own count whatever other threads did first
-    assert compute_thread.run(torch.get_num_threads) == before
+    assert compute_thread.run(torch.get_num_threads) == own
     with compute_thread.on_one_thread():
-        assert compute_thread.run(torch.get_num_threads) == before
+        assert compute_thread.run(torch.get_num_threads) == own
 
 
 def _native_threads() -> int:
