@@ -17,7 +17,8 @@ from voiceclose.asr import compute_thread
 class Idle:
     """A machine with nothing else running (the thread count then is torch's own)."""
 
-    started = True
+    def start(self) -> None:
+        pass
 
     def others_cores(self) -> float:
         return 0.0
@@ -201,7 +202,7 @@ def test_once_the_machine_is_quiet_again_the_work_has_all_its_threads(monkeypatc
     monkeypatch.setattr(
         compute_thread, "_load", compute_thread.MachineLoad(read=iter(busy).__next__)
     )
-    compute_thread._load.started = True  # read here only
+    compute_thread._load._started = True  # read here only
     for _ in range(2):
         compute_thread._load.sample()
     assert compute_thread.run(torch.get_num_threads) == max(1, min(own, (os.cpu_count() or 2) - 2))

@@ -105,16 +105,11 @@ def _start() -> None:
             atexit.register(_give_up)
 
 
-_watching = threading.Lock()
-
-
 def watch_load() -> None:
     """Start reading the machine's load, if not yet started: early (as a model starts loading),
     so the first job already knows it (a first transcription on two threads of a busy machine
     took 19.5 s once, the next ones 3.4-3.8)."""
-    with _watching:
-        if not _load.started:
-            _load.start()
+    _load.start()
 
 
 def _give_up() -> None:
@@ -196,10 +191,14 @@ class MachineLoad:
         self._read = read or _read_proc
         self._samples: deque = deque(maxlen=int(LOAD_OVER_S / LOAD_EVERY_S) + 1)
         self._lock = threading.Lock()
-        self.started = False
+        self._started = False
 
     def start(self) -> None:
-        self.started = True
+        """Read the load from now on (once: later calls do nothing)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
         if self.sample():
             threading.Thread(target=self._run, daemon=True, name="voiceclose-load").start()
 
