@@ -60,6 +60,26 @@ def test_warns_about_silence_and_clipping():
     assert clipping.warned["clipping"] == pytest.approx(2.0, abs=0.15)  # kept for the report
 
 
+@pytest.mark.slow  # torch and the Silero speech model
+def test_a_pause_after_speech_is_not_a_muted_microphone(manifest):
+    import soundfile as sf
+
+    from voiceclose.audio.levels import SILENT_AFTER_SPEECH_S
+
+    from .conftest import SAMPLES
+
+    speech, rate = sf.read(SAMPLES / "complete_close_slt.flac", dtype="float32")
+    assert rate == SAMPLE_RATE
+    # four seconds of a close, then exact silence, as a noise-suppressed headset gives
+    signal = np.concatenate([speech[: 4 * rate], np.zeros(int(9 * rate), np.float32)])
+    tracker = SpeechTracker(SAMPLE_RATE)
+    warnings = {round(t, 1): tracker.feed(b, t).warning for t, b in blocks(signal)}
+    assert tracker.heard
+    assert all(w is None for t, w in warnings.items() if t <= 4 + 3)  # a pause to think
+    assert "no sound" in warnings[13.0]  # a microphone muted mid-close is still said
+    assert SILENT_AFTER_SPEECH_S < 9
+
+
 def test_the_reports_notes_repeat_the_live_lines_warnings(tmp_path):
     from voiceclose.app.practise import _recording_notes
     from voiceclose.audio.recorder import Recording

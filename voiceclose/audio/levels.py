@@ -13,6 +13,11 @@ SILENT_DBFS = -65.0  # below this the input is silent (muted, or the wrong devic
 QUIET_DBFS = -35.0  # speech peaking below this is too quiet to transcribe well
 CLIP_LEVEL = 0.99  # a sample this close to full scale is clipping
 WARN_AFTER_S = 2.0  # how long a condition lasts before it is worth a warning
+# Once speech has been heard the microphone evidently works, and a pause to think is not a muted
+# microphone: a headset with noise suppression, or a virtual source, gives exact digital silence
+# between phrases (a stranger saw "no sound: muted mic?" 1-2 s after every sentence). Silence then
+# has to last this long to be worth the warning (a microphone muted in the middle of a close).
+SILENT_AFTER_SPEECH_S = 8.0
 SPEECH_PROB = 0.5  # Silero probability above which a block holds speech
 
 
@@ -79,7 +84,7 @@ class SpeechTracker:
     def _warning(self, elapsed: float) -> str | None:
         if self._lasting("clipping", elapsed, 0.0):
             return "clipping: move back a little or turn the input volume down"
-        if self._lasting("silent", elapsed, WARN_AFTER_S):
+        if self._lasting("silent", elapsed, SILENT_AFTER_SPEECH_S if self.heard else WARN_AFTER_S):
             return "no sound from the microphone: is it muted, or the wrong one? (see devices)"
         if self._lasting("quiet", elapsed, WARN_AFTER_S):
             return "very quiet: speak up or move closer to the microphone"
