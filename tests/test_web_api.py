@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from . import webapp
+from .conftest import SAMPLES
 from .test_cli import COMPLETE, PARTIAL
 
 
@@ -119,13 +120,23 @@ def test_delete_an_attempt(app):
     "name, content, error",
     [
         ("empty.txt", b"  \n", "the transcript is empty"),
-        ("binary.txt", b"\x00\x01\x02", "not a text file (use it without --text if it is audio)"),
-        # a transcript saved under an audio name: the hint must make sense in the browser too
+        # the hints must make sense in the browser, which has no --text: they name the file's name
+        (
+            "binary.txt",
+            b"\x00\x01\x02",
+            "not a text file (its name ends in .txt, so it was read as one)",
+        ),
+        pytest.param(
+            "voice.txt",
+            (SAMPLES / "silence_10s.flac").read_bytes(),
+            "this is audio, not a transcript (its name ends in .txt, so it was read as one)",
+        ),
+        # a transcript saved under an audio name
         pytest.param(
             "close.wav",
             b"I would love this job. Thank you for your time.\n",
             "this is a text file, not audio (a transcript is checked as one when its name "
-            "ends in .txt, or with --text)",
+            "ends in .txt)",
             marks=pytest.mark.slow,
         ),
         # an audio input starts the Whisper model loading in the background, as the CLI does
@@ -135,8 +146,7 @@ def test_delete_an_attempt(app):
 def test_bad_files_get_the_clis_one_line_error(app, cli, tmp_path, name, content, error):
     path = tmp_path / name
     path.write_bytes(content)
-    args = ["--text"] if name.endswith(".txt") else []
-    expected = cli("check", *args, "--json", "--no-history", path).json()[0]
+    expected = cli("check", "--json", "--no-history", path).json()[0]  # by its name, as the app
     with app.client() as c:
         r = c.post("/api/check", files={"file": (name, content)})
     assert r.status_code == 422

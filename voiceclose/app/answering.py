@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from voiceclose.app.checking import Checker, Item, read_text_input
+from voiceclose.app.checking import Checker, Item, read_text_input, reads_as_text
 from voiceclose.asr import transcript_cache
 from voiceclose.asr.transcribe import transcribe, transcript_from_text
 from voiceclose.audio.decode import load_audio
@@ -60,8 +60,9 @@ def run_answer(checker: Checker, item: Item | Failure, concern: Concern) -> Answ
     if isinstance(item, Failure):
         return item
     try:
-        if checker.options.text:
-            transcript = transcript_from_text(read_text_input(item))
+        if reads_as_text(checker.options, item):
+            text = read_text_input(item, by_name=not checker.options.text)
+            transcript = transcript_from_text(text)
             return _report(item.source, "text", transcript, None, None, concern, [])
         return answer_audio_file(checker, item.source, item.path, concern)
     except InputError as e:

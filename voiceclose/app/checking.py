@@ -162,8 +162,7 @@ class Checker:
         if isinstance(item, Failure):
             return item
         try:
-            # a transcript named as one (check close.txt) is read as text, as its hint says
-            if self.options.text or (item.path and item.path.suffix.lower() in TEXT_SUFFIXES):
+            if reads_as_text(self.options, item):
                 return self._check_text(item)
             return self.check_audio_file(item.source, item.path)
         except InputError as e:
@@ -210,7 +209,7 @@ class Checker:
         )
 
     def _check_text(self, item: Item) -> Report:
-        text = read_text_input(item)
+        text = read_text_input(item, by_name=not self.options.text)
         transcript = transcript_from_text(text)
         return self._report(item.source, "text", transcript, None, None, [], self.options.scenario)
 
@@ -264,8 +263,17 @@ def _nothing_heard(result: CheckResult) -> CheckResult:
     return CheckResult({e: empty for e in ELEMENTS}, result.extras, ())
 
 
-def read_text_input(item: Item) -> str:
-    """A typed transcript's text, from a file or standard input; InputError says what is wrong."""
+def reads_as_text(options: Options, item: Item) -> bool:
+    """Whether ``item`` is a typed transcript: with --text, or named as one (check close.txt, as
+    the hint for text in an audio file says; the app's uploads go by their names alone)."""
+    return options.text or bool(item.path and item.path.suffix.lower() in TEXT_SUFFIXES)
+
+
+def read_text_input(item: Item, by_name: bool = False) -> str:
+    """A typed transcript's text, from a file or standard input; InputError says what is wrong.
+    ``by_name``: read as text for its name alone (no --text), which is what a hint then names."""
+    # why it was read as text, for a file that is not: the flag, or its name (the app has no flag)
+    why = "its name ends in .txt, so it was read as one" if by_name else "check it without --text"
     if item.path is None:
         data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1)
     else:
@@ -274,7 +282,7 @@ def read_text_input(item: Item) -> str:
         data = read_regular(item.path, item.source, MAX_TEXT_BYTES + 1)
     head = data[:SNIFF_BYTES]
     if looks_like_audio(head):
-        raise InputError(item.source, "this is audio, not a transcript (check it without --text)")
+        raise InputError(item.source, f"this is audio, not a transcript ({why})")
     if len(data) > MAX_TEXT_BYTES:
         raise InputError(
             item.source,
@@ -284,7 +292,8 @@ def read_text_input(item: Item) -> str:
     # text in a byte-order mark's codec, or else UTF-8 (which names the problem if it is not)
     codec = text_codec(head) or ("utf-8-sig" if b"\x00" not in head else None)
     if codec is None:
-        raise InputError(item.source, "not a text file (use it without --text if it is audio)")
+        hint = why if by_name else "use it without --text if it is audio"
+        raise InputError(item.source, f"not a text file ({hint})")
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as e:

@@ -100,7 +100,7 @@ def _not_audio(source: str, head: bytes) -> InputError:
         return InputError(
             source,
             "this is a text file, not audio (a transcript is checked as one when its name "
-            "ends in .txt, or with --text)",
+            "ends in .txt)",
         )
     return InputError(source, "not a recognisable audio file (corrupt, or an unsupported format)")
 

@@ -146,8 +146,8 @@ async def check(request: Request) -> Response:
 
 
 def _check_file(state: State, upload: uploads.Upload, scenario, tag: str | None):
-    text = upload.path.suffix.lower() in TEXT_SUFFIXES
-    options = Options(model=state.model, text=text, scenario=scenario)
+    text = upload.path.suffix.lower() in TEXT_SUFFIXES  # as the checker reads it, by its name
+    options = Options(model=state.model, scenario=scenario)
     with state.check_lock:
         result = Checker(options).run(Item(upload.name, upload.path))
     if isinstance(result, Failure):
@@ -175,8 +175,7 @@ def _concern(fields) -> Concern | None:
 
 def _check_answer(state: State, upload: uploads.Upload, concern: Concern):
     """An answer checked on its own: not stored in the history (as check --concern)."""
-    text = upload.path.suffix.lower() in TEXT_SUFFIXES
-    with state.check_lock, Checker(Options(model=state.model, text=text)) as checker:
+    with state.check_lock, Checker(Options(model=state.model)) as checker:
         return run_answer(checker, Item(upload.name, upload.path), concern)
 
 
