@@ -648,6 +648,26 @@ def test_no_speech_is_listed_but_left_out_of_the_trend():
     assert (t.attempts, t.complete_in_a_row, t.no_speech, t.most_missed) == (2, 2, 1, None)
 
 
+def test_the_chart_shows_an_attempt_without_speech_as_such():
+    """Not four grey squares, as a close that said nothing of the four parts would be."""
+    from voiceclose.report.graphics import history_chart
+    from voiceclose.results import Attempt, ElementResult
+
+    def attempt(n, heard):
+        parts = {e: ElementResult(False, 0.0, None, None, None) for e in ELEMENTS}
+        return Attempt(
+            n, "2025-01-01T00:00:00+00:00", "x.wav", None, "audio", None, None, 5.0, False,
+            list(ELEMENTS), parts, None, None, {"speech_heard": heard},
+        )  # fmt: skip
+
+    chart = history_chart([attempt(1, True), attempt(2, False)], set())
+    spoken, silent = chart.split('data-attempt="2"')
+    assert "0 of 4 parts" in spoken and "stroke-dasharray" not in spoken
+    assert "no speech was heard" in silent and silent.count("stroke-dasharray") == len(ELEMENTS)
+    assert "Dashed: no speech was heard." in chart
+    assert "Dashed" not in history_chart([attempt(1, True)], set())
+
+
 def test_the_table_fits_a_terminal_by_cutting_names():
     from voiceclose.report.history_text import attempts_table
     from voiceclose.results import Attempt, ElementResult

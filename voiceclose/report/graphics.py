@@ -206,10 +206,11 @@ def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
         out.append(f'<polyline class="pace" points="{path}"/>')
         out.extend(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3"/>' for px, py in points)
     out.append("</svg>")
+    silent = " Dashed: no speech was heard." if any(a.no_speech for a in attempts) else ""
     return (
         '<section class="history"><h2>Your last attempts</h2>'
         f'<p class="hint">The {len(attempts)} latest in the history, oldest on the left '
-        f"(outlined: this page). The band is a comfortable pace, "
+        f"(outlined: this page).{silent} The band is a comfortable pace, "
         f"{COMFORTABLE_WPM[0]:.0f}–{COMFORTABLE_WPM[1]:.0f} words a minute.</p>"
         + '<div class="chart-wrap">'
         + "".join(out)
@@ -245,22 +246,28 @@ def _chart_axes(width: int, pace_top: float) -> str:
 
 
 def _attempt_column(a: Attempt, x0: int, is_current: bool, parts_h: int) -> str:
-    """One attempt's column: a square per part (coloured where heard) and its number."""
+    """One attempt's column: a square per part (coloured where heard) and its number; an attempt
+    where no speech was heard has dashed outlines, not four parts missed."""
     cell = CHART_CELL
     when = a.local_time.strftime("%d %b %H:%M")
     heard = sum(1 for p in ELEMENTS if p in a.elements and a.elements[p].found)
     pace = f", {round(a.words_per_minute)} words/min" if a.words_per_minute else ""
     klass = "attempt current" if is_current else "attempt"
+    said = "no speech was heard" if a.no_speech else f"{heard} of {len(ELEMENTS)} parts{pace}"
     out = [
-        f'<g class="{klass}" data-attempt="{a.id}"><title>Attempt {a.id}, {when}: '
-        f"{heard} of {len(ELEMENTS)} parts{pace}</title>"
+        f'<g class="{klass}" data-attempt="{a.id}"><title>Attempt {a.id}, {when}: {said}</title>'
     ]
     for lane, part in enumerate(ELEMENTS):
         e = a.elements.get(part)
         fill = COLOURS[part] if e is not None and e.found else "#e4e4e4"
+        look = (
+            'fill="none" stroke="#9aa3ad" stroke-dasharray="3 2"'
+            if a.no_speech
+            else f'fill="{fill}"'
+        )
         out.append(
             f'<rect x="{x0}" y="{lane * cell + 1}" width="{cell}" height="{cell - 2}" '
-            f'rx="2" fill="{fill}"/>'
+            f'rx="2" {look}/>'
         )
     if is_current:
         out.append(
