@@ -184,11 +184,7 @@ def _followup(args, scenario, options, report, keys):
 
     def answer_cue(path, device, rate) -> None:
         stop = "Enter stops" if at_terminal else "a pause stops"
-        print(
-            f"● Answer now. Recording to {printable(str(path))} from {device.name!r}; {stop}.",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(f"● Answer now; {stop}.\n{_recording_to(path, device)}", file=sys.stderr, flush=True)
 
     def enter_stops(round_) -> None:
         if round_.spoken and round_.spoken.problem:
@@ -310,13 +306,15 @@ def _wait_for_enter(practice, keys: Keys, ended: threading.Event) -> bool:
 def _cue(at_terminal: bool):
     def started(path, device, rate) -> None:
         stop = "; Enter stops" if at_terminal else ""
-        print(
-            f"● Speak now. Recording to {printable(str(path))} from {device.name!r}{stop}.",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(f"● Speak now{stop}.\n{_recording_to(path, device)}", file=sys.stderr, flush=True)
 
     return started
+
+
+def _recording_to(path, device) -> str:
+    """Where the recording goes, on a line of its own under the cue: a long path wraps there, not
+    through "Speak now"."""
+    return f"  Recording to {printable(str(path))} from {device.name!r}."
 
 
 def _stopped(meter, ended: threading.Event | None = None):
