@@ -69,3 +69,31 @@ def test_a_short_piece_is_encoded_over_its_first_ten_seconds_and_heard(model, lo
     said = "Before we wrap up, I'd like to say"
     assert fuzz.partial_ratio(said.lower(), firsts[1].result.text.lower()) >= 90
     assert "thank" not in firsts[1].result.text.lower()  # nothing invented in the padding
+
+
+def test_a_short_piece_is_decoded_beside_the_long_ones_as_it_is_alone(model, long_and_short):
+    """Its cross-attention attends to its own 500 frames, in the long windows' batch: the same
+    tokens as decoded on its own (a batch of their own before: 0.05-0.07 s more for the 56-s
+    close)."""
+    import whisper
+
+    w = model.whisper
+    batches = []
+    decode = batch_decoding.decode_batch
+
+    def recorded(model_, mel, options, frames=None):
+        batches.append((mel.shape[0], frames))
+        return decode(model_, mel, options, frames=frames)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(batch_decoding, "decode_batch", recorded)
+        with long_audio.first_windows_in_a_batch(w, list(long_and_short), **DECODE_OPTIONS) as got:
+            together = [first.result for first in got]
+    assert batches == [(2, [w.dims.n_audio_ctx, batch_decoding.SHORT_INPUT_FRAMES // 2])]
+    options = whisper.DecodingOptions(**DECODE_OPTIONS, prompt=[], temperature=0.0)
+    alone = [batch_decoding.decode_batch(w, first.mel.unsqueeze(0), options)[0] for first in got]
+    assert [r.tokens for r in together] == [r.tokens for r in alone]
+    assert "thank" not in together[1].text.lower() and together[1].text == alone[1].text
+    # the vocabulary's int8 scale is the batch's: log-probabilities within a few per cent
+    logprobs = [r.avg_logprob for r in alone]
+    assert [r.avg_logprob for r in together] == pytest.approx(logprobs, rel=0.05)

@@ -10,16 +10,22 @@ before. The tokens, log-probabilities and results are those of ``whisper.decode`
 from __future__ import annotations
 
 
-def decode_batch(model, mel, options) -> list:
-    """``whisper.decode(model, mel, options)`` for a batch of mel windows (greedy decoding
-    only: beam search and best-of-n go to whisper.decode unchanged)."""
+def decode_batch(model, mel, options, frames=None) -> list:
+    """``whisper.decode(model, mel, options)`` for a batch of mel windows, or of their encoded
+    features (greedy decoding only: beam search and best-of-n go to whisper.decode unchanged).
+    ``frames``: how many of each window's features are its own, when they differ (features of
+    windows encoded over fewer frames, padded to the longest; decoder_steps.DecoderSteps only)."""
     import whisper
 
-    from voiceclose.asr.decoder_steps import decoding_task
+    from voiceclose.asr.decoder_steps import DecoderSteps, decoding_task
 
     if mel.ndim != 3 or options.beam_size is not None or (options.best_of or 1) > 1:
+        assert frames is None, "windows of several lengths decode with greedy decoding only"
         return whisper.decode(model, mel, options)
     task = decoding_task(model, options)
+    if frames is not None:
+        assert isinstance(task.inference, DecoderSteps), "windows of several lengths need steps"
+        task.inference.frames = list(frames)
     task._main_loop = lambda features, tokens: _main_loop(task, features, tokens)
     return task.run(mel)
 
@@ -79,6 +85,26 @@ def _keep_rows(kv_cache: dict, keep) -> None:
 # of at most 8 s: WER 0.0175 encoded so, 0.0197-0.0208 encoded over 30 s (17 pieces).
 SHORT_PIECE_FRAMES = 800  # a piece holding at most this many mel frames of audio (8 s)...
 SHORT_INPUT_FRAMES = 1000  # ...is encoded over this many (10 s)
+
+
+def padded_features(model, mels, short: set[int]):
+    """The encoder's features of ``mels`` ((n_mels, 3000) windows), those of the windows in
+    ``short`` as ``encode_briefly`` made them, zero-padded to a whole window: (features, the
+    frames each window's features hold), for ``decode_batch``."""
+    import torch
+
+    whole = [n for n in range(len(mels)) if n not in short]
+    found = {}
+    with torch.inference_mode():
+        if whole:  # encoded together, as whisper.decode encodes a batch
+            encoded = model.encoder(torch.stack([mels[n] for n in whole]))
+            found.update(zip(whole, encoded, strict=True))
+        for n in short:  # remembered by encode_briefly
+            found[n] = model.encoder(mels[n].unsqueeze(0))[0]
+        features = torch.zeros(len(mels), model.dims.n_audio_ctx, model.dims.n_audio_state)
+        for n, out in found.items():
+            features[n, : out.shape[0]] = out
+    return features, [found[n].shape[0] for n in range(len(mels))]
 
 
 def encode_briefly(model, mels) -> bool:

@@ -20,6 +20,7 @@ openai-whisper's.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass
 
@@ -151,7 +152,13 @@ class DecoderSteps:
         self.initial_token_length = initial_token_length
         self.length = 0  # tokens in the caches
         self.self_cache: list | None = None  # per block: (2, batch, heads, n_ctx, head size)
-        self.cross_cache: list | None = None  # per block: (2, batch, heads, frames, head size)
+        # per block, the windows' cross-attention keys and values, in runs of rows whose windows
+        # are as long: ((first row, end row, (2, rows, heads, frames, head size)), ...)
+        self.cross_cache: list | None = None
+        # the encoder frames each window's features hold, where they differ (a short piece
+        # encoded over less than a window, decoded beside whole windows: see decode_batch);
+        # None: every window holds all of its features
+        self.frames: list[int] | None = None
 
     def logits(self, tokens, audio_features):
         import torch
@@ -171,16 +178,17 @@ class DecoderSteps:
 
         w = self.weights
         xa = audio_features.float()
+        frames = self.frames or [xa.shape[1]] * xa.shape[0]
         if batch != xa.shape[0]:
             xa = xa.repeat_interleave(batch // xa.shape[0], dim=0)
+            frames = [f for f in frames for _ in range(batch // len(frames))]
+        runs, first = [], 0  # (first row, end row, the rows' features over their own frames)
+        for length, rows in itertools.groupby(frames):
+            end = first + len(list(rows))
+            runs.append((first, end, xa[first:end, :length]))
+            first = end
         self.cross_cache = [
-            torch.stack(
-                [
-                    _heads(_linear(xa, block.cross_key, w.dtype), w.n_head),
-                    _heads(_linear(xa, block.cross_value, w.dtype), w.n_head),
-                ]
-            ).contiguous()
-            for block in w.blocks
+            tuple((a, b, _keys_values(x, block, w)) for a, b, x in runs) for block in w.blocks
         ]
         head_size = xa.shape[-1] // w.n_head
         self.self_cache = [torch.empty(2, batch, w.n_head, w.n_ctx, head_size) for _ in w.blocks]
@@ -209,7 +217,7 @@ class DecoderSteps:
             x = x + _multiply(_merged(a), block.attn_out, w.dtype)
             h = layer_norm(x, x.shape[-1:], *block.cross_ln)
             q = _heads(_linear(h, block.cross_query, w.dtype), w.n_head)
-            a = scaled_dot_product_attention(q, cross[0], cross[1])
+            a = _cross_attention(q, cross)
             x = x + _multiply(_merged(a), block.cross_out, w.dtype)
             h = layer_norm(x, x.shape[-1:], *block.mlp_ln)
             h = gelu(_multiply(h, block.mlp_in, w.dtype))
@@ -220,8 +228,11 @@ class DecoderSteps:
 
     def keep_rows(self, keep) -> None:
         """Go on with only the windows ``keep`` selects (a boolean mask or indices)."""
+        import torch
+
+        kept = torch.arange(self.self_cache[0].shape[1])[keep]  # the rows kept, in their new order
         self.self_cache = [cache[:, keep] for cache in self.self_cache]
-        self.cross_cache = [cache[:, keep] for cache in self.cross_cache]
+        self.cross_cache = [_kept_runs(runs, kept) for runs in self.cross_cache]
 
     def rearrange_kv_cache(self, source_indices) -> None:
         if self.self_cache is not None and source_indices != list(range(len(source_indices))):
@@ -230,6 +241,43 @@ class DecoderSteps:
     def cleanup_caching(self) -> None:
         self.self_cache = self.cross_cache = None
         self.length = 0
+
+
+def _keys_values(x, block: _Block, w: _Weights):
+    """The cross-attention's keys and values of features ``x``, (2, batch, heads, frames, head
+    size), computed once per decode."""
+    import torch
+
+    keys = _heads(_linear(x, block.cross_key, w.dtype), w.n_head)
+    values = _heads(_linear(x, block.cross_value, w.dtype), w.n_head)
+    return torch.stack([keys, values]).contiguous()
+
+
+def _cross_attention(q, runs: tuple):
+    """Each row of ``q`` attending to its own window's keys and values (``runs`` as in
+    DecoderSteps.cross_cache): one call where all windows are as long, else one per run."""
+    import torch
+    from torch.nn.functional import scaled_dot_product_attention
+
+    if len(runs) == 1:
+        keys_values = runs[0][2]
+        return scaled_dot_product_attention(q, keys_values[0], keys_values[1])
+    return torch.cat([scaled_dot_product_attention(q[a:b], kv[0], kv[1]) for a, b, kv in runs])
+
+
+def _kept_runs(runs: tuple, kept) -> tuple:
+    """``runs`` (DecoderSteps.cross_cache's, for one block) for the rows ``kept``: the old
+    positions of the new rows, in order (any order for one run; increasing for several)."""
+    if len(runs) == 1:
+        return ((0, len(kept), runs[0][2][:, kept]),)
+    assert bool((kept[1:] > kept[:-1]).all()), "windows of several lengths keep their order"
+    found, first = [], 0
+    for a, b, keys_values in runs:
+        mine = kept[(kept >= a) & (kept < b)] - a
+        if len(mine):
+            found.append((first, first + len(mine), keys_values[:, mine]))
+            first += len(mine)
+    return tuple(found)
 
 
 def _multiply(x, weights: tuple, dtype):

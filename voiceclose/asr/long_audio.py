@@ -343,7 +343,13 @@ def first_windows_in_a_batch(
     import whisper
     from whisper.audio import N_FRAMES, N_SAMPLES
 
-    from voiceclose.asr.batch_decoding import SHORT_PIECE_FRAMES, decode_batch, encode_briefly
+    from voiceclose.asr.batch_decoding import (
+        SHORT_PIECE_FRAMES,
+        decode_batch,
+        encode_briefly,
+        padded_features,
+    )
+    from voiceclose.asr.decoder_steps import weights_of
 
     answers = _answers_of(model)
     # whisper.transcribe's first decode: this mel, the options with an empty prompt, greedy
@@ -353,18 +359,33 @@ def first_windows_in_a_batch(
         mel = whisper.log_mel_spectrogram(clip, model.dims.n_mels, padding=N_SAMPLES)
         frames.append(min(N_FRAMES, mel.shape[-1] - N_FRAMES))
         mels.append(whisper.pad_or_trim(mel[:, : frames[-1]], N_FRAMES))
-    # short pieces are encoded over less than a window, so they are decoded in a batch of their own
+    # short pieces are encoded over less than a window; the decoding steps attend to each
+    # window's own features, so they are decoded beside the whole windows (a batch of their own
+    # with openai-whisper's decoder: 0.1 s more for the 56-s close's 5-s piece)
     short = [n for n, f in enumerate(frames) if f <= SHORT_PIECE_FRAMES and len(clips) > 1]
     if short and not encode_briefly(model, [mels[n] for n in short]):
         short = []
-    groups = [[n for n in range(len(mels)) if n not in short], short]
+    together = bool(short) and weights_of(model.decoder) is not None
+    if together:  # the short ones last: each length is a run of rows, one attention call each
+        groups = [[n for n in range(len(mels)) if n not in short] + short]
+    else:
+        groups = [[n for n in range(len(mels)) if n not in short], short]
     results = {}
     try:
         for group in groups:
             for first in range(0, len(group), MAX_BATCH):
                 batch = group[first : first + MAX_BATCH]
                 with torch.inference_mode():
-                    decoded = decode_batch(model, torch.stack([mels[n] for n in batch]), options)
+                    if together:
+                        batch_mels = [mels[n] for n in batch]
+                        features, held = padded_features(
+                            model, batch_mels, {i for i, n in enumerate(batch) if n in short}
+                        )
+                        decoded = decode_batch(model, features, options, frames=held)
+                    else:
+                        decoded = decode_batch(
+                            model, torch.stack([mels[n] for n in batch]), options
+                        )
                 for n, result in zip(batch, decoded, strict=True):
                     added.append(answers.add(mels[n], options, result))
                     results[n] = FirstWindow(mels[n], frames[n], result)
