@@ -264,6 +264,28 @@ def test_unavailable_model_is_one_line(cli, tmp_path, manifest):
     assert run.code == 3 and "unknown model" in run.err
 
 
+def test_transcripts_alone_do_not_load_whisper(cli, tmp_path, monkeypatch):
+    """A coach's folder of transcripts (or close.txt) needs no Whisper: loading it in the
+    background took 2 s and 560 MB of every such check. A batch with a recording still does."""
+    from voiceclose.asr import weights
+
+    started = []
+    monkeypatch.setattr(weights.ModelLoader, "start", lambda self: started.append(self))
+    transcript = tmp_path / "close.txt"
+    transcript.write_text(COMPLETE)
+    assert cli("check", transcript, "--no-history", "--no-semantic").code == 0
+    assert cli("check", "--concern", "Your CV has a gap", transcript, "--no-semantic").code in (
+        0,
+        1,
+    )
+    assert started == []
+    cli("check", transcript, tmp_path / "close.wav", "--no-history", "--no-semantic")
+    assert started == []  # close.wav does not exist: nothing to transcribe
+    (tmp_path / "close.wav").write_bytes(b"RIFF")
+    cli("check", transcript, tmp_path / "close.wav", "--no-history", "--no-semantic")
+    assert len(started) == 1
+
+
 def test_a_file_named_as_a_transcript_is_checked_as_one(cli, tmp_path):
     """`check close.txt` without --text: the hint for text in an audio file says a .txt name is
     enough, so it is (a stranger got "this is a text file, not audio (... when its name ends in

@@ -126,10 +126,11 @@ class Checker:
         self._loader = ModelLoader(self.options.model)
         self._background: list[threading.Thread] = []
 
-    def prefetch(self, all_rules: bool = False) -> None:
+    def prefetch(self, all_rules: bool = False, audio: bool = True) -> None:
         """Start loading the model, the semantic signal and compiling the rules in the
-        background (``all_rules``: every rule, not only those a transcript turns out to need)."""
-        if not self.options.text:
+        background (``all_rules``: every rule, not only those a transcript turns out to need;
+        ``audio``: whether any input may be audio, else the model is not loaded)."""
+        if audio and not self.options.text:
             self._loader.start()
         if self.options.semantic:
             semantic.prefetch()

@@ -47,7 +47,8 @@ def check(args: argparse.Namespace) -> int:
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
     with Checker(options) as checker:
         if any(isinstance(item, Item) for item in items):
-            checker.prefetch()
+            # transcripts alone (close.txt) need no Whisper: loading it took 2 s of each check
+            checker.prefetch(audio=any(_audio(options, item) for item in items))
         results = [
             _check_one(checker, item, n, len(items), writer, outputs, args.json)
             for n, item in enumerate(items, 1)
@@ -57,6 +58,13 @@ def check(args: argparse.Namespace) -> int:
         print(summary, flush=True)
     finish_outputs(outputs)
     return exit_status(results)
+
+
+def _audio(options, item) -> bool:
+    """Whether ``item`` is checked as a recording (not a failure, not a transcript)."""
+    from voiceclose.app.checking import Item, reads_as_text
+
+    return isinstance(item, Item) and not reads_as_text(options, item)
 
 
 def check_answers(args: argparse.Namespace) -> int:
@@ -77,9 +85,10 @@ def check_answers(args: argparse.Namespace) -> int:
     if not args.no_history or args.tag:
         print(f"voiceclose: {NOT_STORED}" + (TAG_NOT_USED if args.tag else ""), file=sys.stderr)
     writer = WRITERS["json" if args.json else "text"](explain=args.explain)
-    with Checker(Options(model=args.model, text=args.text)) as checker:
+    options = Options(model=args.model, text=args.text)
+    with Checker(options) as checker:
         if any(isinstance(item, Item) for item in items):
-            checker.prefetch()
+            checker.prefetch(audio=any(_audio(options, item) for item in items))
         results = []
         for item in items:
             result = run_answer(checker, item, concern)
