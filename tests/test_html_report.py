@@ -390,3 +390,27 @@ def test_special_characters_are_escaped(cli, tmp_path):
     assert "<script>alert(1)</script>" not in text and "<i>close<i>" not in text
     assert html.escape("<i>close<i> & co.txt") in text
     assert html.escape("<script>alert(1)</script>") in text
+
+
+def test_a_recording_without_speech_shows_no_checklist_of_misses(tmp_path):
+    """ "No speech was heard, so nothing could be checked" and then four ✗ with tips (a stranger's
+    silent attempt in the app): nothing was checked, so no parts, tips or transcript; in a batch's
+    table its row says "no speech"."""
+    import dataclasses
+
+    from voiceclose.app.checking import Checker, Item, Options
+    from voiceclose.report.page import PageInput, render
+
+    close = tmp_path / "close.txt"
+    close.write_text(PARTIAL)
+    with Checker(Options(text=True)) as checker:
+        spoken = checker.run(Item(str(close), close))
+    extras = dataclasses.replace(spoken.extras, speech_heard=False, words_per_minute=None)
+    silent = dataclasses.replace(spoken, kind="audio", extras=extras, source="silent.wav")
+    page = render([PageInput(spoken), PageInput(silent)])
+    mine = page.split('id="input-2"', 1)[1]
+    assert "No speech was heard, so nothing could be checked" in mine
+    assert 'class="checklist"' not in mine and "Tip:" not in mine and "✗" not in mine
+    assert 'class="checklist"' in page.split('id="input-2"', 1)[0]  # the spoken one keeps its
+    row = re.search(r"<tr[^>]*><td>2</td>.*?</tr>", page).group(0)
+    assert "no speech" in row and "✗" not in row

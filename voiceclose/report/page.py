@@ -164,6 +164,8 @@ def _batch_table(inputs: Sequence[PageInput]) -> str:
             continue
         cells = "".join(graphics.tick_cell(r.elements[e].found, e) for e in ELEMENTS)
         verdict = "complete" if r.complete else f"{len(r.missed)} missed"
+        if _silent(r):
+            cells, verdict = "<td>–</td>" * len(ELEMENTS), "no speech"
         wpm = r.extras.words_per_minute
         rows.append(
             f'<tr class="{"complete" if r.complete else "missed"}"><td>{n}</td><td>{link}</td>'
@@ -204,11 +206,13 @@ def _report_section(n: int, item: PageInput) -> str:
         meta.append(f"model {r.model}")
     if r.prompt:
         meta.append(f"scenario {r.prompt}")
-    verdict = (
-        "All four parts of a strong close were there."
-        if r.complete
-        else f"{4 - len(r.missed)} of 4 parts heard."
-    )
+    silent = _silent(r)
+    if silent:
+        verdict = "No speech was heard."
+    elif r.complete:
+        verdict = "All four parts of a strong close were there."
+    else:
+        verdict = f"{4 - len(r.missed)} of 4 parts heard."
     parts = [
         f'<section class="report" id="input-{n}" data-source="{_e(r.source)}">',
         f"<h2>{_e(_name(r.source))}</h2>",
@@ -223,18 +227,24 @@ def _report_section(n: int, item: PageInput) -> str:
         parts.append('<ul class="notes">' + "".join(f"<li>{_e(x)}</li>" for x in notes) + "</ul>")
     if item.audio is not None:
         parts.append(_player(r, item.audio))
-    if r.kind == "audio" and not r.extras.speech_heard:
+    if silent:  # nothing was checked: no checklist of parts "missed", tips or transcript
         parts.append(
             '<p class="nospeech">No speech was heard, so nothing could be checked. '
             "Was the right microphone on?</p>"
         )
-    parts.append(_checklist(r))
-    parts.append(highlight.transcript(r))
-    parts.append(_extras(r))
+    else:
+        parts.append(_checklist(r))
+        parts.append(highlight.transcript(r))
+        parts.append(_extras(r))
     parts.append("</section>")
     if r.followup is not None:
         parts.append(followup_section(n, r.followup, item.answer_audio, item.answer_audio_note))
     return "\n".join(p for p in parts if p)
+
+
+def _silent(r: Report) -> bool:
+    """A recording where no speech was heard: nothing in it was checked."""
+    return r.kind == "audio" and not r.extras.speech_heard
 
 
 def _player(r: Report, audio: EmbeddedAudio) -> str:
