@@ -135,6 +135,35 @@ def test_review_at_phone_width_is_readable_and_says_what_each_row_is(app, page, 
     assert not page.errors
 
 
+def test_the_chart_at_phone_width_opens_on_the_newest_attempts(app, page):
+    """Wider than a phone, it opened on the oldest attempts with the newest out of sight (a
+    stranger saw 1-7 of 12); it opens scrolled to its right end, the oldest off to the left."""
+    with app.client() as c:
+        ids = [
+            int(
+                c.post("/api/check", files={"file": (f"try{n}.txt", COMPLETE)}).headers[
+                    "x-attempt-id"
+                ]
+            )
+            for n in range(12)
+        ]
+    page.goto(app.link.replace("/?", "/review?"))
+    page.wait_for_selector("#chart svg.chart")
+    wrap = page.locator("#chart .chart-wrap").bounding_box()
+
+    def column(attempt: int) -> dict:
+        return page.locator(f'#chart g.attempt[data-attempt="{attempt}"] rect').first.bounding_box()
+
+    newest, oldest = column(ids[-1]), column(ids[0])
+    assert wrap["x"] <= newest["x"] and newest["x"] + newest["width"] <= wrap["x"] + wrap["width"]
+    assert oldest["x"] < wrap["x"]  # scrolled (partly) off: the chart is wider than the phone
+    assert (
+        page.locator("#chart svg.chart text").first.evaluate("t => getComputedStyle(t).direction")
+        == "ltr"
+    )  # its labels are laid out as before
+    assert not page.errors
+
+
 def test_check_files_breaks_names_where_they_break_and_calls_silence_so(app, page, tmp_path):
     silent = tmp_path / "silent.wav"
     silent.write_bytes((SAMPLES / "silence_10s.flac").read_bytes())
