@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -37,6 +38,21 @@ def test_fit_looks_for_this_scenarios_needs():
     ).words
     assert not check(said).elements["fit"].found
     assert check(said, extra_needs=nurse.need_patterns).elements["fit"].found
+
+
+def test_no_phrase_listened_for_is_only_the_roles_own_name():
+    """A phrase that is only a word of the role's name hears every candidate saying what the job
+    is: "junior nurses|staff" ticked "supporting newly qualified nurses" for "six years as a
+    staff nurse" (a stranger's live line, six seconds in); likewise "commercial" for a commercial
+    electrician, "team" for a team leader."""
+    from voiceclose.check.needs import stem
+
+    for s in scenarios.available():
+        named = {stem(w) for w in re.findall(r"[a-z]+", f"{s.role} {s.field}".lower())}
+        for need in s.needs:
+            for phrase in (p for listen in need.listen_for for p in listen.split("|")):
+                words = {stem(w) for w in re.findall(r"[a-z]+", phrase.lower())}
+                assert not words <= named, (s.name, need.what, phrase)
 
 
 def test_tips_use_the_interviewer_and_the_role():
