@@ -161,6 +161,42 @@ def test_the_chart_at_phone_width_opens_on_the_newest_attempts(app, page):
         page.locator("#chart svg.chart text").first.evaluate("t => getComputedStyle(t).direction")
         == "ltr"
     )  # its labels are laid out as before
+    page.set_viewport_size(DESKTOP)  # where it fits, it stays on the left, as before
+    svg = page.locator("#chart svg.chart").bounding_box()
+    wrap = page.locator("#chart .chart-wrap").bounding_box()
+    assert svg["width"] < wrap["width"] and abs(svg["x"] - wrap["x"]) < 1
+    assert not page.errors
+
+
+def test_review_shows_the_answer_to_the_concern_as_history_does(app, page, tmp_path):
+    """`voiceclose history` has "answer: ack adr hi"; the app's table had no such column."""
+    import dataclasses
+
+    from voiceclose.app.outputs import Outputs
+
+    from .test_followup_store import report_with_answer
+
+    answered = report_with_answer(tmp_path)
+    outputs = Outputs()
+    outputs.add(answered)
+    outputs.add(dataclasses.replace(answered, followup=None))  # a close without an answer
+    outputs.finish()
+    page.set_viewport_size(DESKTOP)
+    page.goto(app.link.replace("/?", "/review?"))
+    page.wait_for_selector("#attempts tbody tr >> nth=1")
+    header = [page.locator("#attempts thead th").nth(i).inner_text() for i in range(10)]
+    assert "Answer" in header, header
+    rows = page.locator("#attempts tbody tr")  # newest first
+    assert rows.nth(0).locator("td.answer").inner_text() == "–"
+    cell = rows.nth(1).locator("td.answer")
+    parts = answered.followup.elements
+    marks = " ".join(
+        "✓" if parts[p].found else "✗" for p in ("acknowledge", "address", "high_note")
+    )
+    assert cell.inner_text() == marks and "Address" in cell.get_attribute("title")
+    page.set_viewport_size(PHONE)
+    assert cell.is_hidden()  # at phone width, as the other optional columns
+    assert page.locator("#attempts").evaluate(TABLE_FITS)
     assert not page.errors
 
 

@@ -15,6 +15,20 @@
     return PARTS.map((p) => mark(a, p));
   }
 
+  // the answer to the interviewer's concern after practice, as history's "answer: ack adr hi"
+  const ANSWER_PARTS = { acknowledge: "Acknowledge", address: "Address", high_note: "High note" };
+
+  function answerCell(a) {
+    if (!a.followup) {  // no answer; or, with its concern, an answer where nothing was said
+      return el("td", { class: "opt answer" }, a.concern ? "no speech" : "–");
+    }
+    const parts = Object.entries(ANSWER_PARTS).map(([part, name]) =>
+      [name, Boolean(a.followup[part] && a.followup[part].found)]);
+    return el("td", { class: "opt answer",
+      title: parts.map(([name, found]) => `${name} ${found ? "✓" : "✗"}`).join(", ") },
+      parts.map(([, found]) => (found ? "✓" : "✗")).join(" "));
+  }
+
   function mark(a, part) {
     const e = a.elements[part];
     const found = e && e.found;
@@ -119,6 +133,7 @@
         el("span", { class: "what", title: name }, breakable(name), tag())),
       el("td", { class: "opt name" }, breakable(name), tag()),
       ...marks(a),
+      answerCell(a),
       el("td", { class: "opt" }, a.words_per_minute ? `${Math.round(a.words_per_minute)}/min` : "–"),
       el("td", {}, actions),
     );
@@ -163,8 +178,9 @@
     svg.style.maxWidth = `${width * 1.4}px`;
     svg.style.setProperty("--chart-min", `${width}px`);  // at phone width: scrolls, text readable
     const latest = shown < total ? `The latest ${shown} of ${total} attempts, oldest` : "Oldest";
+    const silent = svg.querySelector("[stroke-dasharray]") ? "Dashed: no speech was heard. " : "";
     chart.append(el("p", { class: "hint" }, `${latest} on the left. Filled: the part was heard. ` +
-      "The green band is a comfortable pace, 120–170 words a minute."),
+      `${silent}The green band is a comfortable pace, 120–170 words a minute.`),
       el("div", { class: "chart-wrap" }, svg));
   }
 
