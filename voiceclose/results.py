@@ -223,6 +223,11 @@ class Report:
     def complete(self) -> bool:
         return not self.missed
 
+    @property
+    def no_speech(self) -> bool:
+        """A recording where no speech was heard: nothing in it was checked (as Attempt's)."""
+        return self.kind == "audio" and not self.extras.speech_heard
+
 
 @dataclass(frozen=True)
 class AnswerReport:

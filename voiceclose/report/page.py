@@ -164,7 +164,7 @@ def _batch_table(inputs: Sequence[PageInput]) -> str:
             continue
         cells = "".join(graphics.tick_cell(r.elements[e].found, e) for e in ELEMENTS)
         verdict = "complete" if r.complete else f"{len(r.missed)} missed"
-        if _silent(r):
+        if r.no_speech:
             cells, verdict = "<td>–</td>" * len(ELEMENTS), "no speech"
         wpm = r.extras.words_per_minute
         rows.append(
@@ -206,8 +206,7 @@ def _report_section(n: int, item: PageInput) -> str:
         meta.append(f"model {r.model}")
     if r.prompt:
         meta.append(f"scenario {r.prompt}")
-    silent = _silent(r)
-    if silent:
+    if r.no_speech:
         verdict = "No speech was heard."
     elif r.complete:
         verdict = "All four parts of a strong close were there."
@@ -227,7 +226,7 @@ def _report_section(n: int, item: PageInput) -> str:
         parts.append('<ul class="notes">' + "".join(f"<li>{_e(x)}</li>" for x in notes) + "</ul>")
     if item.audio is not None:
         parts.append(_player(r, item.audio))
-    if silent:  # nothing was checked: no checklist of parts "missed", tips or transcript
+    if r.no_speech:  # nothing was checked: no checklist of parts "missed", tips or transcript
         parts.append(
             '<p class="nospeech">No speech was heard, so nothing could be checked. '
             "Was the right microphone on?</p>"
@@ -240,11 +239,6 @@ def _report_section(n: int, item: PageInput) -> str:
     if r.followup is not None:
         parts.append(followup_section(n, r.followup, item.answer_audio, item.answer_audio_note))
     return "\n".join(p for p in parts if p)
-
-
-def _silent(r: Report) -> bool:
-    """A recording where no speech was heard: nothing in it was checked."""
-    return r.kind == "audio" and not r.extras.speech_heard
 
 
 def _player(r: Report, audio: EmbeddedAudio) -> str:

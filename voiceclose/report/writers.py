@@ -121,7 +121,7 @@ class TextWriter:
         lines = [head]
         for note in r.notes:
             lines.append(f"  note: {note}")
-        if r.kind == "audio" and not r.extras.speech_heard:
+        if r.no_speech:
             lines.append(
                 "  No speech heard, so nothing could be checked. Is the right microphone on?"
             )

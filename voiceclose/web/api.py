@@ -17,7 +17,7 @@ from starlette.routing import Match, Route
 from voiceclose.app import review as reviewing
 from voiceclose.app import scenarios
 from voiceclose.app.answering import guess_kind, run_answer
-from voiceclose.app.checking import TEXT_SUFFIXES, Checker, Item, Options
+from voiceclose.app.checking import Checker, Item, Options
 from voiceclose.app.outputs import Outputs, check_tag
 from voiceclose.app.pages import render_page
 from voiceclose.errors import AttemptNotFound, UsageError, VoicecloseError
@@ -146,13 +146,14 @@ async def check(request: Request) -> Response:
 
 
 def _check_file(state: State, upload: uploads.Upload, scenario, tag: str | None):
-    text = upload.path.suffix.lower() in TEXT_SUFFIXES  # as the checker reads it, by its name
     options = Options(model=state.model, scenario=scenario)
     with state.check_lock:
         result = Checker(options).run(Item(upload.name, upload.path))
     if isinstance(result, Failure):
         return result, None
-    stored = dataclasses.replace(result, recording=str(upload.path)) if not text else result
+    # a recording's upload is kept as its recording (a transcript's is not one)
+    audio = result.kind == "audio"
+    stored = dataclasses.replace(result, recording=str(upload.path)) if audio else result
     outputs = Outputs(tag=tag)
     outputs.add(stored)
     outputs.finish()
