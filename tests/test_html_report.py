@@ -399,6 +399,7 @@ def test_a_recording_without_speech_shows_no_checklist_of_misses(tmp_path):
     import dataclasses
 
     from voiceclose.app.checking import Checker, Item, Options
+    from voiceclose.report.graphics import EmbeddedAudio
     from voiceclose.report.page import PageInput, render
 
     close = tmp_path / "close.txt"
@@ -407,9 +408,14 @@ def test_a_recording_without_speech_shows_no_checklist_of_misses(tmp_path):
         spoken = checker.run(Item(str(close), close))
     extras = dataclasses.replace(spoken.extras, speech_heard=False, words_per_minute=None)
     silent = dataclasses.replace(spoken, kind="audio", extras=extras, source="silent.wav")
-    page = render([PageInput(spoken), PageInput(silent)])
+    quiet = EmbeddedAudio("data:audio/wav;base64,", 0.0, 4.0, [0.0] * 10)
+    page = render([PageInput(spoken), PageInput(silent, audio=quiet)])
     mine = page.split('id="input-2"', 1)[1]
     assert "No speech was heard, so nothing could be checked" in mine
+    # its waveform is shown, without a lane per part saying "not heard"
+    assert 'class="wave"' in mine and "not heard" not in mine
+    # the summary does not count it as a close that missed something
+    assert "2 checked: 0 complete, 1 missed something, 1 with no speech" in page
     assert 'class="checklist"' not in mine and "Tip:" not in mine and "✗" not in mine
     assert 'class="checklist"' in page.split('id="input-2"', 1)[0]  # the spoken one keeps its
     row = re.search(r"<tr[^>]*><td>2</td>.*?</tr>", page).group(0)

@@ -242,9 +242,11 @@ def _report_section(n: int, item: PageInput) -> str:
 
 
 def _player(r: Report, audio: EmbeddedAudio) -> str:
+    # a recording with no speech has no parts to place on it (not four lanes of "not heard")
+    parts = () if r.no_speech else ELEMENTS
     return (
         '<div class="player">'
-        + graphics.waveform(r, audio)
+        + graphics.waveform(r, audio, parts)
         + f'<audio controls preload="auto" data-offset="{audio.offset_s:.3f}" '
         f'src="{audio.data_uri}"></audio></div>'
     )

@@ -102,8 +102,11 @@ class TextWriter:
             return None
         checked = [r for r in results if isinstance(r, Report | AnswerReport)]
         complete = sum(1 for r in checked if r.complete)
-        missed = len(checked) - complete
+        silent = sum(1 for r in checked if isinstance(r, Report) and r.no_speech)
+        missed = len(checked) - complete - silent
         line = f"{len(checked)} checked: {complete} complete, {missed} missed something"
+        if silent:  # nothing in them was checked, so nothing was missed either
+            line += f", {silent} with no speech"
         failed = len(results) - len(checked)
         if failed:
             line += f"; {failed} could not be checked"
