@@ -52,6 +52,14 @@ CASES = [
     ("I'd be brilliant at this job.", "fit", False),
     ("I keep fit by swimming most mornings.", "fit", False),
     ("I've managed teams for ten years.", "fit", False),  # no tie to their needs
+    # a request of the interviewer names no need of theirs, heard with or without its "?"
+    (
+        "I also trained every new starter, and we had no injuries in two years, could you also "
+        "tell me what the next steps are.",
+        "fit",
+        False,
+    ),
+    ("I ran the stockroom for three years. Can you walk me through the rota?", "fit", False),
     ("You said you need SAP experience, but honestly I haven't used SAP before.", "fit", False),
     # reservations: put to the interviewer, about hiring the candidate
     ("Do you have any reservations about hiring me?", "reservations", True),
