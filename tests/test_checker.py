@@ -279,6 +279,20 @@ def test_extras_fillers_next_steps_and_overconfidence():
     ).extras.next_steps
 
 
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        # Whisper often runs a question into the statement before it, with no "?"
+        ("I'd be glad to answer it now, could you also tell me what the next steps are.", True),
+        ("Thanks again, and when will you be making a decision.", True),
+        ("I know the next steps are with the panel, so I'll wait.", False),
+        ("I'm ready for the next stage, whenever it comes.", False),
+    ],
+)
+def test_next_steps_asked_in_a_clause_of_a_run_on_sentence(text, asked):
+    assert check(transcript_from_text(text).words).extras.next_steps is asked
+
+
 def test_scenario_needs_count_as_what_the_employer_needs():
     text = "I have spent four years on night shifts in a busy emergency department."
     assert not check(transcript_from_text(text).words).elements["fit"].found

@@ -110,6 +110,23 @@ class Context:
             return token in self.question_openers
         return False
 
+    def asked_in_clause(self, span: Span) -> bool:
+        """Whether the clause holding ``span`` opens as a question, as ``is_question`` reads a
+        sentence: in a run-on transcript a question follows a statement after a comma ("I'd be
+        glad to answer it now, could you also tell me what the next steps are")."""
+        tokens = self.tokens(span.sentence)
+        inserted = self.sentences[span.sentence].sentence.inserted
+        # a comma heard, not one the checker put into unpunctuated text: a break it guessed is
+        # no evidence that a question begins there ("so when do i start ha no seriously")
+        heard = [i for i in range(span.start) if tokens[i] == "," and i not in inserted]
+        if not heard:
+            return False  # the clause is the sentence's start, which is_question reads
+        first = heard[-1] + 1
+        for token in tokens[first : first + QUESTION_LOOKAHEAD]:
+            if token not in self.lead_ins:
+                return token in self.question_openers
+        return False
+
     def phrase(self, m: Match) -> str:
         return " ".join(self.tokens(m.sentence)[m.start : m.end])
 

@@ -128,7 +128,7 @@ def generic(ctx: Context, element: str):
                 reason = f'cancelled in the same sentence ("{ctx.phrase(blocker)}")'
             elif blocker := _said_before_bare(ctx, previous, span):
                 reason = f'said on its own after "{ctx.phrase(blocker)}"'
-            elif need_question and not ctx.is_question(n):
+            elif need_question and not (ctx.is_question(n) or ctx.asked_in_clause(span)):
                 reason = "not asked as a question"
             else:
                 yield ctx.candidate(element, [span], True, f'matched "{m.pattern}"')
