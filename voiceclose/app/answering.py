@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from voiceclose.app.checking import Checker, Item, read_text_input, reads_as_text
-from voiceclose.asr import transcript_cache
-from voiceclose.asr.transcribe import transcribe, transcript_from_text
+from voiceclose.app.checking import Checker, Item, reads_as_text
+from voiceclose.asr.transcribe import transcript_from_text
 from voiceclose.audio.decode import load_audio
 from voiceclose.check.answer import check_answer
 from voiceclose.check.answer_feedback import answer_feedback
@@ -61,8 +60,7 @@ def run_answer(checker: Checker, item: Item | Failure, concern: Concern) -> Answ
         return item
     try:
         if reads_as_text(checker.options, item):
-            text = read_text_input(item, by_name=not checker.options.text)
-            transcript = transcript_from_text(text)
+            transcript = transcript_from_text(checker.read_text(item))
             return _report(item.source, "text", transcript, None, None, concern, [])
         return answer_audio_file(checker, item.source, item.path, concern)
     except InputError as e:
@@ -74,14 +72,7 @@ def answer_audio_file(
 ) -> AnswerReport:
     """Transcribe (or take ``transcript``, heard while recording) and check a recorded answer."""
     audio = load_audio(path)
-    key = transcript_cache.key(audio, checker.options.model)
-    if transcript is None:
-        transcript = transcript_cache.load(key)
-        if transcript is None:
-            transcript = transcribe(audio, checker.get_model)
-            transcript_cache.save(key, transcript)
-    else:
-        transcript_cache.save(key, transcript)
+    transcript = checker.heard(audio, transcript)
     notes = list(audio.notes)
     if not transcript.speech_heard:
         notes.append(NO_SPEECH)

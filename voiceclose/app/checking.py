@@ -18,7 +18,7 @@ from voiceclose.app.scenarios import Scenario, sidecar_scenario
 from voiceclose.asr import transcript_cache
 from voiceclose.asr.transcribe import transcribe, transcript_from_text
 from voiceclose.asr.weights import LoadedModel, ModelLoader
-from voiceclose.audio.decode import AUDIO_SUFFIXES, load_audio
+from voiceclose.audio.decode import AUDIO_SUFFIXES, Audio, load_audio
 from voiceclose.audio.sniff import looks_like_audio, read_regular, text_codec
 from voiceclose.check import semantic
 from voiceclose.check.engine import check
@@ -169,6 +169,20 @@ class Checker:
         except InputError as e:
             return Failure(item.source, e.problem)
 
+    def heard(self, audio: Audio, transcript: Transcript | None = None) -> Transcript:
+        """The words in ``audio``: remembered from an earlier run, else transcribed (and then
+        remembered). ``transcript``, when given, is what was heard while it was recorded: it is
+        remembered for this audio, so checking the file again gives the same words."""
+        cache_key = transcript_cache.key(audio, self.options.model)
+        if transcript is None:
+            transcript = transcript_cache.load(cache_key)
+            if transcript is None:
+                transcript = transcribe(audio, self._loader.get)
+                transcript_cache.save(cache_key, transcript)
+        else:
+            transcript_cache.save(cache_key, transcript)
+        return transcript
+
     def check_audio_file(
         self,
         source: str,
@@ -181,14 +195,7 @@ class Checker:
         ``scenario`` overrides the options' (and the one a practice recording was made for)."""
         last_s = self.options.last_minutes * 60 if self.options.last_minutes > 0 else None
         audio = load_audio(path, last_s=last_s)
-        cache_key = transcript_cache.key(audio, self.options.model)
-        if transcript is None:
-            transcript = transcript_cache.load(cache_key)
-            if transcript is None:
-                transcript = transcribe(audio, self._loader.get)
-                transcript_cache.save(cache_key, transcript)
-        else:
-            transcript_cache.save(cache_key, transcript)
+        transcript = self.heard(audio, transcript)
         window = None
         notes = list(audio.notes)
         if audio.offset_s > 0:
@@ -209,9 +216,12 @@ class Checker:
             source, "audio", transcript, audio.file_duration_s, window, notes, scenario
         )
 
+    def read_text(self, item: Item) -> str:
+        """A transcript's text (``reads_as_text`` said it is one: --text, or its name)."""
+        return read_text_input(item, by_name=not self.options.text)
+
     def _check_text(self, item: Item) -> Report:
-        text = read_text_input(item, by_name=not self.options.text)
-        transcript = transcript_from_text(text)
+        transcript = transcript_from_text(self.read_text(item))
         return self._report(item.source, "text", transcript, None, None, [], self.options.scenario)
 
     def _report(
