@@ -194,3 +194,22 @@ def test_the_round_follows_only_a_close_in_which_something_was_said(tmp_path):
     silent = dataclasses.replace(said, words=[], transcript="", notes=["no speech heard"])
     assert not round_follows(silent)  # nothing for the interviewer to doubt
     assert not round_follows(dataclasses.replace(said, ok=False))
+
+
+def test_an_unasked_round_voices_a_doubt_never_the_no_concerns_line():
+    """A close without the reservations question hears a doubt the interviewer kept to
+    themselves ("a concern the interviewer might not have said"), not "No, nothing comes to
+    mind" (a stranger's electrician round); asked, any of the scenario's lines may come."""
+    import random
+
+    from voiceclose.app.followup import choose_concern
+    from voiceclose.app.scenarios import available
+
+    for scenario in available():
+        kinds = {c.kind for c in scenario.concerns}
+        assert "none" in kinds and len(kinds) > 1, scenario.name  # the test means something
+        rng = random.Random(7)
+        unasked = {choose_concern(scenario, asked=False, rng=rng).kind for _ in range(60)}
+        assert "none" not in unasked, scenario.name
+        asked = {choose_concern(scenario, asked=True, rng=rng).kind for _ in range(200)}
+        assert "none" in asked, scenario.name

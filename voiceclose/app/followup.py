@@ -52,11 +52,24 @@ def question_asked(report: Report) -> bool:
     return report.elements["reservations"].found
 
 
-def choose_concern(scenario: Scenario, rng: random.Random | None = None) -> Concern:
-    """One of the scenario's concerns (a user's scenario without any: no concerns)."""
-    if not scenario.concerns:
+UNASKED_NOTE = (
+    "You did not ask whether they have any reservations, so in a real interview this doubt might "
+    "never be said, and you could not answer it. Here it is anyway, to practise answering it."
+)
+
+
+def choose_concern(
+    scenario: Scenario, asked: bool = True, rng: random.Random | None = None
+) -> Concern:
+    """One of the scenario's concerns (a user's scenario without any: no concerns). When the
+    close did not ask the question (``asked`` False), the round voices a doubt the interviewer
+    kept to themselves, so never their "no concerns" line, unless the scenario has nothing else."""
+    pool = list(scenario.concerns)
+    if not asked:
+        pool = [c for c in pool if c.kind != "none"] or pool
+    if not pool:
         return NO_CONCERN
-    return (rng or random.Random()).choice(scenario.concerns)
+    return (rng or random.Random()).choice(pool)
 
 
 @dataclass(frozen=True)
@@ -235,14 +248,16 @@ def run_round(
     model: str,
     *,
     speak: bool = True,
+    asked: bool = True,
     concern: Concern | None = None,
     on_concern: Callable[[Concern], None] | None = None,
     before_answer: Callable[[FollowUpRound], None] | None = None,
     **callbacks,
 ) -> RoundResult:
     """One follow-up round: prepare, say the concern (``on_concern`` prints it), wait for
-    ``before_answer`` (Enter at a terminal), record and check the answer."""
-    concern = concern or choose_concern(scenario)
+    ``before_answer`` (Enter at a terminal), record and check the answer; ``asked``: whether
+    the close asked the reservations question (see ``choose_concern``)."""
+    concern = concern or choose_concern(scenario, asked)
     with FollowUpRound(scenario, record, model, concern) as round_:
         round_.prepare()
         if on_concern:

@@ -171,15 +171,19 @@ def _followup(args, scenario, options, report, keys):
     and printed, the answer recorded and checked (at a terminal, Enter stops it: read from
     ``keys``, the one reader of the terminal). Returns the report with the answer in it, whether
     the round failed (a line has then been printed), and what is saved if Ctrl-C stopped it."""
-    from voiceclose.app.followup import run_round, with_followup
+    from voiceclose.app.followup import UNASKED_NOTE, question_asked, run_round, with_followup
     from voiceclose.report.answer_text import followup_lines
 
     at_terminal = keys is not None
     meter = Meter(ANSWER_SUGGESTED_S, parts=False) if sys.stderr.isatty() else None
     ended = threading.Event()
 
+    asked = question_asked(report)
+
     def say(concern) -> None:
         out = sys.stderr if args.json else sys.stdout  # looked up now: stderr is swapped
+        if not asked:  # as the app's page says it: why a concern comes unasked
+            print(fitted(f"\n{UNASKED_NOTE}", out), file=out)
         print(fitted(f'\n{scenario.interviewer}: "{concern.text}"', out), file=out, flush=True)
 
     def answer_cue(path, device, rate) -> None:
@@ -199,6 +203,7 @@ def _followup(args, scenario, options, report, keys):
                 scenario,
                 options,
                 args.model,
+                asked=asked,
                 on_concern=say,
                 before_answer=enter_stops,
                 on_level=meter.show if meter else None,

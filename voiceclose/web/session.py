@@ -185,7 +185,7 @@ class PracticeSession:
             self._mark("checked")
             self._finish(done.result, done.recording.seconds)
             if self.report is not None and self._round_follows(self.report):
-                self._followup_round(options)
+                self._followup_round(options, rounds.question_asked(self.report))
         except VoicecloseError as e:
             self._emit("error", error=str(e))
         except Exception as e:  # noqa: BLE001 - the page must hear of it, not hang
@@ -254,14 +254,15 @@ class PracticeSession:
             nothing_said=None if said else _nothing_said(seconds, self.previous),
             followup=self._round_follows(result),
             asked=rounds.question_asked(result),
+            unasked_note=rounds.UNASKED_NOTE,
             warning=warning,
             timings=self.timings,
         )
 
-    def _followup_round(self, options) -> None:
+    def _followup_round(self, options, asked: bool) -> None:
         """The CLI's round after the report: the concern spoken (and shown), the answer
         recorded through the same recorder until Stop, checked, and kept with the attempt."""
-        concern = rounds.choose_concern(self.scenario)
+        concern = rounds.choose_concern(self.scenario, asked)
         with rounds.FollowUpRound(self.scenario, options, self.model, concern) as round_:
             round_.prepare()
             self._emit(

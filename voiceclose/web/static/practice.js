@@ -87,7 +87,7 @@
     frame.src = `/report/${e.attempt_id}`;
   }
 
-  function followupStarts(asked) {
+  function followupStarts(asked, unasked) {
     // the heading says what happened: an answer to the reservations question, or (not asked)
     // the doubt a real interviewer might have kept to themselves, voiced to practise on
     $("followup").hidden = false;
@@ -97,9 +97,7 @@
     $("answer-result").replaceChildren();
     $("answer-live").hidden = true;
     $("followup-why").hidden = asked;
-    $("followup-why").textContent = asked ? "" : "You did not ask whether they have any " +
-      "reservations, so in a real interview this doubt might never be said, and you could not " +
-      "answer it. Here it is anyway, to practise answering it.";
+    $("followup-why").textContent = asked ? "" : unasked;  // the words the CLI prints
     $("followup-status").textContent = asked ? "The interviewer is about to answer your question…"
       : "The interviewer is about to raise a concern…";
   }
@@ -190,7 +188,7 @@
           status.textContent = `${e.how[0].toUpperCase()}${e.how.slice(1)} (${e.seconds} s). Checking…`;
           if (e.problem) $("warning").textContent = e.problem;
         },
-        report: () => { report(e); if (e.followup) followupStarts(e.asked); else $("followup").hidden = true; },
+        report: () => { report(e); if (e.followup) followupStarts(e.asked, e.unasked_note); else $("followup").hidden = true; },
         concern: () => concern(e),
         asked: () => {
           if (!e.spoken && e.problem) $("followup-status").textContent = `(Not spoken aloud: ${e.problem}.)`;
