@@ -3,6 +3,7 @@ and `voiceclose check --concern`."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,15 @@ def test_the_answer_tips_have_every_key():
     tips = load_answer_tips()
     assert set(tips) == {"acknowledge", "address", "high_note"}
     assert "example_skills_gap" in tips["address"]
+
+
+def test_address_examples_for_a_gap_leave_the_specifics_to_the_candidate():
+    """The same line follows a nurse's career break and a team leader's first team: one that
+    named a subject ("a part-time bookkeeping course", "I haven't used it yet") read wrong for
+    most roles (a stranger's trial); each leaves a [slot] for the candidate's own."""
+    tips = load_answer_tips()["address"]
+    for key in ("example_gap", "example_break", "example_skills_gap"):
+        assert re.search(r"\[[^\]]+\]", tips[key]), key
 
 
 def address_example(concern: str, kind: str = "gap") -> str:
