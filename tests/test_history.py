@@ -623,6 +623,7 @@ def test_history_delete_never_removes_a_file_the_user_gave_to_check(cli, tmp_pat
     run = cli("history", "delete", "1", "--recordings", "--yes")
     assert run.code == 0 and "Deleted 1 attempt(s)" in run.out, run.err
     assert own.exists() and beside.exists()
+    assert f"Kept {own}: a file you checked is yours" in run.out  # said, not silently kept
 
 
 def test_the_bundled_samples_are_not_added_to_the_history(cli, user_home):

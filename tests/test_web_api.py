@@ -116,6 +116,28 @@ def test_delete_an_attempt(app):
     assert again.status_code == 404 and f"no attempt {gone}" in again.json()["error"]
 
 
+def test_deleting_an_attempt_keeps_the_user_s_own_file_and_says_so(app, tmp_path):
+    """An attempt made by ``voiceclose check`` of the user's own file: the review offers no
+    "Delete with its recording" (the file is theirs) and the answer names what was kept (the
+    page said "deleted with its recording" while the file stayed)."""
+    from voiceclose.store.history import open_for_writing
+
+    own = tmp_path / "mine.wav"
+    own.write_bytes(b"RIFF")
+    with app.client() as c:
+        attempt = int(post_text(c, PARTIAL).headers["x-attempt-id"])
+        with open_for_writing() as history:  # as `voiceclose check mine.wav` stores it
+            history._conn.execute(
+                "UPDATE attempts SET recording = ?, kind = 'audio' WHERE id = ?",
+                (str(own), attempt),
+            )
+        row = c.get("/api/history").json()["attempts"][0]
+        assert row["recording"] == str(own) and row["own_file"] is True
+        r = c.delete(f"/api/attempts/{attempt}", params={"recordings": "1"})
+    assert r.status_code == 200 and r.json()["kept"] == ["mine.wav"], r.json()
+    assert r.json()["files_deleted"] == 0 and own.exists()
+
+
 @pytest.mark.parametrize(
     "name, content, error",
     [

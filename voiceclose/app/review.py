@@ -174,6 +174,15 @@ def recordings_of(ids: list[int]) -> list[Path]:
     return files
 
 
+def own_files(ids: list[int]) -> list[Path]:
+    """The user's own files that attempts ``ids`` were checked from, still on disk: deleting
+    the attempts with their recordings keeps them (voiceclose deletes only what it made)."""
+    history = _history_or_none()
+    with history:
+        found = history.own_files(ids)
+    return [Path(p) for p in dict.fromkeys(found) if Path(p).is_file()]
+
+
 def delete_attempts(ids: list[int], files: list[Path]) -> tuple[int, list[str]]:
     """Remove attempts ``ids`` from the history, then ``files``; returns how many attempts were
     removed and a line for each file that could not be."""

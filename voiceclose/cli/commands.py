@@ -268,10 +268,11 @@ def _no_match(args: argparse.Namespace) -> str:
 
 
 def history_delete(args: argparse.Namespace) -> int:
-    from voiceclose.app.review import delete_attempts, recordings_of
+    from voiceclose.app.review import delete_attempts, own_files, recordings_of
 
     ids = list(dict.fromkeys(args.ids))
     files = recordings_of(ids) if args.recordings else []
+    kept = own_files(ids) if args.recordings else []
     if files and not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(
@@ -288,6 +289,8 @@ def history_delete(args: argparse.Namespace) -> int:
         f"Deleted {removed} attempt(s)"
         + (f" and {len(files) - len(problems)} file(s)." if files else ".")
     )
+    for f in kept:
+        print(f"Kept {f}: a file you checked is yours; voiceclose deletes only what it recorded.")
     for problem in problems:
         print(f"voiceclose: {problem}", file=sys.stderr)
     return EXIT_FAILED if problems else EXIT_COMPLETE

@@ -266,6 +266,18 @@ class History:
             found[attempt_id] += [p for (p,) in answer if p]
         return found
 
+    def own_files(self, ids: Sequence[int]) -> list[str]:
+        """The files given to ``check`` that attempts ``ids`` were made from: the user's own,
+        which deleting an attempt with its recordings leaves where they are."""
+        found = []
+        for attempt_id in ids:
+            for recording, report in self._read(
+                "SELECT recording, report FROM attempts WHERE id = ?", (attempt_id,)
+            ):
+                if recording and _practice_recording(report) is None:
+                    found.append(os.path.abspath(recording))
+        return found
+
     def delete(self, ids: Sequence[int]) -> int:
         """Remove the attempts ``ids`` (their parts go with them) in one transaction."""
         if not self.writable:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import threading
 from functools import cache
 from pathlib import Path
@@ -188,7 +189,16 @@ async def history(request: Request) -> Response:
     tag = request.query_params.get("tag") or None
     listing = await run_in_threadpool(reviewing.attempts, scenario, None, None, tag)
     found = listing.attempts if listing else []
-    rows = [{**dataclasses.asdict(a), "no_speech": a.no_speech} for a in found]
+    own = {str(f) for f in await run_in_threadpool(reviewing.own_files, [a.id for a in found])}
+    rows = [
+        {
+            **dataclasses.asdict(a),
+            "no_speech": a.no_speech,
+            # a file given to check is the user's own: deleting the attempt keeps it
+            "own_file": bool(a.recording) and os.path.abspath(a.recording) in own,
+        }
+        for a in found
+    ]
     t = reviewing.trend(found) if found else None
     everything = await run_in_threadpool(_all)
     return JSONResponse(
@@ -284,16 +294,24 @@ async def delete(request: Request) -> Response:
 
     def work():
         files = reviewing.recordings_of([attempt_id]) if with_files else []
-        return reviewing.delete_attempts([attempt_id], files)
+        kept = reviewing.own_files([attempt_id]) if with_files else []
+        return (*reviewing.delete_attempts([attempt_id], files), files, kept)
 
     try:
-        removed, problems = await run_in_threadpool(work)
+        removed, problems, files, kept = await run_in_threadpool(work)
     except AttemptNotFound as e:
         return _error(404, str(e))
     except VoicecloseError as e:
         return _error(409, str(e))
     return JSONResponse(
-        {"ok": True, "deleted": attempt_id, "removed": removed, "problems": problems}
+        {
+            "ok": True,
+            "deleted": attempt_id,
+            "removed": removed,
+            "files_deleted": len(files) - len(problems),
+            "kept": [f.name for f in kept],  # the user's own files, never deleted
+            "problems": problems,
+        }
     )
 
 

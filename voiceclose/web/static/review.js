@@ -89,14 +89,15 @@
     } }, "Cancel");
     const buttons = [el("button", { type: "button", class: "danger confirm",
       onclick: () => remove(a, false) }, "Delete")];
-    if (a.recording) {
+    if (a.recording && !a.own_file) {
       buttons.push(el("button", { type: "button", class: "danger confirm-files",
         onclick: () => remove(a, true) }, "Delete with its recording"));
     }
+    const stays = !a.recording ? ""
+      : a.own_file ? " Its recording is your own file, checked here: it stays on disk."
+      : " Its recording stays on disk unless you delete it too.";
     ask.append(el("td", { colspan: 10 }, el("div", { class: "actions" },
-      el("span", { class: "ask", role: "alert" },
-        `Delete attempt ${a.id} from the history?` +
-        (a.recording ? " Its recording stays on disk unless you delete it too." : "")),
+      el("span", { class: "ask", role: "alert" }, `Delete attempt ${a.id} from the history?` + stays),
       ...buttons, cancel)));
     r.after(ask);
     cancel.focus();
@@ -106,9 +107,12 @@
     const query = withFiles ? "?recordings=1" : "";
     const { body, status: code } = await api(`/api/attempts/${a.id}${query}`, { method: "DELETE" });
     await load();
+    const kept = code === 200 && body.kept.length
+      ? ` Your own file ${body.kept.join(", ")} was kept: voiceclose deletes only what it recorded.`
+      : "";
     status.textContent = code === 200
-      ? `Attempt ${a.id} deleted${withFiles ? " with its recording" : ""}.` +
-        (body.problems.length ? ` ${body.problems.join("; ")}` : "")
+      ? `Attempt ${a.id} deleted${withFiles && body.files_deleted ? " with its recording" : ""}.` +
+        kept + (body.problems.length ? ` ${body.problems.join("; ")}` : "")
       : body.error;
     status.focus();
   }
