@@ -151,7 +151,8 @@ def test_deleting_an_attempt_keeps_the_user_s_own_file_and_says_so(app, tmp_path
         pytest.param(
             "voice.txt",
             (SAMPLES / "silence_10s.flac").read_bytes(),
-            "this is audio, not a transcript (its name ends in .txt, so it was read as one)",
+            "this is audio, not a transcript (its name ends in .txt, so it was read as one; "
+            "rename it to its audio type, such as .wav, to check it)",
         ),
         # a transcript saved under an audio name
         pytest.param(

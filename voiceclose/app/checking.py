@@ -293,7 +293,9 @@ def read_text_input(item: Item, by_name: bool = False) -> str:
         data = read_regular(item.path, item.source, MAX_TEXT_BYTES + 1)
     head = data[:SNIFF_BYTES]
     if looks_like_audio(head):
-        raise InputError(item.source, f"this is audio, not a transcript ({why})")
+        # named as a transcript: only a new name gets it checked as the recording it is
+        fix = "; rename it to its audio type, such as .wav, to check it" if by_name else ""
+        raise InputError(item.source, f"this is audio, not a transcript ({why}{fix})")
     if len(data) > MAX_TEXT_BYTES:
         raise InputError(
             item.source,

@@ -189,7 +189,8 @@ async def history(request: Request) -> Response:
     tag = request.query_params.get("tag") or None
     listing = await run_in_threadpool(reviewing.attempts, scenario, None, None, tag)
     found = listing.attempts if listing else []
-    own = {str(f) for f in await run_in_threadpool(reviewing.own_files, [a.id for a in found])}
+    ids = [a.id for a in found]
+    own = {str(f) for f in await run_in_threadpool(reviewing.own_files, ids)} if ids else set()
     rows = [
         {
             **dataclasses.asdict(a),
