@@ -324,11 +324,19 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         wait_for_status(browser, "status", "Ready for another try")
         browser.keyboard.press("Enter")
         wait_for_status(browser, "status", "Speak now")
+        # the timer, meter and live checklist are on screen while speaking, not below the fold
+        on_screen = "() => { const r = document.getElementById('live').getBoundingClientRect();"
+        on_screen += " return r.top >= 0 && r.top < innerHeight - 100; }"
+        assert browser.evaluate(on_screen)
         mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
         browser.click("#start")
         browser.wait_for_selector("#changes-panel:not([hidden])", timeout=240_000)
         changes = browser.locator("#changes").inner_text()
         assert re.search(r"thanks (was|were) missing", changes), changes
+        # in the report the checklist says what was missed, not "not yet heard"
+        thanks = browser.locator("#parts li[data-part=thanks]")
+        assert "missed" in thanks.get_attribute("class") and "not heard" in thanks.inner_text()
+        assert "yet" not in browser.locator("#parts").inner_text()
         shot(browser, "4-practice-try-again-phone")
         assert browser.evaluate("() => document.documentElement.scrollWidth") <= 375
         # Try again during the round: the round is left (its answer not kept), a new try starts

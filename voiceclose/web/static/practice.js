@@ -28,12 +28,15 @@
       el("p", { class: "moment" }, s.moment));
   }
 
-  function showParts(parts) {
+  function showParts(parts, final) {
+    // live, a part not heard may still come; in the report (final) it was missed
+    const unheard = final ? "not heard" : "not yet heard";
     $("parts").replaceChildren(...PARTS.map((p) => el("li",
-      { class: `part-${p}` + (parts && parts[p] ? " heard" : ""), "data-part": p },
+      { class: `part-${p}` + (parts && parts[p] ? " heard" : final ? " missed" : ""),
+        "data-part": p },
       el("span", { class: "box", "aria-hidden": "true" }),
       el("span", {}, PART_NAMES[p]),
-      el("span", { class: "sr" }, parts && parts[p] ? "heard" : "not yet heard"))));
+      el("span", { class: "sr" }, parts && parts[p] ? "heard" : unheard))));
   }
 
   function setState(next) {
@@ -72,7 +75,7 @@
     list.replaceChildren(...(e.changes || []).map((c) => el("li", {}, c)));
     $("changes-panel").hidden = !e.changes;
     if (e.previous) $("changes-h").textContent = `What changed since your last try (${e.previous})`;
-    showParts(e.parts);
+    showParts(e.parts, true);
     $("parts-h").textContent = "Heard in this attempt";
     $("result").hidden = false;
     $("open-report").href = `/report/${e.attempt_id}`;
@@ -177,6 +180,8 @@
         ready: () => { status.textContent = `Microphone ready: ${e.device}`; },
         started: () => {
           setState("recording");
+          // at phone width the timer, meter and live checklist sit below the Start button
+          $("live").scrollIntoView({ block: "nearest" });
           status.textContent = `● Speak now (${e.device}). Stop, or the space bar, ends it.`;
         },
         level: () => level(e),
