@@ -205,8 +205,11 @@ def test_history_filters_by_scenario_and_day(cli, tmp_path):
     assert "emergency-nurse" in table.out and "Trend over 2 attempt(s)" in table.out
     assert "head-chef" not in table.out
     nothing = cli("history", "--scenario", "no-such-scenario")
-    assert nothing.code == 0 and nothing.out.startswith("No attempts match.")
+    assert nothing.code == 0 and "No attempts match." not in nothing.out  # the reason alone
+    assert nothing.out.startswith("No attempts for the scenario 'no-such-scenario'")
     assert "scenarios with attempts: emergency-nurse, head-chef" in nothing.out
+    both = cli("history", "--scenario", "head-chef", "--since", "2024-03-03")
+    assert both.code == 0 and both.out.strip() == "No attempts match.", both.out
     bad = cli("history", "--since", "March")
     assert bad.code == 2 and "not a date (YYYY-MM-DD)" in bad.err and "Traceback" not in bad.err
 

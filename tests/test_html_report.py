@@ -420,3 +420,19 @@ def test_a_recording_without_speech_shows_no_checklist_of_misses(tmp_path):
     assert 'class="checklist"' in page.split('id="input-2"', 1)[0]  # the spoken one keeps its
     row = re.search(r"<tr[^>]*><td>2</td>.*?</tr>", page).group(0)
     assert "no speech" in row and "✗" not in row
+
+
+def test_the_waveform_s_last_time_label_fits_inside_it():
+    """A label at the right edge was centred on it and cut ("0:1" for 0:16, a stranger's
+    screenshot): one too near the edge ends at its tick instead."""
+    from voiceclose.report import graphics
+
+    audio = graphics.EmbeddedAudio("data:audio/wav;base64,", 0.0, 16.0, [0.1] * 10)
+    ticks = re.findall(
+        r'<text class="tick" x="([\d.]+)"[^>]*text-anchor="(\w+)">([^<]*)<',
+        (graphics._time_axis(audio, 100)),
+    )
+    assert ticks[0][1:] == ("start", "0:00")
+    x, anchor, label = ticks[-1]
+    assert label == "0:16" and float(x) == graphics.WAVE_WIDTH and anchor == "end"
+    assert all(a == "middle" for _, a, _ in ticks[1:-1])

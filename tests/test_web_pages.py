@@ -92,7 +92,7 @@ def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     browser.wait_for_selector("#attempts tbody tr")
     assert browser.locator("#attempts tbody tr").count() == 2
     assert browser.locator("#chart svg.chart").count() == 1
-    assert "2 attempt(s), 1 complete" in browser.locator("#trend").inner_text()
+    assert "2 attempts, 1 complete" in browser.locator("#trend").inner_text()
     browser.select_option("#scenario", "emergency-nurse")
     browser.wait_for_function("() => document.querySelectorAll('#attempts tbody tr').length === 1")
     browser.locator("#attempts tbody tr button", has_text="Open").click()

@@ -252,7 +252,7 @@ def _no_match(args: argparse.Namespace) -> str:
 
     listing = attempts()
     every = listing.attempts if listing else []
-    lines = ["No attempts match."]
+    lines = []
     if args.scenario and all(a.scenario != args.scenario for a in every):
         names = sorted({a.scenario for a in every if a.scenario})
         there = ", ".join(names) if names else "none yet"
@@ -264,7 +264,7 @@ def _no_match(args: argparse.Namespace) -> str:
         lines.append(
             f"No attempts tagged {args.tag!r}; tags there are: {', '.join(tags) or 'none yet'}."
         )
-    return "\n".join(lines)
+    return "\n".join(lines) or "No attempts match."  # each filter matched, but not together
 
 
 def history_delete(args: argparse.Namespace) -> int:

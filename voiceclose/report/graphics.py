@@ -150,10 +150,14 @@ def _time_axis(audio: EmbeddedAudio, height: float) -> str:
     t = 0.0
     while t <= audio.duration_s + 1e-6:
         tx = t / span * WAVE_WIDTH
+        label = clock(audio.offset_s + t)
+        # the first label starts at the left edge; one too near the right edge ends at it
+        anchor = "start" if t == 0 else "middle"
+        if t > 0 and tx + LABEL_CHAR_W * len(label) / 2 > WAVE_WIDTH:
+            anchor = "end"
         out.append(
             f'<text class="tick" x="{tx:.1f}" y="{height - 4:.0f}" '
-            f'text-anchor="{"start" if t == 0 else "middle"}">'
-            f"{clock(audio.offset_s + t)}</text>"
+            f'text-anchor="{anchor}">{label}</text>'
         )
         t += tick_s
     return "".join(out)

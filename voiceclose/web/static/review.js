@@ -150,7 +150,7 @@
     const counted = t.no_speech
       ? `${t.attempts + t.no_speech} attempts, ${t.no_speech} with no speech heard (left out);` +
         ` of the ${t.attempts} with speech, ${t.complete} complete`
-      : `${t.attempts} attempt(s), ${t.complete} complete`;
+      : `${t.attempts} attempt${t.attempts === 1 ? "" : "s"}, ${t.complete} complete`;
     const bits = [counted,
       `${t.complete_in_a_row} complete in a row (best ${t.best_in_a_row})`];
     if (t.most_missed) {
