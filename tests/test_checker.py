@@ -300,6 +300,22 @@ def test_scenario_needs_count_as_what_the_employer_needs():
     assert check(transcript_from_text(text).words, extra_needs=needs).elements["fit"].found
 
 
+def test_a_scenario_fit_quote_holds_the_words_that_speak_to_the_need():
+    """A run-on sentence is quoted by its clauses; the quote reached only the experience's
+    clause ("I have led triage improvements", a stranger's close) and not the words about the
+    need it was credited for, later in the sentence."""
+    text = (
+        "I have led triage improvements in my department and I also mentor the newly qualified "
+        "nurses on the ward through their first year which is honestly the part of the job "
+        "that I enjoy the most these days"
+    )
+    fit = check(
+        transcript_from_text(text).words, needs=["supporting newly qualified nurses"]
+    ).elements["fit"]
+    assert fit.found and fit.needs == ["supporting newly qualified nurses"]
+    assert "I have led triage" in fit.evidence and "newly qualified nurses" in fit.evidence
+
+
 # --- arbitrary text: never crashes, and work stays bounded however long the input ---------------
 
 

@@ -252,6 +252,19 @@ class _ScenarioFit:
             found.append((whole, f"experience (semantic {p:.2f})", "semantic"))
         return found
 
+    def need_words(self, span: Span, needs: Sequence[int]) -> list[Span]:
+        """Where in the experience's own sentence the ``needs`` it is tied to are spoken to
+        (their words, or their patterns), scored as the experience is: the quote then holds
+        them too, when a run-on sentence is quoted by its clauses ("I have led triage
+        improvements in my department and supported new nurses": not its first clause alone)."""
+        ctx, n = self.ctx, span.sentence
+        found = []
+        for i in needs:
+            found += [m.start for m in ctx.matches(self.patterns[i], n)] if self.patterns[i] else []
+            tokens = ctx.tokens(n)
+            found += [k for k, t in enumerate(tokens) if shared_terms(self.terms[i], [t])]
+        return [Span(n, k, k + 1, span.score) for k in sorted(set(found))]
+
     def candidates(self) -> Iterator[Candidate]:
         ctx = self.ctx
         for n in range(len(ctx.sentences)):
@@ -265,4 +278,5 @@ class _ScenarioFit:
                 else:
                     names = [self.role[i].what for i in tied]
                     reason = f"{what} tied to the need: {'; '.join(names)}"
-                    yield ctx.candidate("fit", [span], True, reason, signal, needs=names)
+                    quoted = [span, *self.need_words(span, tied)]
+                    yield ctx.candidate("fit", quoted, True, reason, signal, needs=names)
