@@ -397,3 +397,24 @@ def test_matches_are_never_taken_from_a_pattern_list_that_was_freed():
         del made  # freed: the next list made is often put at the same address
         assert found == 1
         assert ctx.matches(PatternList(()), 0) == []
+
+
+def test_a_missed_fit_quotes_the_experience_that_was_told_untied():
+    """Experience told with no need of theirs (a stranger's backend close, without a scenario)
+    was reported only as "not tied to what the employer needs": what was heard is quoted, as
+    DOMAIN's feedback tone asks (what was observed, with the evidence)."""
+    from voiceclose.check.feedback import feedback_for
+
+    def fit_line(text: str) -> str:
+        missed = feedback_for(check(transcript_from_text(text).words)).tips
+        return next(t.observed for t in missed if t.element == "fit")
+
+    told = fit_line(
+        "I'd love this job. At my last company I kept our payments API at 99.99 percent uptime "
+        "for two years while traffic tripled. Thanks for your time."
+    )
+    assert told.startswith("You told them about your experience (“At my last company I kept")
+    assert "…”), but not which of their needs it answers." in told  # a long passage is cut
+    assert fit_line("I'd love this job. Thanks for your time.") == (
+        "Your experience was not tied to what the employer needs."
+    )

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from voiceclose.check.fit import UNTIED
 from voiceclose.check.normalise import sentences
 from voiceclose.check.patterns import PatternError, find, prepare
 from voiceclose.check.rules import load_rules
@@ -79,11 +80,15 @@ NEED_VERBS = frozenset(
         "win",
     ]
 )
+QUOTE_WORDS = 12  # words of a passage quoted in what was (not) heard
 DOUBLED = frozenset(["cut", "get", "run", "plan", "ship", "set", "win"])  # cut -> cutting
 _PART_KEYS = ("praise", "missed", "tip", "example", "tip_scenario", "example_scenario")
 _PRAISE_KEYS = {  # praise that says what was heard
     "fit": ("praise_needs",),  # the scenario's needs the experience spoke to
     "thanks": ("praise_other",),  # thanks, but not for their time ("thanks for the coffee")
+}
+_MISSED_KEYS = {  # what was missed, saying what was heard instead
+    "fit": ("missed_untied",),  # experience told, but tied to no need of theirs
 }
 _EXTRA_KEYS = (
     "next_steps",
@@ -98,7 +103,10 @@ _EXTRA_KEYS = (
     "recap",
 )
 TIPS_SCHEMA = {
-    **{part: _PART_KEYS + _PRAISE_KEYS.get(part, ()) for part in ELEMENTS},
+    **{
+        part: _PART_KEYS + _PRAISE_KEYS.get(part, ()) + _MISSED_KEYS.get(part, ())
+        for part in ELEMENTS
+    },
     "extras": _EXTRA_KEYS,
 }
 
@@ -148,7 +156,7 @@ def feedback_for(
         Tip(
             element=e,
             label=LABELS[e],
-            observed=tips[e]["missed"],
+            observed=_observed(e, result, tips),
             tip=tips[e]["tip" + suffix].format(**names),
             example=tips[e]["example" + suffix].format(**names),
         )
@@ -156,6 +164,18 @@ def feedback_for(
         if not result.elements[e].found
     ]
     return Feedback(praise, missed, _notes(result, tips["extras"], speech_s))
+
+
+def _observed(element: str, result: CheckResult, tips: dict[str, Any]) -> str:
+    """What was (not) heard of a missed part: for fit, the experience that was told but tied to
+    none of their needs, quoted, when there was some (the tip then says how to tie it)."""
+    if element == "fit":
+        told = [c for c in result.candidates if c.element == "fit" and UNTIED in c.reason]
+        if told:
+            words = told[0].evidence.split()
+            quote = " ".join(words[:QUOTE_WORDS]) + ("…" if len(words) > QUOTE_WORDS else "")
+            return tips["fit"]["missed_untied"].format(evidence=quote)
+    return tips[element]["missed"]
 
 
 def _praise(element: str, result: CheckResult, tips: dict[str, Any]) -> str:

@@ -31,6 +31,7 @@ FRAGMENT_TOKENS = 8  # a sentence this short before the experience may name its 
 NEIGHBOURS = (0, 1, -1, 2)  # sentences, relative to the experience, searched for a partner cue
 MORE_WORDS = 2  # words a loosely tied sentence must tell beside the need's ("for British Gas")
 MORE_WORD_LENGTH = 4  # ...each this long at least ("sir", "in" say nothing)
+UNTIED = "but not tied to"  # in the reason of experience heard without a need it answers
 
 
 def fit_candidates(ctx: Context, role: Sequence[RoleNeed], scores: Scores | None) -> Iterator:
@@ -95,9 +96,7 @@ def _generic_fit(ctx: Context) -> Iterator[Candidate]:
                     partner = min(pool, key=lambda m: abs(m.start - e.start))
                     break
             if partner is None:
-                yield ctx.candidate(
-                    "fit", [span], False, "experience, but not tied to what they need"
-                )
+                yield ctx.candidate("fit", [span], False, f"experience, {UNTIED} what they need")
                 continue
             pspan = span_of(partner)
             if reason := _not_fit(ctx, [span, pspan]):
@@ -271,7 +270,7 @@ class _ScenarioFit:
             for span, what, signal in self.experience(n):
                 tied = self.tied(n)
                 if not tied:
-                    reason = f"{what}, but not tied to this role's needs"
+                    reason = f"{what}, {UNTIED} this role's needs"
                     yield ctx.candidate("fit", [span], False, reason, signal)
                 elif reason := _not_fit(ctx, [span]):
                     yield ctx.candidate("fit", [span], False, reason, signal)
