@@ -94,7 +94,7 @@
         onclick: () => remove(a, true) }, "Delete with its recording"));
     }
     const stays = !a.recording ? ""
-      : a.own_file ? " Its recording is your own file, checked here: it stays on disk."
+      : a.own_file ? ` Its recording is your own file (${a.recording.split("/").pop()}): it stays on disk.`
       : " Its recording stays on disk unless you delete it too.";
     ask.append(el("td", { colspan: 10 }, el("div", { class: "actions" },
       el("span", { class: "ask", role: "alert" }, `Delete attempt ${a.id} from the history?` + stays),
