@@ -407,11 +407,18 @@ def test_a_recording_without_speech_shows_no_checklist_of_misses(tmp_path):
     with Checker(Options(text=True)) as checker:
         spoken = checker.run(Item(str(close), close))
     extras = dataclasses.replace(spoken.extras, speech_heard=False, words_per_minute=None)
-    silent = dataclasses.replace(spoken, kind="audio", extras=extras, source="silent.wav")
+    silent = dataclasses.replace(
+        spoken, kind="audio", extras=extras, source="silent.wav", notes=["no speech heard"]
+    )
     quiet = EmbeddedAudio("data:audio/wav;base64,", 0.0, 4.0, [0.0] * 10)
     page = render([PageInput(spoken), PageInput(silent, audio=quiet)])
     mine = page.split('id="input-2"', 1)[1]
-    assert "No speech was heard, so nothing could be checked" in mine
+    assert "No speech was heard." in mine and "So nothing in it could be checked." in mine
+    # said once, not three times (a note "no speech heard" too); a file given to check is
+    # not asked after the microphone, a recording practice made is
+    assert "no speech heard" not in mine and "microphone" not in mine
+    practised = dataclasses.replace(silent, recording="/tmp/take.wav")
+    assert "Was the right microphone on?" in render([PageInput(practised)])
     # its waveform is shown, without a lane per part saying "not heard"
     assert 'class="wave"' in mine and "not heard" not in mine
     # the summary does not count it as a close that missed something

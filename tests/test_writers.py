@@ -38,3 +38,14 @@ def test_stored_report_whose_praise_does_not_match_still_prints(tmp_path):
     text = WRITERS["text"]().result(stored)
     assert "only one" not in text
     assert text.count("✓") == 4
+
+
+def test_no_speech_is_said_once_and_asks_after_the_microphone_only_for_a_practice_take(tmp_path):
+    report = _report(tmp_path)
+    extras = dataclasses.replace(report.extras, speech_heard=False)
+    silent = dataclasses.replace(report, kind="audio", extras=extras, notes=["no speech heard"])
+    text = WRITERS["text"]().result(silent)
+    assert "No speech heard, so nothing could be checked." in text
+    assert "note: no speech heard" not in text and "microphone" not in text  # a user's file
+    take = WRITERS["text"]().result(dataclasses.replace(silent, recording="/tmp/take.wav"))
+    assert "Is the right microphone on?" in take

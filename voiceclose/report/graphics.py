@@ -193,8 +193,8 @@ def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
     pace_top = parts_h + 30
     width = CHART_LEFT + CHART_COLUMN * len(attempts) + 10
     height = pace_top + CHART_PACE_HEIGHT + 22
-    out = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" '
+    out = [  # the view starts above 0: the current attempt's outline reaches up to -3.5
+        f'<svg class="chart" viewBox="0 -4 {width} {height + 4}" '
         f'style="max-width:{width * 1.4:.0f}px;--chart-min:{width}px" '
         'role="img" aria-label="The parts heard and the pace in the last attempts">',
         _chart_axes(width, pace_top),

@@ -32,6 +32,7 @@ from voiceclose.results import (
     COMFORTABLE_WPM,
     ELEMENTS,
     LABELS,
+    NO_SPEECH,
     SUGGESTED_LENGTH_S,
     AnswerReport,
     Attempt,
@@ -219,7 +220,8 @@ def _report_section(n: int, item: PageInput) -> str:
         f'<p class="meta">{_e(" · ".join(meta))}</p>' if meta else "",
         f'<p class="verdict {"complete" if r.complete else "missed"}">{_e(verdict)}</p>',
     ]
-    notes = list(r.notes)
+    # the verdict says "No speech was heard": the note saying it again is left out
+    notes = [n for n in r.notes if not (r.no_speech and n == NO_SPEECH)]
     if item.audio_note:
         notes.append(item.audio_note)
     if notes:
@@ -227,10 +229,9 @@ def _report_section(n: int, item: PageInput) -> str:
     if item.audio is not None:
         parts.append(_player(r, item.audio))
     if r.no_speech:  # nothing was checked: no checklist of parts "missed", tips or transcript
-        parts.append(
-            '<p class="nospeech">No speech was heard, so nothing could be checked. '
-            "Was the right microphone on?</p>"
-        )
+        # a recording practice made asks after the microphone; a file given to check cannot
+        mic = " Was the right microphone on?" if r.recording else ""
+        parts.append(f'<p class="nospeech">So nothing in it could be checked.{mic}</p>')
     else:
         parts.append(_checklist(r))
         parts.append(highlight.transcript(r))

@@ -16,6 +16,7 @@ from voiceclose.results import (
     ANSWER_PARTS,
     ELEMENTS,
     LABELS,
+    NO_SPEECH,
     AnswerReport,
     Candidate,
     Failure,
@@ -123,11 +124,12 @@ class TextWriter:
             head += f"  ({', '.join(details)})"
         lines = [head]
         for note in r.notes:
-            lines.append(f"  note: {note}")
+            if not (r.no_speech and note == NO_SPEECH):  # the line below says it
+                lines.append(f"  note: {note}")
         if r.no_speech:
-            lines.append(
-                "  No speech heard, so nothing could be checked. Is the right microphone on?"
-            )
+            # a recording practice made asks after the microphone; a file given to check cannot
+            mic = " Is the right microphone on?" if r.recording else ""
+            lines.append(f"  No speech heard, so nothing could be checked.{mic}")
             return lines
         names = LABELS
         found = [e for e in ELEMENTS if r.elements[e].found]
