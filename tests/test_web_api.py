@@ -134,8 +134,15 @@ def test_deleting_an_attempt_keeps_the_user_s_own_file_and_says_so(app, tmp_path
         row = c.get("/api/history").json()["attempts"][0]
         assert row["recording"] == str(own) and row["own_file"] is True
         r = c.delete(f"/api/attempts/{attempt}", params={"recordings": "1"})
+        other = int(post_text(c, PARTIAL).headers["x-attempt-id"])
+        with open_for_writing() as history:
+            history._conn.execute(
+                "UPDATE attempts SET recording = ?, kind = 'audio' WHERE id = ?", (str(own), other)
+            )
+        plain = c.delete(f"/api/attempts/{other}")  # without its files: the page says so too
     assert r.status_code == 200 and r.json()["kept"] == ["mine.wav"], r.json()
     assert r.json()["files_deleted"] == 0 and own.exists()
+    assert plain.status_code == 200 and plain.json()["kept"] == ["mine.wav"], plain.json()
 
 
 @pytest.mark.parametrize(

@@ -228,6 +228,12 @@ class Report:
         """A recording where no speech was heard: nothing in it was checked (as Attempt's)."""
         return self.kind == "audio" and not self.extras.speech_heard
 
+    @property
+    def shown_notes(self) -> list[str]:
+        """The notes as a report shows them: one with no speech says so in a line of its own,
+        so not again as the note "no speech heard"."""
+        return [n for n in self.notes if not (self.no_speech and n == NO_SPEECH)]
+
 
 @dataclass(frozen=True)
 class AnswerReport:

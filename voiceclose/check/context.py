@@ -104,10 +104,13 @@ class Context:
         tokens = self.tokens(sentence)
         if tokens and tokens[-1] == "?":
             return True
-        for token in tokens[:QUESTION_LOOKAHEAD]:
-            if token in self.lead_ins:
-                continue
-            return token in self.question_openers
+        return self._opens_as_question(tokens, 0)
+
+    def _opens_as_question(self, tokens: Sequence[str], first: int) -> bool:
+        """Whether the words from ``first`` open as a question (after "so", "and"...)."""
+        for token in tokens[first : first + QUESTION_LOOKAHEAD]:
+            if token not in self.lead_ins:
+                return token in self.question_openers
         return False
 
     def asked_in_clause(self, span: Span) -> bool:
@@ -121,11 +124,7 @@ class Context:
         heard = [i for i in range(span.start) if tokens[i] == "," and i not in inserted]
         if not heard:
             return False  # the clause is the sentence's start, which is_question reads
-        first = heard[-1] + 1
-        for token in tokens[first : first + QUESTION_LOOKAHEAD]:
-            if token not in self.lead_ins:
-                return token in self.question_openers
-        return False
+        return self._opens_as_question(tokens, heard[-1] + 1)
 
     def phrase(self, m: Match) -> str:
         return " ".join(self.tokens(m.sentence)[m.start : m.end])

@@ -257,10 +257,10 @@ class _ScenarioFit:
         them too, when a run-on sentence is quoted by its clauses ("I have led triage
         improvements in my department and supported new nurses": not its first clause alone)."""
         ctx, n = self.ctx, span.sentence
+        tokens = ctx.tokens(n)
         found = []
         for i in needs:
             found += [m.start for m in ctx.matches(self.patterns[i], n)] if self.patterns[i] else []
-            tokens = ctx.tokens(n)
             found += [k for k, t in enumerate(tokens) if shared_terms(self.terms[i], [t])]
         return [Span(n, k, k + 1, span.score) for k in sorted(set(found))]
 

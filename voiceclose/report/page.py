@@ -32,7 +32,6 @@ from voiceclose.results import (
     COMFORTABLE_WPM,
     ELEMENTS,
     LABELS,
-    NO_SPEECH,
     SUGGESTED_LENGTH_S,
     AnswerReport,
     Attempt,
@@ -220,8 +219,7 @@ def _report_section(n: int, item: PageInput) -> str:
         f'<p class="meta">{_e(" · ".join(meta))}</p>' if meta else "",
         f'<p class="verdict {"complete" if r.complete else "missed"}">{_e(verdict)}</p>',
     ]
-    # the verdict says "No speech was heard": the note saying it again is left out
-    notes = [n for n in r.notes if not (r.no_speech and n == NO_SPEECH)]
+    notes = r.shown_notes
     if item.audio_note:
         notes.append(item.audio_note)
     if notes:

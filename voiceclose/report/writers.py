@@ -16,7 +16,6 @@ from voiceclose.results import (
     ANSWER_PARTS,
     ELEMENTS,
     LABELS,
-    NO_SPEECH,
     AnswerReport,
     Candidate,
     Failure,
@@ -123,9 +122,8 @@ class TextWriter:
         if details:
             head += f"  ({', '.join(details)})"
         lines = [head]
-        for note in r.notes:
-            if not (r.no_speech and note == NO_SPEECH):  # the line below says it
-                lines.append(f"  note: {note}")
+        for note in r.shown_notes:
+            lines.append(f"  note: {note}")
         if r.no_speech:
             # a recording practice made asks after the microphone; a file given to check cannot
             mic = " Is the right microphone on?" if r.recording else ""

@@ -295,7 +295,7 @@ async def delete(request: Request) -> Response:
 
     def work():
         files = reviewing.recordings_of([attempt_id]) if with_files else []
-        kept = reviewing.own_files([attempt_id]) if with_files else []
+        kept = reviewing.own_files([attempt_id])  # never deleted, with the files or without
         return (*reviewing.delete_attempts([attempt_id], files), files, kept)
 
     try:

@@ -107,13 +107,11 @@
     const query = withFiles ? "?recordings=1" : "";
     const { body, status: code } = await api(`/api/attempts/${a.id}${query}`, { method: "DELETE" });
     await load();
-    const own = a.own_file ? a.recording.split("/").pop() : "";
-    const kept = code !== 200 ? ""
-      : body.kept.length
-        ? ` Your own file ${body.kept.join(", ")} was kept: voiceclose deletes only what it recorded.`
-        : own ? ` Your own file ${own} stays on disk.` : "";
+    const kept = code === 200 && body.kept.length
+      ? ` Your own file ${body.kept.join(", ")} stays on disk: voiceclose deletes only what it recorded.`
+      : "";
     status.textContent = code === 200
-      ? `Attempt ${a.id} deleted${withFiles && body.files_deleted ? " with its recording" : ""}.` +
+      ? `Attempt ${a.id} deleted${body.files_deleted ? " with its recording" : ""}.` +
         kept + (body.problems.length ? ` ${body.problems.join("; ")}` : "")
       : body.error;
     status.focus();
