@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from voiceclose.audio.capture import PRE_ROLL_S
+from voiceclose.cli.practice import UNATTENDED_PRE_ROLL_S
+
 from .conftest import ROOT, SAMPLES, voiceclose_in_a_process
 from .pulse import PulseServer, require_pulse
 from .terminal_session import Terminal
@@ -106,6 +109,50 @@ def test_practice_records_checks_and_saves_the_report(mic, env, cli, tmp_path):
     }
     assert later["prompt"] == PROMPT
     assert "Traceback" not in err and "Expression '" not in err  # no native library chatter
+
+
+# A recorder opened, then started seconds later, as practice does without a terminal (speech
+# detection loads between the two): prints the seconds kept from before the start, then the file.
+OPEN_THEN_RUN = """
+import sys, time
+from pathlib import Path
+from voiceclose.audio.recorder import Recorder, RecordOptions
+kept = float(sys.argv[2])
+options = RecordOptions(Path(sys.argv[1]), "late", stop_after_silence_s=3.0, pre_roll_s=kept)
+recorder = Recorder(options)
+recorder.open()
+print("open", flush=True)
+time.sleep(4)
+done = recorder.run()
+print(done.kept_before_start_s, done.path, flush=True)
+"""
+
+
+@pytest.mark.parametrize("pre_roll_s", [UNATTENDED_PRE_ROLL_S, PRE_ROLL_S])
+def test_without_a_terminal_what_is_said_once_the_microphone_opens_is_kept(
+    mic, env, cli, tmp_path, pre_roll_s
+):
+    """Practice with no terminal keeps all that is heard from the moment the microphone opens
+    (UNATTENDED_PRE_ROLL_S), so a script that speaks before the "speak now" cue loses nothing;
+    the short pre-roll kept at a terminal would lose the first seconds here."""
+    run = subprocess.Popen(
+        [sys.executable, "-c", OPEN_THEN_RUN, str(tmp_path), str(pre_roll_s)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert run.stdout.readline().strip() == "open", run.stderr.read()
+    mic.play(COMPLETE).wait(timeout=60)  # "Before we wrap up, I'd like to say that I really..."
+    kept, path = run.stdout.readline().split(maxsplit=1)
+    assert run.wait(timeout=60) == 0, run.stderr.read()
+    [report] = cli("check", path.strip(), "--json").json()
+    opening = " ".join(report["transcript"].lower().split()[:6])
+    if pre_roll_s == UNATTENDED_PRE_ROLL_S:
+        assert float(kept) > 3.5 and "before we wrap up" in opening, report["transcript"]
+    else:  # the test can tell: without the long pre-roll the opening is lost
+        assert float(kept) <= PRE_ROLL_S and "before we wrap up" not in opening
 
 
 def test_kill_minus_nine_leaves_a_checkable_recording(mic, env, cli, tmp_path):

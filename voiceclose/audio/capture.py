@@ -26,7 +26,8 @@ import numpy as np
 from voiceclose.paths import PRIVATE_FILE_MODE, private_dir
 
 BLOCK_S = 0.1  # seconds of audio per block handed from PortAudio to the writer
-PRE_ROLL_S = 0.3  # audio from just before the start that begins the file
+PRE_ROLL_S = 0.3  # audio from just before the start that begins the file (at a terminal, where
+# the person says when they are ready)
 SYNC_EVERY_S = 0.5  # how often the file is pushed to the disk itself (fsync)
 DEVICE_TIMEOUT_S = 3.0  # no audio for this long from a running stream: the device is gone
 FIRST_BLOCK_TIMEOUT_S = 10.0  # a stream just started may take a while to deliver (PulseAudio
@@ -61,10 +62,10 @@ class Capture:
     forgets older audio; once it starts, a queue for the writer. Also the overflow count and
     when the last block came."""
 
-    def __init__(self, rate: int):
+    def __init__(self, rate: int, pre_roll_s: float = PRE_ROLL_S):
         self.blocks: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue()
         self._pre_roll: collections.deque = collections.deque(
-            maxlen=max(1, round(PRE_ROLL_S / BLOCK_S))
+            maxlen=max(1, round(pre_roll_s / BLOCK_S))
         )
         self._recording = False
         self._lock = threading.Lock()

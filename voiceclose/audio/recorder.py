@@ -1,13 +1,16 @@
 """Record from the microphone straight to disk, so that nothing said is ever lost.
 
 ``open`` starts the microphone before the person is asked to speak (resolving the device and
-loading speech detection take seconds); until ``run`` starts the recording, only the last
-PRE_ROLL_S of audio is kept, and it becomes the start of the file, so a first word said the moment
-Enter is pressed is kept. The blocks go to the file on a path of their own (``capture``), so the
-file keeps up with the microphone however busy the machine is. The main thread follows behind
-with the level meter, speech detection and the live transcript. Ctrl-C, ``stop()``
-(Enter), the time limit (exact, to the sample) or trailing silence end a recording cleanly; a
-vanished device or a failing disk end it with a one-line problem, keeping what was written.
+loading speech detection take seconds; the stream starts first, so the microphone listens while
+speech detection loads); until ``run`` starts the recording, only the last ``pre_roll_s`` of
+audio is kept, and it becomes the start of the file, so a first word said the moment Enter is
+pressed is kept. With no terminal there is no Enter to wait for, and the pre-roll can hold all
+that was heard since the microphone opened. The blocks go to the file on a path of their own
+(``capture``), so the file keeps up with the microphone however busy the machine is. The main
+thread follows behind with the level meter, speech detection and the live transcript. Ctrl-C,
+``stop()`` (Enter), the time limit (exact, to the sample) or trailing silence end a recording
+cleanly; a vanished device or a failing disk end it with a one-line problem, keeping what was
+written.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 from voiceclose.audio.capture import (
     BLOCK_S,
     FIRST_BLOCK_TIMEOUT_S,
+    PRE_ROLL_S,
     Capture,
     Writer,
     new_recording_path,
@@ -55,6 +59,7 @@ class RecordOptions:
     device: str | None = None  # number or part of a name; None for the default input
     max_seconds: float = DEFAULT_MAX_SECONDS
     stop_after_silence_s: float | None = None  # once speech was heard; None to keep going
+    pre_roll_s: float = PRE_ROLL_S  # heard before ``run`` and kept as the file's start, at most
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ class Recorder:
             self._stop.set()
 
     def open(self) -> None:
-        """Find the device, load speech detection and start the microphone (nothing is written
+        """Find the device, start the microphone and load speech detection (nothing is written
         until ``run``). Raises DeviceError in one line when it cannot be used."""
         if self._stream is not None:
             return
@@ -118,8 +123,7 @@ class Recorder:
             lambda r: sd.check_input_settings(device=self.device.index, channels=1, samplerate=r),
             self.device.default_rate,
         )
-        self._tracker = SpeechTracker(self.rate)
-        self._capture = Capture(self.rate)
+        self._capture = Capture(self.rate, self.options.pre_roll_s)
         try:
             stream = sd.InputStream(
                 device=self.device.index,
@@ -135,6 +139,11 @@ class Recorder:
             raise DeviceError(f"the microphone {self.device.name!r} cannot be opened ({e})") from e
         self._stream = stream
         self._capture.started()
+        try:  # seconds to load (torch): the microphone already listens meanwhile
+            self._tracker = SpeechTracker(self.rate)
+        except BaseException:
+            self.close()
+            raise
         self._capture.first_block(FIRST_BLOCK_TIMEOUT_S)  # audio is flowing: ready to record
 
     def close(self) -> None:

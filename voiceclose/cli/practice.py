@@ -9,6 +9,7 @@ Each step of an attempt is a function of its own (``_one_attempt``, ``_report``,
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import queue
 import sys
@@ -29,6 +30,8 @@ from voiceclose.errors import VoicecloseError
 KEY_POLL_S = 0.1  # how often the Enter-to-stop thread looks whether the recording has ended
 ANSWER_SUGGESTED_S = 30.0  # an answer to the interviewer's concern: about half a minute
 QUIT_WORDS = ("q", "quit")  # typed (any case) at a prompt instead of Enter: the session ends
+UNATTENDED_PRE_ROLL_S = 10.0  # with no Enter key to wait for, the close is all that is heard from
+# the moment the microphone opens (speech detection loads for seconds before the cue)
 QUIT = "quit"  # what _one_attempt returns when the person quit instead of starting
 
 
@@ -73,6 +76,8 @@ def _one_attempt(args, scenario, keys):
     from voiceclose.app.practise import Practice
 
     options = _record_options(args, scenario, keys is not None)
+    if keys is None:  # nothing says "ready": what is heard once the microphone opens is the close
+        options = dataclasses.replace(options, pre_roll_s=UNATTENDED_PRE_ROLL_S)
     try:
         with native_stderr_silenced(), Practice(scenario, options, args.model) as practice:
             meter = _meter(practice)
