@@ -73,7 +73,7 @@ def test_the_concern_is_spoken_and_the_answer_recorded_without_it(mic, env, prom
     assert {"course", "month", "team"} <= heard, followup["transcript"]
     assert set(followup["elements"]) == {"acknowledge", "address", "high_note"}
     assert followup["missed"] == [], followup
-    assert any("after the interviewer's line ended" in n for n in followup["notes"]), followup
+    assert any("after the interviewer finished speaking" in n for n in followup["notes"]), followup
     assert CONCERN in err  # printed as well as spoken
     saved = json.loads(close.with_suffix(".json").read_text())
     assert saved["followup"]["transcript"] == followup["transcript"]

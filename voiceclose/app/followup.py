@@ -204,7 +204,10 @@ def _round_notes(spoken: Spoken | None, delay: float | None) -> list[str]:
         return [f"the concern was printed, not spoken{why}"]
     if delay is None:
         return []
-    return [f"the answer's recording began {delay:.2f} s after the interviewer's line ended"]
+    return [
+        f"your answer was recorded from {delay:.1f} s after the interviewer finished speaking, "
+        "so their voice is not in it"
+    ]
 
 
 def _sleep_until(moment: float) -> None:
