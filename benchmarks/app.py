@@ -15,7 +15,7 @@ Prints `name value` lines (it asserts nothing):
     into it), from the click on Stop to the report's load event in the page, with the server's
     own times after Stop (target: at most 0.5 s). Skipped where PulseAudio is missing.
 The app runs in this process on 127.0.0.1 with a fresh user folder (the converted model is
-shared with the user's cache).
+shared with the user's cache, remembered transcripts are not).
 """
 
 from __future__ import annotations
@@ -96,7 +96,12 @@ def main() -> int:
 
     real_cache = cache_dir()
     home = Path(tempfile.mkdtemp(prefix="voiceclose-app-bench-"))
-    (home / "cache").symlink_to(real_cache, target_is_directory=True)
+    # the converted model and rules are shared with the user's cache; remembered transcripts are
+    # not (an earlier run's close would be answered from memory)
+    (home / "cache").mkdir()
+    for shared in real_cache.iterdir() if real_cache.is_dir() else ():
+        if shared.name != "transcripts":
+            (home / "cache" / shared.name).symlink_to(shared)
     os.environ["VOICECLOSE_HOME"] = str(home)
     print(f"cpus {os.cpu_count()}  load_average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     pulse = start_pulse(home) if args.practice_runs else None  # before PortAudio starts
