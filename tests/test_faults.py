@@ -782,10 +782,10 @@ def test_a_damaged_history_row_is_left_out_with_a_note(cli, tmp_path, column):
         run = cli("history")
         assert run.code == 0 and "Traceback" not in run.err
         assert run.err == (
-            "voiceclose: note: left out 1 damaged attempt(s) the history cannot read: 2\n"
+            "voiceclose: note: left out 1 damaged attempt the history cannot read: 2\n"
         )
         ids = [line.split()[0] for line in run.out.splitlines()[2:4]]
-        assert ids == ["1", "3"] and "Trend over 2 attempt(s)" in run.out
+        assert ids == ["1", "3"] and "Trend over 2 attempts" in run.out
         run = cli("history", "--json")
         assert [a["id"] for a in (json.loads(line) for line in run.out.splitlines())] == [1, 3]
     run = cli("review", "2")

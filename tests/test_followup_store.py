@@ -125,7 +125,7 @@ def test_history_delete_recordings_removes_the_answer_s_recording_too(cli, tmp_p
         attempt_id = history.add(report)
     run = cli("history", "delete", attempt_id, "--recordings", "--yes")
     assert run.code == 0, run.err
-    assert "Deleted 1 attempt(s) and 4 file(s)." in run.out
+    assert "Deleted 1 attempt and 4 files." in run.out
     assert not [p for p in tmp_path.iterdir() if p.suffix in (".wav", ".json")]
 
 
@@ -154,7 +154,7 @@ def test_history_csv_has_each_attempt_with_its_answer(cli, tmp_path):
     out = tmp_path / "history.csv"
     run = cli("history", "--csv", out, "--limit", "1")
     assert run.code == 0, run.err
-    assert "Wrote 2 attempt(s)" in run.err and stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert "Wrote 2 attempts" in run.err and stat.S_IMODE(out.stat().st_mode) == 0o600
     first, second = csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())
     assert first["concern_kind"] == "skills_gap" and first["concern"] == CONCERN.text
     assert first["answer_complete"] == "yes" and first["address"] == "found"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -166,7 +167,7 @@ def test_history_table_and_trend(cli, batch_history, checked_batch):
     assert f"words per minute, oldest to newest: {pace}" in run.out
     # --limit shows fewer, and says so; the trend still covers all
     run = cli("history", "--limit", "1")
-    assert "The latest 1 of 4" in run.out and "Trend over 4 attempt(s)" in run.out
+    assert "The latest 1 of 4" in run.out and "Trend over 4 attempts" in run.out
 
 
 def _store(path: Path, text: str, scenario: str | None, when: datetime) -> int:
@@ -202,7 +203,7 @@ def test_history_filters_by_scenario_and_day(cli, tmp_path):
     assert ids("--scenario", "emergency-nurse", "--since", "2024-03-02") == [3]
     assert ids("--since", "today") == []
     table = cli("history", "--scenario", "emergency-nurse")
-    assert "emergency-nurse" in table.out and "Trend over 2 attempt(s)" in table.out
+    assert "emergency-nurse" in table.out and "Trend over 2 attempts" in table.out
     assert "head-chef" not in table.out
     nothing = cli("history", "--scenario", "no-such-scenario")
     assert nothing.code == 0 and "No attempts match." not in nothing.out  # the reason alone
@@ -571,7 +572,7 @@ def test_a_coachs_batch_is_tagged_and_listed_by_tag(cli, user_home, tmp_path):
     ]
     assert [a["tag"] for a in cli("history", "--json", "--tag", "Sam").json()] == ["Sam"] * 3
     table = cli("history", "--tag", "Alex")
-    assert "Trend over 2 attempt(s)" in table.out and "Sam" not in table.out
+    assert "Trend over 2 attempts" in table.out and "Sam" not in table.out
     assert "Attempts tagged 'Alex'" in table.out
     assert "tag" in cli("history").out.splitlines()[1]  # a column when the tags differ
     nothing = cli("history", "--tag", "Kim")
@@ -594,7 +595,7 @@ def test_history_delete_removes_attempts_and_recordings_only_when_asked(cli, use
     closes = transcripts(tmp_path / "c", 3)
     cli("check", "--text", closes)
     run = cli("history", "delete", "1", "3")
-    assert run.code == 0 and "Deleted 2 attempt(s)" in run.out
+    assert run.code == 0 and "Deleted 2 attempts" in run.out
     assert [a["id"] for a in cli("history", "--json").json()] == [2]
     assert (closes / "0000.txt").exists()  # the files stay
     missing = cli("history", "delete", "2", "9")
@@ -624,7 +625,7 @@ def test_history_delete_never_removes_a_file_the_user_gave_to_check(cli, tmp_pat
     with open_for_writing() as history:  # as a checked audio file is stored
         history._conn.execute("UPDATE attempts SET recording = ?, kind = 'audio'", (str(own),))
     run = cli("history", "delete", "1", "--recordings", "--yes")
-    assert run.code == 0 and "Deleted 1 attempt(s)" in run.out, run.err
+    assert run.code == 0 and "Deleted 1 attempt" in run.out, run.err
     assert own.exists() and beside.exists()
     assert f"Kept {own}: a file you checked is yours" in run.out  # said, not silently kept
 
@@ -670,6 +671,26 @@ def test_the_chart_shows_an_attempt_without_speech_as_such():
     assert "no speech was heard" in silent and silent.count("stroke-dasharray") == len(ELEMENTS)
     assert "Dashed: no speech was heard." in chart
     assert "Dashed" not in history_chart([attempt(1, True)], set())
+
+
+def test_the_charts_pace_scale_is_labelled_to_its_ends():
+    """A pace above the comfortable band (or below it) is read against a number on the scale,
+    the top one saying the points there may be faster still."""
+    from voiceclose.report.graphics import PACE_AXIS_WPM, history_chart
+    from voiceclose.results import Attempt, ElementResult
+
+    def attempt(n, wpm):
+        parts = {e: ElementResult(True, 100.0, None, None, None) for e in ELEMENTS}
+        return Attempt(
+            n, "2025-01-01T00:00:00+00:00", "x.wav", None, "audio", None, None, 30.0, True,
+            [], parts, wpm, 0, {"speech_heard": True},
+        )  # fmt: skip
+
+    chart = history_chart([attempt(1, 150.0), attempt(2, 260.0), attempt(3, 40.0)], set())
+    labels = re.findall(r'text-anchor="end">([0-9+]+)</text>', chart)
+    lo, hi = PACE_AXIS_WPM
+    assert labels == ["170", "120", f"{hi:.0f}+", f"{lo:.0f}"]
+    assert "260 words/min" in chart and "40 words/min" in chart  # the exact pace, on hover
 
 
 def test_the_table_fits_a_terminal_by_cutting_names():

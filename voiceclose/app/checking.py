@@ -26,6 +26,7 @@ from voiceclose.check.feedback import feedback_for
 from voiceclose.check.rules import warm_up
 from voiceclose.defaults import DEFAULT_LAST_MINUTES, DEFAULT_MODEL
 from voiceclose.errors import InputError
+from voiceclose.report.wording import counted
 from voiceclose.results import (
     ELEMENTS,
     NO_SPEECH,
@@ -209,8 +210,8 @@ class Checker:
             notes.append(NO_SPEECH)
         elif transcript.dropped_words:
             notes.append(
-                f"left out {len(transcript.dropped_words)} word(s) Whisper heard where the audio "
-                "holds no speech"
+                f"left out {counted(len(transcript.dropped_words), 'word')} Whisper heard where "
+                "the audio holds no speech"
             )
         return self._report(
             source, "audio", transcript, audio.file_duration_s, window, notes, scenario

@@ -15,6 +15,7 @@ from voiceclose.check import regex_cache
 from voiceclose.errors import OutputError, UsageError
 from voiceclose.paths import cache_failures, cache_problem, private_file, samples_dir
 from voiceclose.report.page import Page, check_target
+from voiceclose.report.wording import counted
 from voiceclose.report.writers import CsvWriter
 from voiceclose.results import Result
 from voiceclose.store.keeper import Keeper
@@ -78,7 +79,7 @@ class Outputs:
                 self._write_csv(self._csv_writer.result(result))
             except OSError as e:
                 rows = len(self.results) - 1
-                self._csv_problem = f"{e.strerror or e}; the CSV stops after {rows} row(s)"
+                self._csv_problem = f"{e.strerror or e}; the CSV stops after {counted(rows, 'row')}"
         return self.warnings()
 
     def warnings(self) -> list[str]:

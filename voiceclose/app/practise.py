@@ -20,6 +20,7 @@ from voiceclose.audio.recorder import Level, Recorder, Recording, RecordOptions
 from voiceclose.check.engine import check
 from voiceclose.errors import InputError
 from voiceclose.paths import PRIVATE_FILE_MODE, recordings_dir
+from voiceclose.report.wording import counted
 from voiceclose.results import ELEMENTS, Failure, Report, Result, Transcript
 from voiceclose.results_json import as_json
 
@@ -166,7 +167,7 @@ def _recording_notes(recording: Recording) -> list[str]:
         notes.append(recording.problem)
     if recording.overflows:
         notes.append(
-            f"the input overflowed {recording.overflows} time(s): a little audio was lost "
+            f"the input overflowed {counted(recording.overflows, 'time')}: a little audio was lost "
             "(close other programs using the microphone or the CPU)"
         )
     if recording.sample_rate != 16000:

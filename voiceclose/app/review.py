@@ -17,6 +17,7 @@ from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 from voiceclose.defaults import DEFAULT_MODEL
 from voiceclose.errors import AttemptNotFound, InputError, OutputError, ScenarioError, UsageError
 from voiceclose.paths import private_file
+from voiceclose.report.wording import counted
 from voiceclose.results import (
     ANSWER_LABELS,
     ANSWER_PARTS,
@@ -161,26 +162,27 @@ def attempts(
         return Listing(found, history.damaged)
 
 
-def recordings_of(ids: list[int]) -> list[Path]:
-    """The files that deleting attempts ``ids`` with their recordings would remove: each
-    recording still there (the close's, and the answer's after practice) and the report saved
-    beside it (AttemptNotFound for an unknown id)."""
-    history = _history_or_none()
-    with history:
-        found = history.recordings(ids)
-    files = []
-    for path in (Path(p) for paths in found.values() for p in paths):
-        files += [f for f in (path, sidecar_path(path)) if f.is_file() and f not in files]
-    return files
+@dataclass(frozen=True)
+class Files:
+    """What deleting attempts with their recordings would remove, and what it would keep."""
+
+    deletable: list[Path]  # each recording voiceclose made, still there, and the report beside it
+    kept: list[Path]  # the user's own files the attempts were checked from, still there
 
 
-def own_files(ids: list[int]) -> list[Path]:
-    """The user's own files that attempts ``ids`` were checked from, still on disk: deleting
-    the attempts with their recordings keeps them (voiceclose deletes only what it made)."""
+def files_of(ids: list[int]) -> Files:
+    """The files of attempts ``ids`` (AttemptNotFound for an unknown id): the recordings still
+    there (the close's, and the answer's after practice) with the report saved beside each, which
+    deleting with the recordings removes; and the user's own files given to check, which it
+    keeps (voiceclose deletes only what it made)."""
     history = _history_or_none()
     with history:
-        found = history.own_files(ids)
-    return [Path(p) for p in dict.fromkeys(found) if Path(p).is_file()]
+        found = history.files(ids)
+    deletable: list[Path] = []
+    for path in (Path(p) for files in found.values() for p in files.made):
+        deletable += [f for f in (path, sidecar_path(path)) if f.is_file() and f not in deletable]
+    own = dict.fromkeys(Path(f.own) for f in found.values() if f.own)
+    return Files(deletable, [f for f in own if f.is_file()])
 
 
 def delete_attempts(ids: list[int], files: list[Path]) -> tuple[int, list[str]]:
@@ -188,7 +190,7 @@ def delete_attempts(ids: list[int], files: list[Path]) -> tuple[int, list[str]]:
     removed and a line for each file that could not be."""
     history = _history_or_none()
     with history:
-        history.recordings(ids)  # every id known, or nothing is deleted
+        history.files(ids)  # every id known, or nothing is deleted
         removed = history.delete(ids)
     problems = []
     for f in files:
@@ -261,7 +263,7 @@ def changes(before: Report, after: Report) -> list[str]:
         differ = sum(
             max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
         )
-        out.append(f"Transcript: {differ} of {len(words_before)} word(s) differ")
+        out.append(f"Transcript: {differ} of {counted(len(words_before), 'word')} differ")
     wpm_was, wpm_now = before.extras.words_per_minute, after.extras.words_per_minute
     if (wpm_was is None) != (wpm_now is None) or (
         wpm_was is not None and wpm_now is not None and abs(wpm_was - wpm_now) >= WPM_CHANGE

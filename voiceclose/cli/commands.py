@@ -14,6 +14,7 @@ from voiceclose.audio.native import native_stderr_silenced
 from voiceclose.cli.status import EXIT_COMPLETE, EXIT_FAILED, EXIT_USAGE, exit_status
 from voiceclose.cli.terminal import fitted
 from voiceclose.errors import UsageError
+from voiceclose.report.wording import counted
 
 
 def printable(text: str) -> str:
@@ -221,8 +222,8 @@ def history(args: argparse.Namespace) -> int:
     if listing.damaged:
         numbers = ", ".join(str(n) for n in listing.damaged)
         print(
-            f"voiceclose: note: left out {len(listing.damaged)} damaged attempt(s) the history "
-            f"cannot read: {numbers}",
+            f"voiceclose: note: left out {counted(len(listing.damaged), 'damaged attempt')} the "
+            f"history cannot read: {numbers}",
             file=sys.stderr,
         )
     matching = listing.attempts
@@ -231,7 +232,7 @@ def history(args: argparse.Namespace) -> int:
         from voiceclose.app.review import export_csv
 
         rows = export_csv(args.csv, matching)
-        print(f"Wrote {rows} attempt(s) to {printable(str(args.csv))}", file=sys.stderr)
+        print(f"Wrote {counted(rows, 'attempt')} to {printable(str(args.csv))}", file=sys.stderr)
     if args.json:
         for attempt in shown:
             print(attempt_json(attempt))
@@ -268,11 +269,11 @@ def _no_match(args: argparse.Namespace) -> str:
 
 
 def history_delete(args: argparse.Namespace) -> int:
-    from voiceclose.app.review import delete_attempts, own_files, recordings_of
+    from voiceclose.app.review import delete_attempts, files_of
 
     ids = list(dict.fromkeys(args.ids))
-    files = recordings_of(ids) if args.recordings else []
-    kept = own_files(ids) if args.recordings else []
+    found = files_of(ids) if args.recordings else None
+    files, kept = (found.deletable, found.kept) if found else ([], [])
     if files and not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(
@@ -280,14 +281,16 @@ def history_delete(args: argparse.Namespace) -> int:
             )
         shown = "\n".join(f"  {f}" for f in files)
         print(f"These files will be deleted:\n{shown}", file=sys.stderr)
-        answer = input(f"Delete {len(ids)} attempt(s) and {len(files)} file(s)? [y/N] ")
+        answer = input(
+            f"Delete {counted(len(ids), 'attempt')} and {counted(len(files), 'file')}? [y/N] "
+        )
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return EXIT_COMPLETE
     removed, problems = delete_attempts(ids, files)
     print(
-        f"Deleted {removed} attempt(s)"
-        + (f" and {len(files) - len(problems)} file(s)." if files else ".")
+        f"Deleted {counted(removed, 'attempt')}"
+        + (f" and {counted(len(files) - len(problems), 'file')}." if files else ".")
     )
     for f in kept:
         print(f"Kept {f}: a file you checked is yours; voiceclose deletes only what it recorded.")

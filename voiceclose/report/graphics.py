@@ -244,8 +244,16 @@ def _chart_axes(width: int, pace_top: float) -> str:
         f'<rect class="pace-band" x="{left}" y="{band_top:.1f}" width="{width - left - 10}" '
         f'height="{band_bottom - band_top:.1f}"/>'
     )
-    for wpm, y in ((COMFORTABLE_WPM[1], band_top), (COMFORTABLE_WPM[0], band_bottom)):
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{wpm:.0f}</text>')
+    lo, hi = PACE_AXIS_WPM  # the scale's ends too: a pace beyond them is drawn at the end
+    ends = ((hi, _pace_y(hi, pace_top), "+"), (lo, _pace_y(lo, pace_top), ""))
+    for wpm, y, beyond in (
+        (COMFORTABLE_WPM[1], band_top, ""),
+        (COMFORTABLE_WPM[0], band_bottom, ""),
+        *ends,
+    ):
+        out.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{wpm:.0f}{beyond}</text>'
+        )
     return "".join(out)
 
 

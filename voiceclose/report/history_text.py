@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from voiceclose.report.wording import counted
 from voiceclose.report.writers import TextWriter, _json_line, _lines, printable
 from voiceclose.results import (
     ANSWER_LABELS,
@@ -119,7 +120,7 @@ def _cut(text: str, width: int) -> str:
 def trend_text(t: Trend) -> str:
     """Complete closes in a row, the part most often missed, and the pace over time."""
     lines = [
-        f"Trend over {t.attempts} attempt(s):",
+        f"Trend over {counted(t.attempts, 'attempt')}:",
         f"  complete closes: {t.complete} of {t.attempts}; {t.complete_in_a_row} in a row now "
         f"(best run {t.best_in_a_row})",
     ]
@@ -133,7 +134,7 @@ def trend_text(t: Trend) -> str:
     elif t.attempts:
         lines.append("  nothing missed in these attempts")
     if t.no_speech:
-        lines.append(f"  left out: {t.no_speech} attempt(s) where no speech was heard")
+        lines.append(f"  left out: {counted(t.no_speech, 'attempt')} where no speech was heard")
     if t.answers:
         parts = ", ".join(
             f"{ANSWER_LABELS[p].lower()} {n} of {t.answers}" for p, n in t.answer_found.items()

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from voiceclose.report.answer_text import answer_report_lines, followup_lines
+from voiceclose.report.wording import counted
 from voiceclose.results import (
     ANSWER_PARTS,
     ELEMENTS,
@@ -158,7 +159,7 @@ class TextWriter:
         lines = ["  Why:"]
         for element in ELEMENTS:
             considered = [c for c in r.candidates if c.element == element]
-            lines.append(f"    {names[element]}: {len(considered)} passage(s) considered")
+            lines.append(f"    {names[element]}: {counted(len(considered), 'passage')} considered")
             for signal in SIGNALS:
                 shown = [c for c in considered if c.signal == signal]
                 for c in sorted(shown, key=lambda c: (not c.accepted, -c.score))[:EXPLAIN_SHOWN]:

@@ -48,6 +48,14 @@ def history_path() -> Path:
     return data_dir() / DB_NAME
 
 
+@dataclasses.dataclass(frozen=True)
+class AttemptFiles:
+    """The files one attempt came from."""
+
+    made: tuple[str, ...]  # what voiceclose recorded: practice's close, then its answer
+    own: str | None  # the user's own file given to check: never deleted by voiceclose
+
+
 class History:
     """The history database, open. Use ``open_for_writing`` or ``open_for_reading``."""
 
@@ -248,34 +256,34 @@ class History:
             ) from e
         return StoredAttempt(attempt, report, row[_N_COLUMNS + 1], row[_N_COLUMNS + 2])
 
-    def recordings(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        """The recordings voiceclose made for each attempt in ``ids``: practice's close and its
-        answer to the interviewer's concern. A file given to ``check`` is the user's own, never
-        listed here (AttemptNotFound naming the first unknown id)."""
+    def files(self, ids: Sequence[int]) -> dict[int, AttemptFiles]:
+        """The files each attempt in ``ids`` came from: the recordings voiceclose made (practice's
+        close and its answer to the interviewer's concern), or the user's own file given to
+        ``check`` (AttemptNotFound naming the first unknown id)."""
+        rows: dict[int, tuple[str | None, str | None]] = {}
+        answers: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 500):  # SQLite limits the number of parameters
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT id, recording, report FROM attempts WHERE id IN ({marks})"
+            for attempt_id, recording, report in self._read(query, chunk):
+                made = _practice_recording(report)
+                own = os.path.abspath(recording) if recording and made is None else None
+                rows[attempt_id] = (made, own)
+            query = f"SELECT attempt_id, recording FROM followups WHERE attempt_id IN ({marks})"
+            for attempt_id, answer in self._read(query, chunk):
+                if answer:
+                    answers.setdefault(attempt_id, []).append(answer)
         found = {}
         for attempt_id in ids:
-            rows = self._read("SELECT report FROM attempts WHERE id = ?", (attempt_id,))
-            if not rows:
+            if attempt_id not in rows:
                 raise AttemptNotFound(
                     f"no attempt {attempt_id} in the history (voiceclose history lists them)"
                 )
-            answer = self._read(
-                "SELECT recording FROM followups WHERE attempt_id = ?", (attempt_id,)
+            made, own = rows[attempt_id]
+            found[attempt_id] = AttemptFiles(
+                (*([made] if made else []), *answers.get(attempt_id, [])), own
             )
-            found[attempt_id] = [p for p in [_practice_recording(rows[0][0])] if p]
-            found[attempt_id] += [p for (p,) in answer if p]
-        return found
-
-    def own_files(self, ids: Sequence[int]) -> list[str]:
-        """The files given to ``check`` that attempts ``ids`` were made from: the user's own,
-        which deleting an attempt with its recordings leaves where they are."""
-        found = []
-        for attempt_id in ids:
-            for recording, report in self._read(
-                "SELECT recording, report FROM attempts WHERE id = ?", (attempt_id,)
-            ):
-                if recording and _practice_recording(report) is None:
-                    found.append(os.path.abspath(recording))
         return found
 
     def delete(self, ids: Sequence[int]) -> int:

@@ -190,7 +190,9 @@ async def history(request: Request) -> Response:
     listing = await run_in_threadpool(reviewing.attempts, scenario, None, None, tag)
     found = listing.attempts if listing else []
     ids = [a.id for a in found]
-    own = {str(f) for f in await run_in_threadpool(reviewing.own_files, ids)} if ids else set()
+    own = (
+        {str(f) for f in (await run_in_threadpool(reviewing.files_of, ids)).kept} if ids else set()
+    )
     rows = [
         {
             **dataclasses.asdict(a),
@@ -294,9 +296,10 @@ async def delete(request: Request) -> Response:
     with_files = request.query_params.get("recordings") in ("1", "true", "yes")
 
     def work():
-        files = reviewing.recordings_of([attempt_id]) if with_files else []
-        kept = reviewing.own_files([attempt_id])  # never deleted, with the files or without
-        return (*reviewing.delete_attempts([attempt_id], files), files, kept)
+        found = reviewing.files_of([attempt_id])
+        files = found.deletable if with_files else []
+        # the user's own file is never deleted, with the files or without
+        return (*reviewing.delete_attempts([attempt_id], files), files, found.kept)
 
     try:
         removed, problems, files, kept = await run_in_threadpool(work)
