@@ -521,3 +521,33 @@ def practice_events_when_done(client, limit_s: float = 60) -> list[dict]:
     while client.get("/api/practice").json()["under_way"] and time.monotonic() < deadline:
         time.sleep(0.25)
     return practice_events(client)
+
+
+@pytest.mark.slow  # an audio file checked (the model)
+def test_uploads_are_private_and_none_stays_that_nothing_lists(app):
+    """A file sent to check is the user's voice: its folder and copy are theirs alone (0700,
+    0600); one that could not be checked, or a transcript (stored as words), leaves nothing."""
+    import io
+    import stat
+
+    import numpy as np
+    import soundfile as sf
+
+    quiet, rate = sf.read(SAMPLES / "silence_10s.flac", dtype="float32")
+    own = io.BytesIO()  # not the bundled sample (never stored): a recording of the user's
+    sf.write(own, np.concatenate([np.zeros(7, np.float32), quiet]), rate, format="FLAC")
+    with app.client() as c:
+        r = c.post("/api/check", files={"file": ("broken.wav", b"RIFF not really a wave")})
+        assert r.status_code == 422
+        assert post_text(c, COMPLETE).status_code == 200
+        assert not any(p.is_file() for p in app.upload_dir.rglob("*"))
+        r = c.post("/api/check", files={"file": ("mine.flac", own.getvalue())})
+        assert r.status_code == 200 and r.headers.get("x-attempt-id"), r.json()
+        [kept] = [p for p in app.upload_dir.rglob("*") if p.is_file()]
+        assert kept.name == "mine.flac"
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+        assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+        # deleted with its recording: the upload's folder goes with it
+        r = c.delete(f"/api/attempts/{r.headers['x-attempt-id']}?recordings=1")
+        assert r.status_code == 200 and r.json()["files_deleted"] >= 1, r.json()
+    assert list(app.upload_dir.iterdir()) == []

@@ -18,6 +18,7 @@ HOME_ENV = "VOICECLOSE_HOME"  # moves the whole user directory (cache and data) 
 PROMPTS_ENV = "VOICECLOSE_PROMPTS"  # another folder of practice scenarios
 PRIVATE_DIR_MODE = 0o700  # folders voiceclose makes: the owner's only
 PRIVATE_FILE_MODE = 0o600  # files holding someone's voice or words: the owner's only
+UPLOADS_FOLDER = "uploads"  # in the data folder: files sent to the app, one folder each
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # The bundled scenarios: prompts/ at the top of the repository, shipped in an installed package

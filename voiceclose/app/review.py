@@ -3,6 +3,7 @@ saved recording with the current checker and model, saying what changed."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from voiceclose.app.scenarios import find, sidecar_path
 from voiceclose.audio.decode import SAMPLE_RATE, load_audio
 from voiceclose.defaults import DEFAULT_MODEL
 from voiceclose.errors import AttemptNotFound, InputError, OutputError, ScenarioError, UsageError
-from voiceclose.paths import private_file
+from voiceclose.paths import UPLOADS_FOLDER, data_dir, private_file
 from voiceclose.report.wording import counted
 from voiceclose.results import (
     ANSWER_LABELS,
@@ -185,19 +186,26 @@ def files_of(ids: list[int]) -> Files:
     return Files(deletable, [f for f in own if f.is_file()])
 
 
-def delete_attempts(ids: list[int], files: list[Path]) -> tuple[int, list[str]]:
-    """Remove attempts ``ids`` from the history, then ``files``; returns how many attempts were
-    removed and a line for each file that could not be."""
+def delete_attempts(
+    ids: list[int], files: list[Path], upload_dir: Path | None = None
+) -> tuple[int, list[str]]:
+    """Remove attempts ``ids`` from the history, then ``files`` (a file sent to the app, in
+    ``upload_dir``, with its folder); returns how many attempts were removed and a line for each
+    file that could not be."""
     history = _history_or_none()
     with history:
         history.files(ids)  # every id known, or nothing is deleted
         removed = history.delete(ids)
     problems = []
+    uploads = (upload_dir or data_dir() / UPLOADS_FOLDER).resolve()
     for f in files:
         try:
             f.unlink()
         except OSError as e:
             problems.append(f"cannot delete {f} ({e.strerror or e})")
+        if f.parent.parent.resolve() == uploads:  # sent to the app: its own folder goes too
+            with contextlib.suppress(OSError):
+                f.parent.rmdir()
     return removed, problems
 
 

@@ -131,16 +131,23 @@ async def check(request: Request) -> Response:
         try:
             scenario = scenarios.find(name)
         except VoicecloseError as e:
+            uploads.remove(upload)
             return _error(400, str(e), upload.name)
     try:
         tag = check_tag(upload.fields.get("tag") or None)
         concern = _concern(upload.fields)
     except UsageError as e:
+        uploads.remove(upload)
         return _error(400, str(e), upload.name)
     if concern is not None:  # an answer to the interviewer's concern, as check --concern
-        result = await run_in_threadpool(_check_answer, state, upload, concern)
+        try:
+            result = await run_in_threadpool(_check_answer, state, upload, concern)
+        finally:
+            uploads.remove(upload)  # not stored: nothing would list or delete it
         return JSONResponse(as_json(result), status_code=200 if result.ok else 422)
     result, attempt_id = await run_in_threadpool(_check_file, state, upload, scenario, tag)
+    if attempt_id is None or result.kind != "audio":  # not kept as an attempt's recording
+        uploads.remove(upload)
     data = as_json(result)
     headers = {"x-attempt-id": str(attempt_id)} if attempt_id else {}
     return JSONResponse(data, status_code=200 if result.ok else 422, headers=headers)
@@ -292,6 +299,7 @@ async def recheck(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     """Remove an attempt from the history (``?recordings=1``: its recording and the report
     saved beside it too, as ``history delete --recordings`` does)."""
+    state: State = request.app.state.voiceclose
     attempt_id = request.path_params["attempt_id"]
     with_files = request.query_params.get("recordings") in ("1", "true", "yes")
 
@@ -299,7 +307,8 @@ async def delete(request: Request) -> Response:
         found = reviewing.files_of([attempt_id])
         files = found.deletable if with_files else []
         # the user's own file is never deleted, with the files or without
-        return (*reviewing.delete_attempts([attempt_id], files), files, found.kept)
+        removed = reviewing.delete_attempts([attempt_id], files, state.upload_dir)
+        return (*removed, files, found.kept)
 
     try:
         removed, problems, files, kept = await run_in_threadpool(work)

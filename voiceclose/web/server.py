@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voiceclose.defaults import DEFAULT_MODEL
-from voiceclose.paths import data_dir
+from voiceclose.paths import UPLOADS_FOLDER, data_dir
 from voiceclose.web.uploads import MAX_UPLOAD_BYTES
 
 HOST = "127.0.0.1"  # never another interface: the app is for the person at this machine
@@ -27,7 +27,7 @@ def create_app(
     from voiceclose.web.security import Guard
 
     app = Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS)
-    app.state.voiceclose = State(model, upload_dir or data_dir() / "uploads", max_upload_bytes)
+    app.state.voiceclose = State(model, upload_dir or data_dir() / UPLOADS_FOLDER, max_upload_bytes)
     return Guard(app, token), app.state.voiceclose
 
 

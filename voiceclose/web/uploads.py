@@ -3,11 +3,14 @@ limit enforced while reading (not after), and a file name that must stay in its 
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from voiceclose.paths import private_dir, private_file
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # an hour of interview in m4a is ~60 MB; a close far less
 MAX_FIELD_BYTES = 1024  # scenario and tag are names; a concern is a sentence or two
@@ -53,8 +56,17 @@ def new_folder(root: Path) -> Path:
     """A fresh folder for one upload, so no upload ever replaces another."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = root / f"{stamp}-{uuid.uuid4().hex[:8]}"
-    folder.mkdir(parents=True)
+    private_dir(root)
+    folder.mkdir(mode=0o700)  # the user's voice: theirs only, as a recording is
+    os.chmod(folder, 0o700)  # whatever the umask
     return folder
+
+
+def remove(upload: Upload) -> None:
+    """Remove an upload that nothing keeps (it could not be checked, or it was an answer checked
+    on its own): no file of the user's stays where nothing lists it."""
+    if upload.path is not None:
+        shutil.rmtree(upload.path.parent, ignore_errors=True)
 
 
 async def receive(request, root: Path, limit: int = MAX_UPLOAD_BYTES) -> Upload:
@@ -147,7 +159,8 @@ class _Sink:
                 self.refused = UploadRefused(400, "the file name must stay in its folder", raw)
                 return
             self.upload.name, self.upload.path = name, path
-            self._file = open(path, "xb")  # noqa: SIM115 - closed at the part's end
+            flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY
+            self._file = os.fdopen(private_file(path, flags), "wb")  # closed at the part's end
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         if self.refused:
