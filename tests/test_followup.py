@@ -108,6 +108,23 @@ def test_no_output_device_prints_the_concern_and_runs_the_round(mic, env, prompt
     assert {"course", "month"} <= set(re.findall(r"[a-z]+", followup["transcript"].lower()))
 
 
+def test_without_a_terminal_an_answer_nobody_gives_ends_soon(mic, env, prompts, tmp_path):  # noqa: F811
+    """A script that plays its close and never answers the concern: the answer's recording
+    stops once nothing has been said for UNATTENDED_NO_SPEECH_STOP_S, not at the time limit."""
+    from voiceclose.cli.practice import UNATTENDED_NO_SPEECH_STOP_S
+
+    env = {**env, "VOICECLOSE_PROMPTS": str(prompts)}
+    run = Practice(["--out", tmp_path / "rec", "--json", "--max-seconds", 170], env, followup=True)
+    run.recording_path()
+    mic.play(COMPLETE).wait(timeout=60)
+    answer_path = run.recording_path(timeout=180)
+    code, out, err = run.finish(timeout=170)
+    assert "Stopped: nothing was said from the start" in err, err
+    seconds = sf.info(answer_path).duration
+    assert UNATTENDED_NO_SPEECH_STOP_S - 1 <= seconds <= UNATTENDED_NO_SPEECH_STOP_S + 3, seconds
+    assert json.loads(out)["missed"] == [] and "Traceback" not in err
+
+
 def test_at_a_terminal_enter_stops_the_answer(mic, env, prompts, tmp_path):  # noqa: F811
     """Enter stops the answer's recording at a terminal (the one reader of the terminal gets
     it), the live line shows no close parts for the answer, and q then quits."""

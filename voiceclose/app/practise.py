@@ -33,6 +33,7 @@ STOPPED = {
     "ctrl-c": "stopped with Ctrl-C",
     "max-seconds": "stopped at the time limit",
     "silence": "stopped after a pause once you had finished speaking",
+    "no-speech": "stopped: nothing was said from the start",
     "device": "stopped: the microphone went away",
     "disk": "stopped: the recording could not be written",
 }
@@ -143,6 +144,7 @@ def record_options(
     device: str | None,
     max_seconds: float,
     stop_after_silence_s: float | None,
+    stop_without_speech_s: float | None = None,
 ) -> RecordOptions:
     """Where and how a practice recording is made (default folder: recordings/ in the user's
     data folder)."""
@@ -152,6 +154,7 @@ def record_options(
         device=device,
         max_seconds=max_seconds,
         stop_after_silence_s=stop_after_silence_s,
+        stop_without_speech_s=stop_without_speech_s,
     )
 
 

@@ -60,6 +60,8 @@ class RecordOptions:
     max_seconds: float = DEFAULT_MAX_SECONDS
     stop_after_silence_s: float | None = None  # once speech was heard; None to keep going
     pre_roll_s: float = PRE_ROLL_S  # heard before ``run`` and kept as the file's start, at most
+    stop_without_speech_s: float | None = None  # no speech at all for this long: stop (nobody is
+    # there to speak); None to keep going
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Recording:
     seconds: float
     sample_rate: int
     device: str
-    stopped_by: str  # "enter", "ctrl-c", "max-seconds", "silence", "device", "disk"
+    stopped_by: str  # "enter", "ctrl-c", "max-seconds", "silence", "no-speech", "device", "disk"
     overflows: int  # times the input overflowed (audio was lost before it reached us)
     speech_heard: bool
     problem: str | None = None  # why a device or disk failure ended it, in one line
@@ -227,6 +229,9 @@ class Recorder:
             quiet_for = self.options.stop_after_silence_s
             if quiet_for and tracker.heard and tracker.silent_for(elapsed) >= quiet_for:
                 self.stop("silence")
+            nobody_for = self.options.stop_without_speech_s
+            if nobody_for and not tracker.heard and elapsed >= nobody_for:
+                self.stop("no-speech")
         return None, elapsed
 
     def _analyse(self, block, elapsed: float, tracker, on_level, on_audio) -> float:

@@ -30,6 +30,8 @@ from voiceclose.errors import VoicecloseError
 KEY_POLL_S = 0.1  # how often the Enter-to-stop thread looks whether the recording has ended
 ANSWER_SUGGESTED_S = 30.0  # an answer to the interviewer's concern: about half a minute
 QUIT_WORDS = ("q", "quit")  # typed (any case) at a prompt instead of Enter: the session ends
+UNATTENDED_NO_SPEECH_STOP_S = 20.0  # with no Enter key to stop it, a recording in which nothing
+# is said for this long from its start ends (a script that does not answer the concern)
 UNATTENDED_PRE_ROLL_S = 10.0  # with no Enter key to wait for, the close is all that is heard from
 # the moment the microphone opens (speech detection loads for seconds before the cue)
 QUIT = "quit"  # what _one_attempt returns when the person quit instead of starting
@@ -168,7 +170,8 @@ def _record_options(args, scenario, at_terminal: bool):
     silence = args.stop_after_silence
     if silence is None and not at_terminal:
         silence = UNATTENDED_SILENCE_STOP_S
-    return record_options(scenario, args.out, args.device, args.max_seconds, silence)
+    nobody = None if at_terminal else UNATTENDED_NO_SPEECH_STOP_S  # nobody there to answer
+    return record_options(scenario, args.out, args.device, args.max_seconds, silence, nobody)
 
 
 def _followup(args, scenario, options, report, keys):
