@@ -49,3 +49,20 @@ def test_no_speech_is_said_once_and_asks_after_the_microphone_only_for_a_practic
     assert "note: no speech heard" not in text and "microphone" not in text  # a user's file
     take = WRITERS["text"]().result(dataclasses.replace(silent, recording="/tmp/take.wav"))
     assert "Is the right microphone on?" in take
+
+
+def test_where_nothing_was_found_the_words_heard_are_shown(tmp_path, cli):
+    """A close or an answer that missed every part quotes what was heard (a wrong transcription
+    can then be told from a miss); one with evidence to quote does not repeat it all."""
+    said = "Well, that was a nice chat about the weather today."
+    nothing = tmp_path / "nothing.txt"
+    nothing.write_text(said)
+    close = cli("check", "--text", "--no-history", nothing)
+    assert f'Heard: "{said}"' in close.out
+    answer = cli("check", "--text", "--concern", "You have never used SAP, have you?", nothing)
+    assert f'Heard: "{said}"' in answer.out
+    assert "Heard:" not in WRITERS["text"]().result(_report(tmp_path))
+    from voiceclose.report.wording import heard
+
+    long = heard("word " * 100)
+    assert len(long) <= 202 and long.endswith(" …")

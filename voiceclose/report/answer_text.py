@@ -3,6 +3,7 @@ each missed part with a tip and a line to try (the close's report, in the same t
 
 from __future__ import annotations
 
+from voiceclose.report.wording import heard
 from voiceclose.results import (
     ANSWER_LABELS,
     ANSWER_PARTS,
@@ -47,6 +48,8 @@ def _body(r: AnswerReport | FollowUp, pad: str) -> list[str]:
         return lines
     found = [p for p in ANSWER_PARTS if r.elements[p].found]
     praise = r.feedback.praise if len(r.feedback.praise) == len(found) else [""] * len(found)
+    if not found and r.transcript.strip():  # no evidence to quote: what was heard instead
+        lines.append(f'{pad}Heard: "{heard(r.transcript)}"')
     if found:
         lines.append(f"{pad}Done well:")
     for part, said in zip(found, praise, strict=True):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from voiceclose.report.answer_text import answer_report_lines, followup_lines
-from voiceclose.report.wording import counted
+from voiceclose.report.wording import counted, heard
 from voiceclose.results import (
     ANSWER_PARTS,
     ELEMENTS,
@@ -132,6 +132,8 @@ class TextWriter:
             return lines
         names = LABELS
         found = [e for e in ELEMENTS if r.elements[e].found]
+        if not found and r.transcript.strip():  # no evidence to quote: what was heard instead
+            lines.append(f'  Heard: "{heard(r.transcript)}"')
         if found:
             lines.append("  Done well:")
             praise = r.feedback.praise
