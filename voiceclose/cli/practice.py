@@ -304,9 +304,9 @@ def _wait_for_enter(practice, keys: Keys, ended: threading.Event) -> bool:
     a second Enter stops it; an Enter typed since the attempt began counts. q (as after the
     report) starts nothing: False. The prompt goes to the terminal even when the report is
     redirected."""
+    # a line of its own: whether the terminal echoes the Enter or not, the cue starts a new line
     print(
-        "Press Enter when you are ready to speak, and Enter again to stop. ",
-        end="",
+        "Press Enter when you are ready to speak, and Enter again to stop.",
         file=sys.stderr,
         flush=True,
     )

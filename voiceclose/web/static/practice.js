@@ -82,8 +82,7 @@
     frame.onload = () => {
       if (!stopClicked) return;
       const s = (performance.now() - stopClicked) / 1000;
-      $("timing").textContent = `Report ${s.toFixed(2)} s after Stop`;
-      document.body.dataset.stopToReport = s.toFixed(3);
+      document.body.dataset.stopToReport = s.toFixed(3); // for the benchmark, not shown
       document.body.dataset.serverTimings = JSON.stringify(e.timings || {});
       stopClicked = 0;
     };
