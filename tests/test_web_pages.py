@@ -57,6 +57,12 @@ def test_check_files_several_at_once_and_open_a_report(app, browser, tmp_path):
     rows.nth(0).locator("button", has_text="Open report").click()
     frame = browser.frame_locator("#report")
     assert frame.locator("h1").inner_text() == "Interview close: close.txt"
+    # lengths round as the CLI's do (10.98 s is 0:11, as `check` says); the live timer counts
+    assert browser.evaluate("() => [clock(10.98), clock(3.85), clock(10.98, true)]") == [
+        "0:11",
+        "0:04",
+        "0:10",
+    ]
     assert not browser.errors
 
 
@@ -160,6 +166,8 @@ def test_review_by_tag_play_a_moment_recheck_and_delete_with_the_keyboard(app, b
     browser.wait_for_function(
         "() => document.getElementById('status').textContent.includes('deleted')"
     )
+    said = browser.locator("#status").inner_text()
+    assert said.startswith("Attempt 1 deleted, with its recording."), said  # its one file
     # anna's last attempt is gone, so is her tag: every attempt is shown again
     assert browser.locator("#tag option").all_inner_texts() == ["All tags", "ben"]
     assert browser.locator("#attempts tbody tr").count() == 1

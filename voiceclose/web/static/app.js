@@ -29,8 +29,10 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
+function clock(seconds, counting = false) {
+  // a length rounds, as the CLI's and the report's do (10.98 s is 0:11); a running timer counts
+  // whole seconds gone
+  const s = Math.max(0, counting ? Math.floor(seconds) : Math.round(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 

@@ -54,7 +54,7 @@
   function level(e) {
     const answer = state === "answering";
     const timer = $(answer ? "answer-timer" : "timer");
-    timer.firstChild.textContent = `${clock(e.elapsed_s)} `;
+    timer.firstChild.textContent = `${clock(e.elapsed_s, true)} `;
     const over = !answer && e.elapsed_s > suggested;
     timer.classList.toggle("over", over);
     const pct = Math.max(0, Math.min(100, (e.level_dbfs + 60) / 60 * 100));

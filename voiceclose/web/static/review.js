@@ -110,10 +110,14 @@
     const kept = code === 200 && body.kept.length
       ? ` Your own file ${body.kept.join(", ")} stays on disk: voiceclose deletes only what it recorded.`
       : "";
+    const n = code === 200 ? body.files_deleted : 0;  // recordings and the reports beside them
+    const files = n === 1 ? ", with its recording"
+      : n ? `, with ${n} files (its recordings and the reports saved beside them)` : "";
     status.textContent = code === 200
-      ? `Attempt ${a.id} deleted${body.files_deleted ? " with its recording" : ""}.` +
+      ? `Attempt ${a.id} deleted${files}.` +
         kept + (body.problems.length ? ` ${body.problems.join("; ")}` : "")
       : body.error;
+    status.scrollIntoView({ block: "nearest" });  // seen, however long the table
     status.focus();
   }
 
