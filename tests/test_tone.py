@@ -56,6 +56,8 @@ def test_hedging_lines_are_flagged_with_a_tip():
     assert result.elements["interest"].found  # hedged, but said plainly
     note = next(n for n in feedback_for(result).notes if "long shot" in n)
     assert "plays you down" in note and "you lack" not in note
+    # the example is a confident line for a close, not an answer to a skills-gap concern
+    assert "I'd really like to do it here" in note and "haven't done" not in note
     assert not extras("I've run the night shift for five years and I want this job.").hedging
 
 
