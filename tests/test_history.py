@@ -691,6 +691,10 @@ def test_the_charts_pace_scale_is_labelled_to_its_ends():
     lo, hi = PACE_AXIS_WPM
     assert labels == ["170", "120", f"{hi:.0f}+", f"{lo:.0f}"]
     assert "260 words/min" in chart and "40 words/min" in chart  # the exact pace, on hover
+    # the names and the scale are drawn apart from the attempts, which alone scroll on a phone
+    names, attempts = chart.split('<div class="chart-wrap">')
+    assert 'class="chart-labels"' in names and "Reservations question" in names
+    assert "data-attempt" not in names and "Reservations question" not in attempts
 
 
 def test_the_table_fits_a_terminal_by_cutting_names():

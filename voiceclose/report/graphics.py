@@ -188,16 +188,25 @@ def gauge(kind, label, value_text, value, axis, good, good_text) -> str:
 
 
 def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
-    """The latest attempts side by side: the parts each heard, and its pace as a line."""
+    """The latest attempts side by side: the parts each heard, and its pace as a line. The names
+    of the parts and the pace scale are drawn apart, left of the attempts: where the attempts
+    do not fit (a phone) they scroll, the names stay in view."""
     parts_h = CHART_CELL * len(ELEMENTS)
     pace_top = parts_h + 30
     width = CHART_LEFT + CHART_COLUMN * len(attempts) + 10
     height = pace_top + CHART_PACE_HEIGHT + 22
-    out = [  # the view starts above 0: the current attempt's outline reaches up to -3.5
-        f'<svg class="chart" viewBox="0 -4 {width} {height + 4}" '
-        f'style="max-width:{width * 1.4:.0f}px;--chart-min:{width}px" '
+    # the views start above 0: the current attempt's outline reaches up to -3.5
+    labels = (
+        f'<svg class="chart-labels" viewBox="0 -4 {CHART_LEFT} {height + 4}" '
+        f'width="{CHART_LEFT}" height="{height + 4}" aria-hidden="true">'
+        + _axis_labels(pace_top)
+        + "</svg>"
+    )
+    out = [
+        f'<svg class="chart" viewBox="{CHART_LEFT} -4 {width - CHART_LEFT} {height + 4}" '
+        f'width="{width - CHART_LEFT}" height="{height + 4}" '
         'role="img" aria-label="The parts heard and the pace in the last attempts">',
-        _chart_axes(width, pace_top),
+        _pace_band(width, pace_top),
     ]
     points = []
     for n, a in enumerate(attempts):
@@ -216,9 +225,9 @@ def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
         f'<p class="hint">The {len(attempts)} latest in the history, oldest on the left '
         f"(outlined: this page).{silent} The band is a comfortable pace, "
         f"{COMFORTABLE_WPM[0]:.0f}–{COMFORTABLE_WPM[1]:.0f} words a minute.</p>"
-        + '<div class="chart-wrap">'
+        + f'<div class="chart-row">{labels}<div class="chart-wrap">'
         + "".join(out)
-        + "</div></section>"
+        + "</div></div></section>"
     )
 
 
@@ -229,8 +238,8 @@ def _pace_y(wpm: float, pace_top: float) -> float:
     return pace_top + CHART_PACE_HEIGHT - (wpm - lo) / (hi - lo) * CHART_PACE_HEIGHT
 
 
-def _chart_axes(width: int, pace_top: float) -> str:
-    """The parts' names down the left, and the pace scale with its comfortable band."""
+def _axis_labels(pace_top: float) -> str:
+    """The parts' names down the left, and the pace scale's numbers."""
     left = CHART_LEFT
     out = [
         f'<text x="{left - 6}" y="{lane * CHART_CELL + 12}" text-anchor="end">'
@@ -238,23 +247,29 @@ def _chart_axes(width: int, pace_top: float) -> str:
         for lane, part in enumerate(ELEMENTS)
     ]
     out.append(f'<text x="{left - 40}" y="{pace_top + 12}" text-anchor="end">words/min</text>')
-    band_top = _pace_y(COMFORTABLE_WPM[1], pace_top)
-    band_bottom = _pace_y(COMFORTABLE_WPM[0], pace_top)
-    out.append(
-        f'<rect class="pace-band" x="{left}" y="{band_top:.1f}" width="{width - left - 10}" '
-        f'height="{band_bottom - band_top:.1f}"/>'
-    )
     lo, hi = PACE_AXIS_WPM  # the scale's ends too: a pace beyond them is drawn at the end
-    ends = ((hi, _pace_y(hi, pace_top), "+"), (lo, _pace_y(lo, pace_top), ""))
-    for wpm, y, beyond in (
-        (COMFORTABLE_WPM[1], band_top, ""),
-        (COMFORTABLE_WPM[0], band_bottom, ""),
-        *ends,
-    ):
+    marks = (
+        (COMFORTABLE_WPM[1], ""),
+        (COMFORTABLE_WPM[0], ""),
+        (hi, "+"),
+        (lo, ""),
+    )
+    for wpm, beyond in marks:
+        y = _pace_y(wpm, pace_top)
         out.append(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{wpm:.0f}{beyond}</text>'
         )
     return "".join(out)
+
+
+def _pace_band(width: int, pace_top: float) -> str:
+    """The comfortable pace, as a band behind the attempts' pace line."""
+    top = _pace_y(COMFORTABLE_WPM[1], pace_top)
+    bottom = _pace_y(COMFORTABLE_WPM[0], pace_top)
+    return (
+        f'<rect class="pace-band" x="{CHART_LEFT}" y="{top:.1f}" width="{width - CHART_LEFT - 10}" '
+        f'height="{bottom - top:.1f}"/>'
+    )
 
 
 def _attempt_column(a: Attempt, x0: int, is_current: bool, parts_h: int) -> str:

@@ -177,19 +177,17 @@
     const chart = document.getElementById("chart");
     chart.replaceChildren();
     if (!markup) return;
-    // the chart is the report page's own (drawn and escaped by the server); its inline style
-    // is not allowed by this page's policy, so it is dropped before parsing and sized here
-    const doc = new DOMParser().parseFromString(markup.replace(/ style="[^"]*"/g, ""), "text/html");
-    const svg = doc.querySelector("svg");
+    // the chart is the report page's own (drawn and escaped by the server): the names of the
+    // parts and the pace scale beside the attempts, which scroll where they do not fit
+    const doc = new DOMParser().parseFromString(markup, "text/html");
+    const row = doc.querySelector(".chart-row");
+    const svg = row && row.querySelector("svg.chart");
     if (!svg) return;
-    const width = svg.viewBox.baseVal.width;
-    svg.style.maxWidth = `${width * 1.4}px`;
-    svg.style.setProperty("--chart-min", `${width}px`);  // at phone width: scrolls, text readable
     const latest = shown < total ? `The latest ${shown} of ${total} attempts, oldest` : "Oldest";
     const silent = svg.querySelector("[stroke-dasharray]") ? "Dashed: no speech was heard. " : "";
     chart.append(el("p", { class: "hint" }, `${latest} on the left. Filled: the part was heard. ` +
       `${silent}The green band is a comfortable pace, 120–170 words a minute.`),
-      el("div", { class: "chart-wrap" }, svg));
+      row);
   }
 
   async function load() {
