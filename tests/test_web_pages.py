@@ -288,6 +288,8 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         create_scenario_in_the_page(browser)
         assert "Riverside General" in browser.locator("#scenario-card").inner_text()
         browser.wait_for_selector("#microphone option >> nth=1", state="attached")
+        offered = browser.locator("#microphone option").all_inner_texts()
+        assert sum("default" in o for o in offered) == 1, offered  # the default offered once
         browser.click("#start")
         wait_for_status(browser, "status", "Speak now")
         mic.play(SAMPLES / "complete_close_slt.flac").wait(timeout=60)

@@ -338,7 +338,11 @@
     try {
       const { body } = await api("/api/microphones");
       for (const m of body.microphones || []) {
-        mics.append(el("option", { value: m.name }, m.name + (m.is_default ? " (default)" : "")));
+        if (m.is_default) {  // the first choice already is the system's default: named there
+          if (m.name !== "default") mics.options[0].textContent = `The system's default (${m.name})`;
+          continue;
+        }
+        mics.append(el("option", { value: m.name }, m.name));
       }
     } catch (e) { /* the default device is still offered */ }
   })();
