@@ -66,3 +66,12 @@ def test_where_nothing_was_found_the_words_heard_are_shown(tmp_path, cli):
 
     long = heard("word " * 100)
     assert len(long) <= 202 and long.endswith(" …")
+
+
+def test_an_interviewer_with_no_concerns_is_not_shown_as_a_concern(tmp_path, cli):
+    thanks = tmp_path / "thanks.txt"
+    thanks.write_text("That's great to hear, thank you so much. I'd love to join the team.")
+    line = "No, I think you've covered everything, thanks."
+    run = cli("check", "--text", "--concern", line, "--concern-kind", "none", thanks)
+    assert f'The interviewer has no concerns: "{line}"' in run.out
+    assert "Concern (" not in run.out

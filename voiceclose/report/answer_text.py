@@ -41,7 +41,11 @@ def followup_lines(f: FollowUp) -> list[str]:
 
 
 def _body(r: AnswerReport | FollowUp, pad: str) -> list[str]:
-    lines = [f'{pad}Concern ({KIND_NAMES.get(r.concern.kind, r.concern.kind)}): "{r.concern.text}"']
+    said = f'"{r.concern.text}"'
+    if r.concern.kind == "none":  # good news, not a concern: thank them and close
+        lines = [f"{pad}The interviewer has no concerns: {said}"]
+    else:
+        lines = [f"{pad}Concern ({KIND_NAMES.get(r.concern.kind, r.concern.kind)}): {said}"]
     lines.extend(f"{pad}note: {note}" for note in r.notes)
     if NO_SPEECH in r.notes:
         lines.append(f"{pad}No speech heard, so the answer could not be checked.")
