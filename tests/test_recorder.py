@@ -61,6 +61,22 @@ def test_warns_about_silence_and_clipping():
 
 
 @pytest.mark.slow  # torch and the Silero speech model
+def test_a_loud_close_whose_peaks_touch_full_scale_is_not_clipping():
+    """A few samples of a loud syllable at full scale are not an overdriven input (a stranger
+    was told "too loud, move back" for 7 s of a close with 12 such samples)."""
+    import soundfile as sf
+
+    from .conftest import SAMPLES
+
+    close, rate = sf.read(SAMPLES / "complete_close_slt.flac", dtype="float32")
+    loud = close / np.abs(close).max()  # its loudest samples exactly at full scale
+    loud[np.argsort(np.abs(loud))[-12:]] = np.sign(loud[np.argsort(np.abs(loud))[-12:]])
+    tracker = SpeechTracker(rate)
+    last_level(tracker, loud, rate)
+    assert "clipping" not in tracker.warned and tracker.heard
+
+
+@pytest.mark.slow  # torch and the Silero speech model
 def test_a_pause_after_speech_is_not_a_muted_microphone(manifest):
     import soundfile as sf
 

@@ -11,7 +11,10 @@ from voiceclose.audio.decode import SAMPLE_RATE
 
 SILENT_DBFS = -65.0  # below this the input is silent (muted, or the wrong device)
 QUIET_DBFS = -35.0  # speech peaking below this is too quiet to transcribe well
-CLIP_LEVEL = 0.99  # a sample this close to full scale is clipping
+CLIP_LEVEL = 0.99  # a sample this close to full scale is at the top of the input's range
+CLIP_FRACTION = 0.01  # a block is clipping when this share of its samples is there: a loud
+# syllable's few peaks at full scale are not (4-12 in a whole close told a normal speaker "too loud
+# for 7 s"); an overdriven input flattens runs of them
 WARN_AFTER_S = 2.0  # how long a condition lasts before it is worth a warning
 # Once speech has been heard the microphone evidently works, and a pause to think is not a muted
 # microphone: a headset with noise suppression, or a virtual source, gives exact digital silence
@@ -61,7 +64,8 @@ class SpeechTracker:
             self._last_speech_s = elapsed
         self._track("silent", level < SILENT_DBFS, elapsed)
         self._track("quiet", speaking and level < QUIET_DBFS, elapsed)
-        self._track("clipping", peak >= CLIP_LEVEL, elapsed, hold=1.0)
+        at_top = int(np.count_nonzero(np.abs(mono) >= CLIP_LEVEL)) if peak >= CLIP_LEVEL else 0
+        self._track("clipping", at_top >= CLIP_FRACTION * len(mono), elapsed, hold=1.0)
         warning = self._warning(elapsed)
         if warning:  # remembered for the report: the live line is gone once it ends
             key = warning.split(":")[0]
