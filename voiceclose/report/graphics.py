@@ -246,7 +246,10 @@ def _axis_labels(pace_top: float) -> str:
         f"{escape(LABELS[part])}</text>"
         for lane, part in enumerate(ELEMENTS)
     ]
-    out.append(f'<text x="{left - 40}" y="{pace_top + 12}" text-anchor="end">words/min</text>')
+    middle = (_pace_y(COMFORTABLE_WPM[0], pace_top) + _pace_y(COMFORTABLE_WPM[1], pace_top)) / 2
+    out.append(  # beside the band, clear of the scale's wider top number ("240+")
+        f'<text x="{left - 40}" y="{middle + 4:.1f}" text-anchor="end">words/min</text>'
+    )
     lo, hi = PACE_AXIS_WPM  # the scale's ends too: a pace beyond them is drawn at the end
     marks = (
         (COMFORTABLE_WPM[1], ""),
