@@ -161,10 +161,15 @@ def test_the_chart_at_phone_width_opens_on_the_newest_attempts(app, page):
         page.locator("#chart svg.chart text").first.evaluate("t => getComputedStyle(t).direction")
         == "ltr"
     )  # its labels are laid out as before
+    names = page.locator("#chart svg.chart-labels").bounding_box()  # not scrolled away
+    assert names["x"] >= 0 and names["x"] + names["width"] <= wrap["x"] + 1
     page.set_viewport_size(DESKTOP)  # where it fits, it stays on the left, as before
     svg = page.locator("#chart svg.chart").bounding_box()
     wrap = page.locator("#chart .chart-wrap").bounding_box()
-    assert svg["width"] < wrap["width"] and abs(svg["x"] - wrap["x"]) < 1
+    names = page.locator("#chart svg.chart-labels").bounding_box()
+    assert svg["width"] <= wrap["width"] and abs(svg["x"] - wrap["x"]) < 1
+    assert abs(names["x"] + names["width"] - svg["x"]) < 1  # the names right beside it
+    assert wrap["x"] + wrap["width"] < DESKTOP["width"] / 2  # on the left, not stretched
     assert not page.errors
 
 
