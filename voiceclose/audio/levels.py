@@ -54,7 +54,8 @@ class SpeechTracker:
 
     def feed(self, block: np.ndarray, elapsed: float) -> Level:
         mono = block[:, 0] if block.ndim == 2 else block
-        peak = float(np.abs(mono).max()) if mono.size else 0.0
+        magnitude = np.abs(mono)
+        peak = float(magnitude.max()) if mono.size else 0.0
         level = float(20 * np.log10(max(peak, 1e-6)))
         at_16k = self._resampler.resample_chunk(mono) if self._resampler else mono
         self.last_16k = at_16k
@@ -64,7 +65,7 @@ class SpeechTracker:
             self._last_speech_s = elapsed
         self._track("silent", level < SILENT_DBFS, elapsed)
         self._track("quiet", speaking and level < QUIET_DBFS, elapsed)
-        at_top = int(np.count_nonzero(np.abs(mono) >= CLIP_LEVEL)) if peak >= CLIP_LEVEL else 0
+        at_top = int(np.count_nonzero(magnitude >= CLIP_LEVEL)) if peak >= CLIP_LEVEL else 0
         self._track("clipping", at_top >= CLIP_FRACTION * len(mono), elapsed, hold=1.0)
         warning = self._warning(elapsed)
         if warning:  # remembered for the report: the live line is gone once it ends

@@ -125,32 +125,30 @@ async def check(request: Request) -> Response:
         upload = await uploads.receive(request, state.upload_dir, state.max_upload_bytes)
     except uploads.UploadRefused as e:
         return _error(e.status, e.problem, e.source)
-    scenario = None
-    name = upload.fields.get("scenario") or None
-    if name:
-        try:
-            scenario = scenarios.find(name)
-        except VoicecloseError as e:
-            uploads.remove(upload)
-            return _error(400, str(e), upload.name)
+    kept = False  # an upload stays only as a stored attempt's recording: nothing else lists it
     try:
-        tag = check_tag(upload.fields.get("tag") or None)
-        concern = _concern(upload.fields)
-    except UsageError as e:
-        uploads.remove(upload)
-        return _error(400, str(e), upload.name)
-    if concern is not None:  # an answer to the interviewer's concern, as check --concern
+        scenario = None
+        name = upload.fields.get("scenario") or None
+        if name:
+            try:
+                scenario = scenarios.find(name)
+            except VoicecloseError as e:
+                return _error(400, str(e), upload.name)
         try:
+            tag = check_tag(upload.fields.get("tag") or None)
+            concern = _concern(upload.fields)
+        except UsageError as e:
+            return _error(400, str(e), upload.name)
+        if concern is not None:  # an answer to the interviewer's concern, as check --concern
             result = await run_in_threadpool(_check_answer, state, upload, concern)
-        finally:
-            uploads.remove(upload)  # not stored: nothing would list or delete it
-        return JSONResponse(as_json(result), status_code=200 if result.ok else 422)
-    result, attempt_id = await run_in_threadpool(_check_file, state, upload, scenario, tag)
-    if attempt_id is None or result.kind != "audio":  # not kept as an attempt's recording
-        uploads.remove(upload)
-    data = as_json(result)
-    headers = {"x-attempt-id": str(attempt_id)} if attempt_id else {}
-    return JSONResponse(data, status_code=200 if result.ok else 422, headers=headers)
+            return JSONResponse(as_json(result), status_code=200 if result.ok else 422)
+        result, attempt_id = await run_in_threadpool(_check_file, state, upload, scenario, tag)
+        kept = attempt_id is not None and result.kind == "audio"
+        headers = {"x-attempt-id": str(attempt_id)} if attempt_id else {}
+        return JSONResponse(as_json(result), status_code=200 if result.ok else 422, headers=headers)
+    finally:
+        if not kept:
+            uploads.remove(upload)
 
 
 def _check_file(state: State, upload: uploads.Upload, scenario, tag: str | None):

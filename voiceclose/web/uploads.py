@@ -55,11 +55,8 @@ def safe_name(name: str) -> str:
 def new_folder(root: Path) -> Path:
     """A fresh folder for one upload, so no upload ever replaces another."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = root / f"{stamp}-{uuid.uuid4().hex[:8]}"
-    private_dir(root)
-    folder.mkdir(mode=0o700)  # the user's voice: theirs only, as a recording is
-    os.chmod(folder, 0o700)  # whatever the umask
-    return folder
+    # the user's voice: theirs only, as a recording is (the file in it is opened exclusively)
+    return private_dir(root / f"{stamp}-{uuid.uuid4().hex[:8]}")
 
 
 def remove(upload: Upload) -> None:
