@@ -52,6 +52,18 @@ def test_a_plan_without_a_when_is_vague():
     assert parts(text, "skills_gap")["address"] is False
 
 
+def test_interest_said_with_the_closing_thanks_is_the_high_note():
+    # the last sentence thanks them, and says they want the job with it: it is the ending,
+    # not a bare closing "Thanks." to look past
+    text = "Great. Well, I really want this job, thanks."
+    assert parts(text, "none")["high_note"] is True
+    assert parts("Great. Thanks for your time today, I really appreciate it.", "none") == {
+        "acknowledge": True,
+        "address": False,
+        "high_note": False,  # thanks alone closes politely, not on a high note
+    }
+
+
 def test_no_concern_is_answered_by_something_concrete():
     assert parts("Great, thank you. Just to confirm, I can start in four weeks.", "none")["address"]
     assert not parts("Oh good, thank you, that's lovely to hear.", "none")["address"]
@@ -166,6 +178,8 @@ def test_only_the_gap_example_changes_with_the_concern():
     ("text", "kind"),
     [
         ("No, I think you've covered everything.", "none"),
+        ("none", "none"),  # --concern none: what the interviewer said, said alone
+        ("Not really, no.", "none"),
         ("You said you left after six months. Why?", "misunderstanding"),
         ("You haven't used SAP, have you?", "skills_gap"),
         ("There's an eighteen-month break on your CV.", "gap"),

@@ -30,7 +30,8 @@ _KIND_CUES = (
     (
         "none",
         r"\bno (concerns?|reservations?|doubts?)\b|covered (everything|it)|nothing (at all|comes)"
-        r"|answered everything|(don'?t|do not) have any (concerns|worries|reservations)",
+        r"|answered everything|(don'?t|do not) have any (concerns|worries|reservations)"
+        r"|^\W*(none|no|nope|nothing|not really)\W*(,\W*no\W*)?$",  # the answer said alone
     ),
     (
         "misunderstanding",

@@ -289,7 +289,8 @@ def _ending(answer: _Answer, rules: AnswerRules) -> list[int]:
         words = [t for t in answer.tokens(n - 1) if t not in {",", ".", "?", "!"}]
         if len(words) > SHORT_SENTENCE and not answer.matches(thanks, n - 1):
             break
-        if len(words) > SHORT_SENTENCE and answer.matches(rules.get("high_note", "cues"), n - 1):
+        positive = rules.get("high_note", "cues"), rules.close.get("interest", "cues")
+        if len(words) > SHORT_SENTENCE and any(answer.matches(p, n - 1) for p in positive):
             break  # thanks said with the high note ("I'd love this one, so thanks for...")
         n -= 1
     return list(range(max(0, n - ENDING_SENTENCES), n))
