@@ -129,6 +129,27 @@ def test_history_delete_recordings_removes_the_answer_s_recording_too(cli, tmp_p
     assert not [p for p in tmp_path.iterdir() if p.suffix in (".wav", ".json")]
 
 
+def test_the_review_counts_a_practised_attempt_s_recordings_still_on_disk(tmp_path):
+    """The app's delete asks about "its 2 recordings (the close and your answer)" where
+    practice made two: files_of counts, per attempt, the recordings still there."""
+    from voiceclose.app.review import files_of
+
+    close, answer = tmp_path / "close.wav", tmp_path / "close-answer.wav"
+    for path in (close, answer):
+        path.write_bytes(b"")
+    report = report_with_answer(tmp_path)
+    report = dataclasses.replace(
+        report,
+        recording=str(close),
+        followup=dataclasses.replace(report.followup, recording=str(answer)),
+    )
+    with open_for_writing() as history:
+        attempt_id = history.add(report)
+    assert files_of([attempt_id]).recordings == {attempt_id: 2}
+    answer.unlink()
+    assert files_of([attempt_id]).recordings == {attempt_id: 1}
+
+
 def test_review_play_takes_an_answer_part_as_it_is_written(cli, tmp_path):
     """--play high_note, "high note", High-Note: the same part (a typed answer has no
     recording, which is what it then says); a close's label works too."""

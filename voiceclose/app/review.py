@@ -169,6 +169,7 @@ class Files:
 
     deletable: list[Path]  # each recording voiceclose made, still there, and the report beside it
     kept: list[Path]  # the user's own files the attempts were checked from, still there
+    recordings: dict[int, int]  # per attempt: how many recordings voiceclose made are still there
 
 
 def files_of(ids: list[int]) -> Files:
@@ -180,10 +181,16 @@ def files_of(ids: list[int]) -> Files:
     with history:
         found = history.files(ids)
     deletable: list[Path] = []
-    for path in (Path(p) for files in found.values() for p in files.made):
-        deletable += [f for f in (path, sidecar_path(path)) if f.is_file() and f not in deletable]
+    recordings = {}
+    for attempt, files in found.items():
+        there = [p for p in map(Path, files.made) if p.is_file()]
+        recordings[attempt] = len(there)
+        for path in there:
+            deletable += [
+                f for f in (path, sidecar_path(path)) if f.is_file() and f not in deletable
+            ]
     own = dict.fromkeys(Path(f.own) for f in found.values() if f.own)
-    return Files(deletable, [f for f in own if f.is_file()])
+    return Files(deletable, [f for f in own if f.is_file()], recordings)
 
 
 def delete_attempts(

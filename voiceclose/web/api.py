@@ -195,15 +195,16 @@ async def history(request: Request) -> Response:
     listing = await run_in_threadpool(reviewing.attempts, scenario, None, None, tag)
     found = listing.attempts if listing else []
     ids = [a.id for a in found]
-    own = (
-        {str(f) for f in (await run_in_threadpool(reviewing.files_of, ids)).kept} if ids else set()
-    )
+    files = await run_in_threadpool(reviewing.files_of, ids) if ids else None
+    own = {str(f) for f in files.kept} if files else set()
     rows = [
         {
             **dataclasses.asdict(a),
             "no_speech": a.no_speech,
             # a file given to check is the user's own: deleting the attempt keeps it
             "own_file": bool(a.recording) and os.path.abspath(a.recording) in own,
+            # what voiceclose recorded for it (practice: the close, then the answer)
+            "recordings_made": files.recordings.get(a.id, 0) if files else 0,
         }
         for a in found
     ]

@@ -89,12 +89,17 @@
     } }, "Cancel");
     const buttons = [el("button", { type: "button", class: "danger confirm",
       onclick: () => remove(a, false) }, "Delete")];
-    if (a.recording && !a.own_file) {
+    // practice recorded the close and the answer: two recordings, said as two
+    const made = a.recordings_made || 0;
+    const them = made > 1 ? `its ${made} recordings (the close and your answer)` : "its recording";
+    if (made && !a.own_file) {
       buttons.push(el("button", { type: "button", class: "danger confirm-files",
-        onclick: () => remove(a, true) }, "Delete with its recording"));
+        onclick: () => remove(a, true) }, `Delete with ${them}`));
     }
     const stays = !a.recording ? ""
       : a.own_file ? ` Its recording is your own file (${a.recording.split("/").pop()}): it stays on disk.`
+      : !made ? " Its recording is no longer on disk."
+      : made > 1 ? ` Its ${made} recordings stay on disk unless you delete them too.`
       : " Its recording stays on disk unless you delete it too.";
     ask.append(el("td", { colspan: 10 }, el("div", { class: "actions" },
       el("span", { class: "ask", role: "alert" }, `Delete attempt ${a.id} from the history?` + stays),
