@@ -144,6 +144,23 @@ def test_with_a_scenario_a_shared_word_must_also_be_near_the_need_in_meaning(mod
     assert found(said, model, needs)["fit"]
 
 
+def test_with_a_scenario_a_need_recapped_in_other_words_ties_the_experience_beside_it(model):
+    # "you told me the reviews have been poor": the candidate names the employer's need in
+    # words of their own, so the experience beside it is tied to it when it is about it too
+    needs = ["handling customer complaints", "training new baristas"]
+    recap = "You told me the online reviews have been poor this year."
+    done = (
+        "At my last cafe I replied to every bad review myself and invited the regulars back, "
+        "and our rating went from three to four stars."
+    )
+    assert found(f"{recap} {done}", model, needs)["fit"]
+    assert not found(done, model, needs)["fit"]  # the recap is what ties it
+    assert not found(f"{recap} I ran a half marathon last spring.", model, needs)["fit"]
+    # a claim that names nothing recaps no need
+    claim = "I think my experience is, like, pretty much exactly what you need."
+    assert not found(f"{claim} I ran the breakfast shift at my last cafe.", model, needs)["fit"]
+
+
 def test_explain_lists_both_signals(model, cli, tmp_path):
     close = tmp_path / "close.txt"
     close.write_text("I'd love this job. Thanks for your time.")

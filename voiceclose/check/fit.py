@@ -180,7 +180,15 @@ class _ScenarioFit:
         """The needs (by index) a sentence speaks to: a ``listen_for`` pattern; or the need's
         own words, which with the semantic signal must also be near it in meaning when they are
         less than half of them ("models" in "papers on diffusion models" does not speak to
-        "putting models into production"); or, with the semantic signal, meaning alone."""
+        "putting models into production"); or, with the semantic signal, meaning alone; or,
+        when it says what the employer needs in other words, the need it recaps."""
+        spoken = self.spoken_to(sentence)
+        if not spoken and (recapped := self.recapped(sentence)) is not None:
+            spoken.append(recapped)
+        return spoken
+
+    def spoken_to(self, sentence: int) -> list[int]:
+        """The needs a sentence speaks to in their own words or meaning (``needs_in``)."""
         tokens = self.ctx.tokens(sentence)
         spoken = []
         for i, (terms, patterns) in enumerate(zip(self.terms, self.patterns, strict=True)):
@@ -192,6 +200,30 @@ class _ScenarioFit:
             elif self.semantic_tie(sentence, i, terms, tokens):
                 spoken.append(i)
         return spoken
+
+    def named_beside(self, other: int, n: int) -> list[int]:
+        """The needs sentence ``other`` names for the experience in sentence ``n`` beside it: a
+        need it recaps in other words only when the experience is itself near that need in
+        meaning ("You said the reviews have been poor. I ran a half marathon." answers none)."""
+        if named := self.spoken_to(other):
+            return named
+        recapped = self.recapped(other)
+        if recapped is None or not self.scores.near_recapped(n, recapped):
+            return []
+        return [recapped]
+
+    def recapped(self, sentence: int) -> int | None:
+        """The need a sentence names as what the employer needs, in other words than the
+        need's own ("I heard you say the reviews have been rough lately" for "turning round
+        guest complaints"): the interviewer raised it, so it is one of the role's needs when
+        it is the need nearest in meaning, and near enough (semantic.RECAP_SIMILARITY). A
+        bare claim names no need ("my experience is exactly what you need")."""
+        ctx = self.ctx
+        if self.scores is None or not need_cues(ctx, sentence):
+            return None
+        if ctx.any_match(ctx.rules.get("fit", "bare_claim"), sentence):
+            return None
+        return self.scores.recapped_need(sentence)
 
     def semantic_tie(self, n: int, need: int, terms: Sequence[str], tokens: Sequence[str]) -> bool:
         """With the semantic signal: near the need in meaning (``speaks_to``), and then holding
@@ -235,7 +267,7 @@ class _ScenarioFit:
             # "The brand voice thing? That's what I did at my last place": a link points back
             points_back = other == n - 1 and bool(ctx.any_match(ctx.rules.get("fit", "links"), n))
             if short or points_back or need_cues(ctx, other):
-                found += [i for i in self.needs_in(other) if i not in found]
+                found += [i for i in self.named_beside(other, n) if i not in found]
         return found
 
     def experience(self, n: int) -> list[tuple[Span, str, str]]:

@@ -39,6 +39,9 @@ QUESTION_WORDS = frozenset({"question", "questions"})  # an invitation to ask, n
 MIN_CLAUSE_TOKENS = 4  # a clause cut from unpunctuated text is scored alone from this long
 NEED_SIMILARITY = 0.4  # cosine of a sentence and a need's words at which it speaks to the need
 NEED_SUPPORT = 0.2  # ...or, when it shares a word with the need, the cosine that confirms it
+# ...or, when the candidate says it is what the employer needs ("you said the reviews have been
+# rough"), the cosine at which the need nearest it is the one recapped in other words
+RECAP_SIMILARITY = 0.2
 # Rule rejections that say only that a cue was incomplete, not that it was cancelled: the
 # semantic signal may still credit those sentences.
 SOFT_REASONS = ("not put to the interviewer as a question", "not asked as a question")
@@ -164,6 +167,18 @@ class Scores:
         if share >= NEED_WORDS_ENOUGH or similarity >= NEED_SIMILARITY:
             return True
         return share > 0 and similarity >= NEED_SUPPORT
+
+    def recapped_need(self, sentence: int) -> int | None:
+        """The need a sentence recapping what the employer needs is nearest in meaning, when it
+        is that near (RECAP_SIMILARITY); None otherwise."""
+        if not self.need_similarity.shape[1]:
+            return None
+        best = int(self.need_similarity[sentence].argmax())
+        return best if self.near_recapped(sentence, best) else None
+
+    def near_recapped(self, sentence: int, need: int) -> bool:
+        """Whether a sentence is as near a need in meaning as a recap of it must be."""
+        return bool(self.need_similarity[sentence, need] >= RECAP_SIMILARITY)
 
     def candidates(
         self, ctx: Context, found: Sequence[Candidate], parts: Sequence[str] = CREDITED
