@@ -99,6 +99,9 @@ def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     assert browser.locator("#attempts tbody tr").count() == 2
     assert browser.locator("#chart svg.chart").count() == 1
     assert "2 attempts, 1 complete" in browser.locator("#trend").inner_text()
+    # the filter names the scenario as Practise and Check files do, not by its file name
+    nurse = browser.locator('#scenario option[value="emergency-nurse"]').inner_text()
+    assert nurse == "senior staff nurse, Riverside General's emergency department", nurse
     browser.select_option("#scenario", "emergency-nurse")
     browser.wait_for_function("() => document.querySelectorAll('#attempts tbody tr').length === 1")
     browser.locator("#attempts tbody tr button", has_text="Open").click()

@@ -46,11 +46,13 @@ async function scenarioOptions(select, { any = null } = {}) {
   const { body } = await api("/api/scenarios");
   select.replaceChildren();
   if (any) select.append(el("option", { value: "" }, any));
-  for (const s of body.scenarios) {
-    select.append(el("option", { value: s.name },
-      `${s.role}, ${s.organisation}` + (s.own ? " (yours)" : "")));
-  }
+  for (const s of body.scenarios) select.append(el("option", { value: s.name }, scenarioLabel(s)));
   return body.scenarios;
+}
+
+// How the pages name a scenario: its role and organisation, as Practise and Check files list it.
+function scenarioLabel(s) {
+  return `${s.role}, ${s.organisation}` + (s.own ? " (yours)" : "");
 }
 
 // A file or scenario name with places to break it at phone width: after - _ / and before the

@@ -171,10 +171,21 @@
     return bits.join(" · ");
   }
 
-  function fill(list, values) {
+  // the scenarios' names as the other pages show them; a scenario since removed keeps its name
+  let labels = null;
+
+  async function scenarioLabels() {
+    if (labels) return labels;
+    const { body, status: code } = await api("/api/scenarios");
+    if (code !== 200) return {};  // shown by name until they can be read
+    labels = Object.fromEntries(body.scenarios.map((s) => [s.name, scenarioLabel(s)]));
+    return labels;
+  }
+
+  function fill(list, values, label = {}) {
     const chosen = list.value;
     list.replaceChildren(list.options[0]);
-    for (const v of values) list.append(el("option", { value: v }, v));
+    for (const v of values) list.append(el("option", { value: v }, label[v] || v));
     list.value = values.includes(chosen) ? chosen : "";
   }
 
@@ -200,7 +211,7 @@
     if (select.value) query.set("scenario", select.value);
     if (tags.value) query.set("tag", tags.value);
     const { body } = await api(`/api/history?${query}`);
-    fill(select, body.scenarios);
+    fill(select, body.scenarios, await scenarioLabels());
     fill(tags, body.tags);
     if (select.value !== (query.get("scenario") || "") || tags.value !== (query.get("tag") || "")) {
       return load();  // the chosen filter is gone (its last attempt was deleted): show them all
