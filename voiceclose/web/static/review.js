@@ -116,7 +116,9 @@
       ? ` Your own file ${body.kept.join(", ")} stays on disk: voiceclose deletes only what it recorded.`
       : "";
     const n = code === 200 ? body.files_deleted : 0;  // recordings and the reports beside them
+    const made = a.recordings_made || 0;
     const files = n === 1 ? ", with its recording"
+      : n && n === made ? `, with its ${n} recordings (the close and your answer)`
       : n ? `, with ${n} files (its recordings and the reports saved beside them)` : "";
     status.textContent = code === 200
       ? `Attempt ${a.id} deleted${files}.` +
