@@ -120,7 +120,9 @@ def test_review_at_phone_width_is_readable_and_says_what_each_row_is(app, page, 
     assert small_text(page) == []
     rows = page.locator("#attempts tbody tr")
     shown = [rows.nth(i).inner_text() for i in range(3)]  # newest first
-    assert "emergency-nurse" in shown[0] and "take-0.flac" in shown[1], shown
+    # a checked file by its name, with the scenario it was checked for beside it
+    assert "close_typed.txt" in shown[0] and "for senior staff nurse" in shown[0], shown
+    assert "take-0.flac" in shown[1], shown
     assert "quiet_room.flac" in shown[2] and "no speech heard" in shown[2], shown
     # the summary counts what the rows show: three attempts, one of them left out as silent
     trend = page.locator("#trend").inner_text()
@@ -157,6 +159,15 @@ def test_the_chart_at_phone_width_opens_on_the_newest_attempts(app, page):
     newest, oldest = column(ids[-1]), column(ids[0])
     assert wrap["x"] <= newest["x"] and newest["x"] + newest["width"] <= wrap["x"] + wrap["width"]
     assert oldest["x"] < wrap["x"]  # scrolled (partly) off: the chart is wider than the phone
+    # only whole columns in view, at any phone's width: the first one seen is not cut through
+    # (a stranger read ": 3 4 5" under it)
+    for width in (360, 375, 390, 412, 430):
+        page.set_viewport_size({"width": width, "height": PHONE["height"]})
+        page.wait_for_timeout(100)
+        box = page.locator("#chart .chart-wrap").bounding_box()
+        seen = [b for b in map(column, ids) if b["x"] + b["width"] > box["x"] + 0.5]
+        assert seen[0]["x"] >= box["x"] - 0.5, (width, seen[0], box)
+    page.set_viewport_size(PHONE)
     assert (
         page.locator("#chart svg.chart text").first.evaluate("t => getComputedStyle(t).direction")
         == "ltr"

@@ -109,6 +109,36 @@ def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     assert not browser.errors
 
 
+def test_review_filters_that_match_nothing_say_so_and_escape_cancels_a_delete(app, browser):
+    """Filters that together match nothing said "No attempts yet" (a stranger thought the
+    history was gone); the delete question had no way out by Escape."""
+    with app.client() as c:
+        c.post(
+            "/api/check",
+            files={"file": ("mine.txt", COMPLETE.encode())},
+            data={"scenario": "emergency-nurse", "tag": "anna"},
+        )
+        c.post("/api/check", files={"file": ("other.txt", COMPLETE.encode())}, data={"tag": "ben"})
+    browser.goto(app.link.replace("/?", "/review?"))
+    browser.wait_for_selector("#attempts tbody tr >> nth=1")
+    mine = browser.locator("#attempts tbody tr").nth(1)
+    assert "mine.txt" in mine.inner_text() and "for senior staff nurse" in mine.inner_text()
+    assert mine.get_by_role("button", name="Open the report of attempt 1").count() == 1
+    mine.locator("button.delete").click()
+    assert browser.locator("tr.confirm-row").count() == 1
+    browser.keyboard.press("Escape")
+    assert browser.locator("tr.confirm-row").count() == 0
+    assert browser.evaluate("() => document.activeElement.classList.contains('delete')")
+    browser.select_option("#scenario", "emergency-nurse")
+    browser.wait_for_function("() => document.querySelectorAll('#attempts tbody tr').length === 1")
+    browser.select_option("#tag", "ben")
+    browser.wait_for_function("() => !document.getElementById('empty').hidden")
+    said = browser.locator("#empty").inner_text()
+    assert said.startswith("No attempts match these filters"), said
+    assert browser.locator("#attempts").is_hidden()
+    assert not browser.errors
+
+
 def test_review_by_tag_play_a_moment_recheck_and_delete_with_the_keyboard(app, browser, model):
     sample = SAMPLES / "complete_close_slt.flac"
     with app.client() as c:

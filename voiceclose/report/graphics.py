@@ -34,6 +34,7 @@ LENGTH_AXIS_S = (0.0, 180.0)  # the length gauge runs over this range
 CHART_CELL = 16  # SVG units: an attempt's square for one part
 CHART_COLUMN = CHART_CELL + 10  # SVG units from one attempt's column to the next
 CHART_LEFT = 150  # SVG units of left margin, holding the parts' names
+CHART_TRAIL = 10  # SVG units right of the last attempt's column
 CHART_PACE_HEIGHT = 70  # SVG units the pace scale takes under the squares
 
 
@@ -193,7 +194,7 @@ def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
     do not fit (a phone) they scroll, the names stay in view."""
     parts_h = CHART_CELL * len(ELEMENTS)
     pace_top = parts_h + 30
-    width = CHART_LEFT + CHART_COLUMN * len(attempts) + 10
+    width = CHART_LEFT + CHART_COLUMN * len(attempts) + CHART_TRAIL
     height = pace_top + CHART_PACE_HEIGHT + 22
     # the views start above 0: the current attempt's outline reaches up to -3.5
     labels = (
@@ -205,6 +206,8 @@ def history_chart(attempts: Sequence[Attempt], current: set[int]) -> str:
     out = [
         f'<svg class="chart" viewBox="{CHART_LEFT} -4 {width - CHART_LEFT} {height + 4}" '
         f'width="{width - CHART_LEFT}" height="{height + 4}" '
+        # for a page that shows only whole columns where they scroll
+        f'data-column="{CHART_COLUMN}" data-trail="{CHART_TRAIL}" '
         'role="img" aria-label="The parts heard and the pace in the last attempts">',
         _pace_band(width, pace_top),
     ]

@@ -65,6 +65,12 @@
     document.body.dataset.playing = `${a.id}:${part}`;
     status.textContent = `Playing ${PART_NAMES[part].toLowerCase()} in attempt ${a.id}: “${a.elements[part].evidence}”`;
     player.play().catch((e) => { status.textContent = `Cannot play it: ${e.message}`; });
+    player.onended = () => {  // "Playing ..." no longer true
+      if (document.body.dataset.playing === `${a.id}:${part}`) {
+        status.textContent = `Played ${PART_NAMES[part].toLowerCase()} in attempt ${a.id}.`;
+        delete document.body.dataset.playing;
+      }
+    };
   }
 
   async function recheck(a, button) {
@@ -104,6 +110,7 @@
     ask.append(el("td", { colspan: 10 }, el("div", { class: "actions" },
       el("span", { class: "ask", role: "alert" }, `Delete attempt ${a.id} from the history?` + stays),
       ...buttons, cancel)));
+    ask.addEventListener("keydown", (e) => { if (e.key === "Escape") cancel.click(); });
     r.after(ask);
     cancel.focus();
   }
@@ -130,9 +137,17 @@
 
   function row(a) {
     const r = el("tr", { "data-attempt": a.id });
-    const name = a.scenario || a.source.split("/").pop();
+    // a practised close is named by its scenario; a checked file by its name (three files
+    // checked against one scenario are told apart), with the scenario beside it
+    const practised = a.recording && a.source === a.recording;
+    const file = a.source.split("/").pop();
+    const name = practised ? a.scenario || file : file;
+    const against = () => (!practised && a.scenario
+      ? el("span", { class: "against" }, `for ${(labels && labels[a.scenario]) || a.scenario}`)
+      : null);
     const actions = el("div", { class: "actions" },
-      el("button", { type: "button", onclick: () => openReport(a.id, r) }, "Open"));
+      el("button", { type: "button", "aria-label": `Open the report of attempt ${a.id}`,
+        onclick: () => openReport(a.id, r) }, "Open"));
     if (a.recording) {
       const again = el("button", { type: "button", class: "recheck" }, "Re-check");
       again.addEventListener("click", () => recheck(a, again));
@@ -145,8 +160,8 @@
       el("td", {}, a.id),
       // at phone width the name column is hidden: the name goes under the time instead
       el("td", { class: "when" }, localTime(a.created_at),
-        el("span", { class: "what", title: name }, breakable(name), tag())),
-      el("td", { class: "opt name" }, breakable(name), tag()),
+        el("span", { class: "what", title: name }, breakable(name), tag(), against())),
+      el("td", { class: "opt name" }, breakable(name), tag(), against()),
       ...marks(a),
       answerCell(a),
       el("td", { class: "opt" }, a.words_per_minute ? `${Math.round(a.words_per_minute)}/min` : "–"),
@@ -206,7 +221,24 @@
     chart.append(el("p", { class: "hint" }, `${latest} on the left. Filled: the part was heard. ` +
       `${silent}The green band is a comfortable pace, 120–170 words a minute.`),
       row);
+    wholeColumns();
   }
+
+  // Where the attempts scroll (a phone), the newest in view: as many whole columns as fit, so
+  // the first one seen is not cut through its squares and its number
+  function wholeColumns() {
+    const row = document.querySelector("#chart .chart-row");
+    const wrap = row && row.querySelector(".chart-wrap");
+    const svg = wrap && wrap.querySelector("svg.chart");
+    if (!svg) return;
+    wrap.style.maxWidth = "";
+    const column = Number(svg.dataset.column), trail = Number(svg.dataset.trail);
+    const names = row.querySelector(".chart-labels");
+    const room = row.clientWidth - (names ? names.getBoundingClientRect().width : 0);
+    if (!column || room >= svg.getBoundingClientRect().width) return;
+    wrap.style.maxWidth = `${Math.max(1, Math.floor((room - trail) / column)) * column + trail}px`;
+  }
+  window.addEventListener("resize", wholeColumns);
 
   async function load() {
     const query = new URLSearchParams();
@@ -222,7 +254,12 @@
     showChart(body.chart, Math.min(body.attempts.length, body.chart_attempts || body.attempts.length),
       body.attempts.length);
     document.getElementById("trend").textContent = trendText(body.trend);
-    document.getElementById("empty").hidden = body.attempts.length > 0;
+    const empty = document.getElementById("empty");
+    empty.hidden = body.attempts.length > 0;
+    empty.textContent = query.toString()  // the filters match nothing; the history is not empty
+      ? "No attempts match these filters: choose “All scenarios” or “All tags” to see the others."
+      : "No attempts yet: practise or check a file and it appears here.";
+    document.getElementById("attempts").hidden = !body.attempts.length;
     document.getElementById("play-hint").hidden = !body.attempts.some((a) => a.recording);
     tbody.replaceChildren(...body.attempts.slice().reverse().map(row));
   }
