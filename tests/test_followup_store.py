@@ -109,12 +109,8 @@ def test_the_close_s_saved_report_with_the_answer_stays_private(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_history_delete_recordings_removes_the_answer_s_recording_too(cli, tmp_path):
-    """The answer holds the candidate's voice as much as the close: history delete
-    --recordings removes both recordings and the reports beside them."""
-    close, answer = tmp_path / "close.wav", tmp_path / "close-answer.wav"
-    for path in (close, answer, close.with_suffix(".json"), answer.with_suffix(".json")):
-        path.write_bytes(b"")
+def stored_as_practised(tmp_path, close, answer) -> int:
+    """A close with its answer stored as practice stores them: both recorded by voiceclose."""
     report = report_with_answer(tmp_path)
     report = dataclasses.replace(
         report,
@@ -122,7 +118,16 @@ def test_history_delete_recordings_removes_the_answer_s_recording_too(cli, tmp_p
         followup=dataclasses.replace(report.followup, recording=str(answer)),
     )
     with open_for_writing() as history:
-        attempt_id = history.add(report)
+        return history.add(report)
+
+
+def test_history_delete_recordings_removes_the_answer_s_recording_too(cli, tmp_path):
+    """The answer holds the candidate's voice as much as the close: history delete
+    --recordings removes both recordings and the reports beside them."""
+    close, answer = tmp_path / "close.wav", tmp_path / "close-answer.wav"
+    for path in (close, answer, close.with_suffix(".json"), answer.with_suffix(".json")):
+        path.write_bytes(b"")
+    attempt_id = stored_as_practised(tmp_path, close, answer)
     run = cli("history", "delete", attempt_id, "--recordings", "--yes")
     assert run.code == 0, run.err
     assert "Deleted 1 attempt and 4 files." in run.out
@@ -137,14 +142,7 @@ def test_the_review_counts_a_practised_attempt_s_recordings_still_on_disk(tmp_pa
     close, answer = tmp_path / "close.wav", tmp_path / "close-answer.wav"
     for path in (close, answer):
         path.write_bytes(b"")
-    report = report_with_answer(tmp_path)
-    report = dataclasses.replace(
-        report,
-        recording=str(close),
-        followup=dataclasses.replace(report.followup, recording=str(answer)),
-    )
-    with open_for_writing() as history:
-        attempt_id = history.add(report)
+    attempt_id = stored_as_practised(tmp_path, close, answer)
     assert files_of([attempt_id]).recordings == {attempt_id: 2}
     answer.unlink()
     assert files_of([attempt_id]).recordings == {attempt_id: 1}
