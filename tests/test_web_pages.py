@@ -15,6 +15,7 @@ from . import webapp
 from .conftest import ROOT, SAMPLES
 from .test_cli import COMPLETE
 from .test_followup import ANSWER, CONCERN
+from .test_followup_store import stored_as_practised
 
 pytestmark = pytest.mark.slow
 
@@ -208,6 +209,30 @@ def test_review_by_tag_play_a_moment_recheck_and_delete_with_the_keyboard(app, b
         left = c.get("/api/history").json()["attempts"]
     assert [a["tag"] for a in left] == ["ben"]
     assert not list(app.upload_dir.rglob("*.flac"))  # the recording went with it
+    assert not browser.errors
+
+
+def test_a_practised_attempt_is_deleted_with_both_its_recordings(app, browser, tmp_path):
+    """Practice records the close and the answer: the delete offers both, and says both went."""
+    close, answer = tmp_path / "close.wav", tmp_path / "close-answer.wav"
+    for path in (close, answer):
+        path.write_bytes(b"")
+    attempt_id = stored_as_practised(tmp_path, close, answer)
+    browser.goto(app.link)
+    browser.click("nav >> text=Review")
+    row = browser.locator(f"#attempts tr[data-attempt='{attempt_id}']")
+    row.locator("button.delete").click()
+    offer = browser.locator("tr.confirm-row button.confirm-files")
+    assert offer.inner_text() == "Delete with its 2 recordings (the close and your answer)"
+    offer.click()
+    browser.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('deleted')"
+    )
+    said = browser.locator("#status").inner_text()
+    assert said == (
+        f"Attempt {attempt_id} deleted, with its 2 recordings (the close and your answer)."
+    ), said
+    assert not close.exists() and not answer.exists()
     assert not browser.errors
 
 

@@ -85,6 +85,11 @@
     } catch (e) { status.textContent = e.message; } finally { button.disabled = false; }
   }
 
+  // practice records the close and the answer: two recordings, said as two
+  function itsRecordings(n) {
+    return n > 1 ? `its ${n} recordings (the close and your answer)` : "its recording";
+  }
+
   function confirmDelete(a, r) {
     // asked in a row of its own under the attempt: keyboard-reachable, readable at phone width
     if (r.nextElementSibling && r.nextElementSibling.classList.contains("confirm-row")) return;
@@ -95,12 +100,10 @@
     } }, "Cancel");
     const buttons = [el("button", { type: "button", class: "danger confirm",
       onclick: () => remove(a, false) }, "Delete")];
-    // practice recorded the close and the answer: two recordings, said as two
     const made = a.recordings_made || 0;
-    const them = made > 1 ? `its ${made} recordings (the close and your answer)` : "its recording";
     if (made && !a.own_file) {
       buttons.push(el("button", { type: "button", class: "danger confirm-files",
-        onclick: () => remove(a, true) }, `Delete with ${them}`));
+        onclick: () => remove(a, true) }, `Delete with ${itsRecordings(made)}`));
     }
     const stays = !a.recording ? ""
       : a.own_file ? ` Its recording is your own file (${a.recording.split("/").pop()}): it stays on disk.`
@@ -123,9 +126,7 @@
       ? ` Your own file ${body.kept.join(", ")} stays on disk: voiceclose deletes only what it recorded.`
       : "";
     const n = code === 200 ? body.files_deleted : 0;  // recordings and the reports beside them
-    const made = a.recordings_made || 0;
-    const files = n === 1 ? ", with its recording"
-      : n && n === made ? `, with its ${n} recordings (the close and your answer)`
+    const files = n === 1 || (n && n === a.recordings_made) ? `, with ${itsRecordings(n)}`
       : n ? `, with ${n} files (its recordings and the reports saved beside them)` : "";
     status.textContent = code === 200
       ? `Attempt ${a.id} deleted${files}.` +
