@@ -33,6 +33,13 @@ def model() -> semantic.Semantic:
     return found
 
 
+def named(text: str, sem, needs) -> list[str]:
+    """The needs a close's fit was tied to."""
+    return list(
+        check(transcript_from_text(text).words, needs=needs, semantic=sem).elements["fit"].needs
+    )
+
+
 def found(text: str, sem, needs=()) -> dict[str, bool]:
     result = check(transcript_from_text(text).words, needs=needs, semantic=sem)
     return {k: e.found for k, e in result.elements.items()}
@@ -159,6 +166,24 @@ def test_with_a_scenario_a_need_recapped_in_other_words_ties_the_experience_besi
     # a claim that names nothing recaps no need
     claim = "I think my experience is, like, pretty much exactly what you need."
     assert not found(f"{claim} I ran the breakfast shift at my last cafe.", model, needs)["fit"]
+
+
+def test_with_a_scenario_the_experience_is_tied_to_the_needs_it_speaks_to_not_all_named(model):
+    # both of the head chef's needs hold "food", and a sentence about food costs is near both
+    # in meaning: the experience is praised for the need it answers, not for every need named
+    needs = ["keeping the food consistent on busy services", "bringing food costs under control"]
+    costs = "bringing food costs under control"
+    said = "You said food costs have been creeping up."
+    done = "At my last restaurant I rebuilt the ordering and cut waste by a third."
+    assert named(f"{said} {done}", model, needs) == [costs]
+    # the other need recapped beside it: the experience still answers the costs alone
+    said = "You said food costs have been creeping up and the plates vary on busy nights."
+    assert named(f"{said} {done}", model, needs) == [costs]
+    both = (
+        "At my last restaurant I kept every plate consistent through busy services, and I "
+        "brought our food costs down by a fifth."
+    )
+    assert named(both, model, needs) == needs
 
 
 def test_explain_lists_both_signals(model, cli, tmp_path):

@@ -167,6 +167,15 @@ class _ScenarioFit:
         self.ignore = ignore
         self.bare = frozenset(ctx.rules.words("fit", "bare_words"))
         self.terms = [need_terms(need, ignore) for need in role]
+        # each need's words that no other need of the role holds ("consistent", not "food")
+        self.own_terms = [
+            [
+                t
+                for t in terms
+                if not any(shared_terms(other, [t]) for other in self.terms if other is not terms)
+            ]
+            for terms in self.terms
+        ]
         # a scenario's listen_for patterns, and what field knowledge hears for this kind of need
         self.patterns: list[PatternList] = [
             PatternList(
@@ -188,9 +197,14 @@ class _ScenarioFit:
         return spoken
 
     def spoken_to(self, sentence: int) -> list[int]:
-        """The needs a sentence speaks to in their own words or meaning (``needs_in``)."""
+        """The needs a sentence speaks to in their own words or meaning (``needs_in``). A
+        sentence near one need in meaning is often near another of the role's too ("you said
+        food costs have been creeping up": 0.69 from "bringing food costs under control", 0.43
+        from "keeping the food consistent on busy services"): a need spoken to by meaning
+        alone, or by words other needs share, counts only when no other need the sentence
+        speaks to is nearer."""
         tokens = self.ctx.tokens(sentence)
-        spoken = []
+        spoken, by_meaning = [], []
         for i, (terms, patterns) in enumerate(zip(self.terms, self.patterns, strict=True)):
             if patterns and self.ctx.any_match(patterns, sentence):
                 spoken.append(i)
@@ -198,8 +212,14 @@ class _ScenarioFit:
                 if _share(terms, tokens) >= NEED_WORDS_ENOUGH:
                     spoken.append(i)
             elif self.semantic_tie(sentence, i, terms, tokens):
-                spoken.append(i)
-        return spoken
+                words = _share(terms, tokens) >= NEED_WORDS_ENOUGH
+                (spoken if words else by_meaning).append(i)
+        if by_meaning:
+            nearest = max(spoken + by_meaning, key=lambda i: self.scores.similarity(sentence, i))
+            spoken += [
+                i for i in by_meaning if i == nearest or shared_terms(self.own_terms[i], tokens)
+            ]
+        return sorted(spoken)
 
     def named_beside(self, other: int, n: int) -> list[int]:
         """The needs sentence ``other`` names for the experience in sentence ``n`` beside it: a
@@ -254,9 +274,14 @@ class _ScenarioFit:
     def tied(self, n: int) -> list[int]:
         """Needs the experience in sentence ``n`` speaks to: in its own sentence, or named in a
         short or need-naming sentence next to it ("You need X. I did X at ..."), or in the one
-        before when the experience points back to it ("X? That's exactly what I did")."""
+        before when the experience points back to it ("X? That's exactly what I did"). An
+        experience that speaks to a need itself is tied to that need alone: "You said food costs
+        are creeping up and the plates vary on busy nights. I rebuilt the ordering and cut
+        waste by a third" answers the costs, not the plates."""
         ctx = self.ctx
         found = self.needs_in(n)
+        if found:
+            return found
         for other in (n - 1, n + 1):
             if not 0 <= other < len(ctx.sentences):
                 continue

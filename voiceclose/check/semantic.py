@@ -168,6 +168,10 @@ class Scores:
             return True
         return share > 0 and similarity >= NEED_SUPPORT
 
+    def similarity(self, sentence: int, need: int) -> float:
+        """The cosine of a sentence and a need's words."""
+        return float(self.need_similarity[sentence, need])
+
     def recapped_need(self, sentence: int) -> int | None:
         """The need a sentence recapping what the employer needs is nearest in meaning, when it
         is that near (RECAP_SIMILARITY); None otherwise."""
