@@ -12,9 +12,11 @@ import pytest
 
 from voiceclose.app.checking import Checker
 from voiceclose.evaluate import speak
+from voiceclose.evaluate.corpus import Scores
 from voiceclose.evaluate.scoring import (
     AUDIO_VOICES,
     CACHE_FOLDER,
+    close_table,
     format_errors,
     format_table,
     main,
@@ -39,6 +41,11 @@ CORPORA = {
     "closeE": DATA / "closeE.jsonl",
     "closeF": DATA / "closeF.jsonl",
 }
+# closes labelled with the needs their experience speaks to, each written from DOMAIN.md only
+# (I was scored once, on first sight of the rule that names only the needs spoken to: README)
+NEEDS_CORPORA = {name: DATA / f"needs{name}.jsonl" for name in ("G", "H", "I")}
+MIN_NEEDS_PRECISION = 0.80  # of the needs a fit is praised for, typed text
+MIN_NEEDS_RECALL = 0.75
 MIN_TEXT_MACRO_F1 = 0.95
 MIN_TEXT_ELEMENT_F1 = 0.90
 MIN_PRECISION = 0.98  # every part, every corpus, punctuated or not
@@ -233,7 +240,42 @@ def test_closes_with_needs_are_checked_against_them(tmp_path):
     path.write_text(json.dumps(line) + "\n")
     (item,) = read_corpus(path)
     assert item.needs == tuple(line["needs"])
-    assert score_text([item]).tallies["fit"].fp == 0
+    assert item.spoken_to is None
+    scores = score_text([item])
+    assert scores.tallies["fit"].fp == 0
+    assert scores.needs_scored == 0  # not labelled: not scored
+
+
+def test_the_needs_a_fit_is_praised_for_are_scored_against_those_labelled(tmp_path):
+    line = {
+        "text": "At my last warehouse I ran the night shift and our pick accuracy hit 99.8%.",
+        "labels": {"interest": False, "fit": True, "reservations": False, "thanks": False},
+        "needs": ["improving pick accuracy", "leading the night shift", "training new starters"],
+        "needs_spoken_to": ["improving pick accuracy"],
+    }
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    (item,) = read_corpus(path)
+    assert item.spoken_to == ("improving pick accuracy",)
+    scores = Scores()
+    scores.add_needs(item, {"improving pick accuracy", "leading the night shift"})
+    t = scores.needs
+    assert (t.tp, t.fp, t.fn, t.tn) == (1, 1, 0, 1)
+    assert (scores.needs_scored, scores.needs_exact) == (1, 0)
+    assert "needs named" in close_table("one", scores)
+    assert "needs named" not in close_table("one", Scores())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(NEEDS_CORPORA))
+def test_a_fit_is_praised_for_the_needs_it_speaks_to(name, semantic_signal):
+    """A scenario's needs that share a word ("food" in both of a head chef's) or sit near in
+    meaning are not all praised when the experience answered one."""
+    scores = score_text(read_corpus(NEEDS_CORPORA[name]), semantic_signal)
+    table = close_table(name, scores)
+    assert scores.needs_scored == 50, table
+    assert scores.needs.precision >= MIN_NEEDS_PRECISION, table
+    assert scores.needs.recall >= MIN_NEEDS_RECALL, table
 
 
 def test_the_neural_voice_varies_pace_variation_and_noise():

@@ -2,7 +2,8 @@
 
 A corpus is JSON Lines with "text" and "labels" ({"interest": bool, "fit": bool,
 "reservations": bool, "thanks": bool}); "id" is optional, and "needs" (the role's needs, as
-strings) makes the close be checked against them as a scenario's needs.
+strings) makes the close be checked against them as a scenario's needs; "needs_spoken_to" (those
+of them the candidate's own experience speaks to) has the needs a fit is praised for scored too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Item:
     text: str
     labels: dict[str, bool]
     needs: tuple[str, ...] = ()  # what the role needs: checked as a scenario's needs
+    spoken_to: tuple[str, ...] | None = None  # those the experience speaks to, when labelled
 
 
 @dataclass
@@ -71,6 +73,10 @@ class Miss:
 class Scores:
     tallies: dict[str, Tally] = field(default_factory=lambda: {e: Tally() for e in ELEMENTS})
     errors: list[Miss] = field(default_factory=list)
+    # the needs a fit was praised for, against the needs labelled spoken to (labelled closes)
+    needs: Tally = field(default_factory=Tally)
+    needs_scored: int = 0  # closes whose needs spoken to are labelled
+    needs_exact: int = 0  # ...and of those, the closes whose needs named were exactly those
 
     @property
     def macro_f1(self) -> float:
@@ -90,6 +96,16 @@ class Scores:
             self.tallies[element].add(truth, predicted)
             if truth != predicted:
                 self.errors.append(Miss(item, element, predicted, heard, spoken_as, tuple(notes)))
+        if item.spoken_to is not None:
+            fit = elements["fit"]
+            self.add_needs(item, set(fit.needs) if fit.found else set())
+
+    def add_needs(self, item: Item, named: set[str]) -> None:
+        """Tally the needs a fit was praised for against those labelled spoken to."""
+        for need in item.needs:
+            self.needs.add(need in item.spoken_to, need in named)
+        self.needs_scored += 1
+        self.needs_exact += named == set(item.spoken_to)
 
 
 def read_corpus(path: Path) -> list[Item]:
@@ -100,5 +116,11 @@ def read_corpus(path: Path) -> list[Item]:
                 continue
             record = json.loads(line)
             needs = tuple(str(need) for need in record.get("needs") or ())
-            items.append(Item(str(record.get("id", n)), record["text"], record["labels"], needs))
+            spoken_to = record.get("needs_spoken_to")
+            if spoken_to is not None:
+                spoken_to = tuple(str(need) for need in spoken_to)
+            item = Item(
+                str(record.get("id", n)), record["text"], record["labels"], needs, spoken_to
+            )
+            items.append(item)
     return items

@@ -77,6 +77,20 @@ def format_table(title: str, scores: Scores) -> str:
     return "\n".join(lines)
 
 
+def close_table(title: str, scores: Scores) -> str:
+    """``format_table``, and where the corpus labels the needs spoken to, how well the needs a
+    fit was praised for matched them."""
+    table = format_table(title, scores)
+    if not scores.needs_scored:
+        return table
+    t = scores.needs
+    return (
+        f"{table}\n{'needs named':<14}{t.precision:>10.3f}{t.recall:>8.3f}{t.f1:>7.3f}"
+        f"{t.tp:>5}{t.fp:>4}{t.fn:>4}\n"
+        f"{'  all right':<14}{f'{scores.needs_exact}/{scores.needs_scored}':>10}"
+    )
+
+
 def side_by_side(left: str, right: str, gap: int = 4) -> str:
     """Two blocks of lines next to each other, the left one padded to its widest line."""
     a, b = left.splitlines(), right.splitlines()
@@ -111,18 +125,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     items = read_corpus(args.corpus)
     semantic = _semantic(args.no_semantic)
     scores = score_text(items, semantic)
-    tables = [format_table(f"text ({len(items)} closes)", scores)]
+    tables = [close_table(f"text ({len(items)} closes)", scores)]
     runs = [("text", scores, None)]
     if args.run_on:
         runon = score_text(items, semantic, runon=True)
-        tables.append(format_table(f"run-on ({len(items)} closes)", runon))
+        tables.append(close_table(f"run-on ({len(items)} closes)", runon))
         runs.append(("run-on text", runon, None))
     summaries = []
     if args.audio:
         try:
             for kind, audio, summary in _score_audio(items, args):
                 label = "audio" if kind == "debian" else f"audio, {kind} voice"
-                tables.append(format_table(f"{label} ({len(items)} closes)", audio))
+                tables.append(close_table(f"{label} ({len(items)} closes)", audio))
                 runs.append((f"audio ({kind})", audio, scores))
                 summaries.append(summary)
         except VoicecloseError as e:
