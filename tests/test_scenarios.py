@@ -95,6 +95,25 @@ def test_a_need_without_phrases_is_listened_for_by_its_own_words():
     assert scenarios.listen_for("someone who can do the job") == ()
 
 
+def test_a_word_two_needs_share_ties_a_story_to_neither_by_itself(cli, tmp_path):
+    consistent, costs = "keeping the food consistent on busy services", "bringing food costs down"
+    heard = scenarios.listen_for(costs, [consistent])
+    assert [e.split("|")[0] for e in heard] == ["bringing", "costs", "down"]  # not "food"
+    run = cli(
+        "scenario", "new", "--name", "bell-chef", "--role", "head chef", "--organisation",
+        "The Bell", "--interviewer", "Sam", "--need", consistent, "--need", costs,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert "“bringing food costs down”: bringing, costs, down" in run.out
+    close = tmp_path / "close.txt"
+    close.write_text(
+        "At my last restaurant I rebuilt the ordering with our suppliers and cut our food "
+        "costs by a fifth in six months."
+    )
+    run = cli("check", close, "--scenario", "bell-chef", "--json", "--no-history")
+    assert run.json()[0]["elements"]["fit"]["needs"] == [costs]  # both, when "food" tied them
+
+
 def test_scenario_new_saves_your_own_and_the_checker_uses_it(cli):
     import stat
 

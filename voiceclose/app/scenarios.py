@@ -17,6 +17,7 @@ import json
 import random
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,10 +88,14 @@ def _as_pattern(phrases: str) -> str:
     return "(" + "|".join(alternatives) + ")"
 
 
-def listen_for(what: str) -> tuple[str, ...]:
+def listen_for(what: str, others: Sequence[str] = ()) -> tuple[str, ...]:
     """What to listen for when a need has no phrases of its own: each content word of the need
     (not a stop word), with its common forms, as one entry ("pick accuracy" gives
-    "pick|picks|picked|picking" and "accuracy|accurate")."""
+    "pick|picks|picked|picking" and "accuracy|accurate"). A word that one of the role's
+    ``others`` needs holds too is not one: "food" in "keeping the food consistent" and
+    "bringing food costs down" would tie a story of food costs to both (the checker still
+    reads the need's words and meaning)."""
+    shared = {form for other in others for entry in listen_for(other) for form in entry.split("|")}
     words = re.findall(r"[a-z0-9']+", what.lower().replace("-", " "))
     entries = []
     for word in words:
@@ -98,7 +103,7 @@ def listen_for(what: str) -> tuple[str, ...]:
             continue
         forms = _forms(word.strip("'"))
         entry = "|".join(forms)
-        if entry not in entries:
+        if entry not in entries and not shared.intersection(forms):
             entries.append(entry)
     return tuple(entries)
 
@@ -216,14 +221,15 @@ def load(path: Path, own: bool = False) -> Scenario:
                 f"{path}: [[needs]] {n}: unknown key {extra[0]!r} (known: what, listen_for)"
             )
     try:
+        whats = [_line(n["what"]) for n in data["needs"]]
         needs = tuple(
             Need(
-                _line(n["what"]),
+                what,
                 tuple(_line(p) for p in n["listen_for"])
                 if "listen_for" in n
-                else listen_for(_line(n["what"])),
+                else listen_for(what, whats[:i] + whats[i + 1 :]),
             )
-            for n in data["needs"]
+            for i, (n, what) in enumerate(zip(data["needs"], whats, strict=True))
         )
     except (KeyError, TypeError) as e:
         raise ScenarioError(f"{path}: each [[needs]] needs 'what'") from e

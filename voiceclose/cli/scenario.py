@@ -45,6 +45,7 @@ def new(args: argparse.Namespace) -> int:
     print(f"Saved your scenario {scenario.name!r}: {scenario.role} at {scenario.organisation}.")
     for need in scenario.needs:  # each word's own form (its other forms are heard too)
         words = ", ".join(entry.split("|")[0] for entry in need.listen_for)
+        words = words or "its meaning (each of its words is in another need too)"
         print(f"  listening for “{need.what}”: {words}")
     print(f"Practise it: voiceclose practice --scenario {scenario.name}")
     return EXIT_COMPLETE
