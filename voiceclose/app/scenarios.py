@@ -108,6 +108,12 @@ def listen_for(what: str, others: Sequence[str] = ()) -> tuple[str, ...]:
     return tuple(entries)
 
 
+def listened_for(whats: Sequence[str]) -> list[tuple[str, ...]]:
+    """What to listen for, for each of a role's needs without phrases of their own (listen_for,
+    each with the others beside it)."""
+    return [listen_for(what, [*whats[:i], *whats[i + 1 :]]) for i, what in enumerate(whats)]
+
+
 def _forms(word: str) -> list[str]:
     """A word and the forms it is most often said in (a rough stem: a form nobody says is
     harmless, it is only listened for)."""
@@ -223,13 +229,8 @@ def load(path: Path, own: bool = False) -> Scenario:
     try:
         whats = [_line(n["what"]) for n in data["needs"]]
         needs = tuple(
-            Need(
-                what,
-                tuple(_line(p) for p in n["listen_for"])
-                if "listen_for" in n
-                else listen_for(what, whats[:i] + whats[i + 1 :]),
-            )
-            for i, (n, what) in enumerate(zip(data["needs"], whats, strict=True))
+            Need(what, tuple(_line(p) for p in n["listen_for"]) if "listen_for" in n else words)
+            for n, what, words in zip(data["needs"], whats, listened_for(whats), strict=True)
         )
     except (KeyError, TypeError) as e:
         raise ScenarioError(f"{path}: each [[needs]] needs 'what'") from e
