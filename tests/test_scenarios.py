@@ -27,7 +27,7 @@ def test_every_scenario_compiles_into_checker_patterns():
     for s in scenarios.available():
         check(
             transcript_from_text("I ran the night shift for four years.").words,
-            extra_needs=s.need_patterns,
+            needs=s.needs,
         )
 
 
@@ -37,7 +37,7 @@ def test_fit_looks_for_this_scenarios_needs():
         "I have spent five years running triage in a busy department."
     ).words
     assert not check(said).elements["fit"].found
-    assert check(said, extra_needs=nurse.need_patterns).elements["fit"].found
+    assert check(said, needs=nurse.needs).elements["fit"].found
 
 
 def test_no_phrase_listened_for_is_only_the_roles_own_name():
@@ -57,9 +57,7 @@ def test_no_phrase_listened_for_is_only_the_roles_own_name():
 
 def test_tips_use_the_interviewer_and_the_role():
     chef = scenarios.find("head-chef")
-    result = check(
-        transcript_from_text("Thanks for the trial shift.").words, extra_needs=chef.need_patterns
-    )
+    result = check(transcript_from_text("Thanks for the trial shift.").words, needs=chef.needs)
     tips = feedback_for(result, chef).tips
     assert {t.element for t in tips} == {"interest", "fit", "reservations"}
     text = " ".join(t.tip + " " + t.example for t in tips)
@@ -87,31 +85,45 @@ def test_scenarios_lists_them(cli):
     assert cli("prompts").out == run.out  # the command's first name
 
 
-def test_a_need_without_phrases_is_listened_for_by_its_own_words():
-    assert scenarios.listen_for("pick accuracy") == (
-        "pick|picks|picked|picking",
-        "accuracy|accurate",
-    )
-    assert scenarios.listen_for("someone who can do the job") == ()
-
-
-def test_a_word_two_needs_share_ties_a_story_to_neither_by_itself(cli, tmp_path):
-    consistent, costs = "keeping the food consistent on busy services", "bringing food costs down"
-    heard = scenarios.listen_for(costs, [consistent])
-    assert [e.split("|")[0] for e in heard] == ["bringing", "costs", "down"]  # not "food"
+def test_your_own_needs_are_heard_by_their_words_and_meaning_not_any_one_word(cli, tmp_path):
+    """A need of your own is read as the checker reads any need: "working" in a call centre is
+    not "working night shifts", a story of food costs is not "keeping the food consistent" for
+    the word "food" both needs hold, "a large number of refunds" grows no loyalty customers."""
     run = cli(
-        "scenario", "new", "--name", "bell-chef", "--role", "head chef", "--organisation",
-        "The Bell", "--interviewer", "Sam", "--need", consistent, "--need", costs,
+        "scenario", "new", "--name", "till-supervisor", "--role", "checkout supervisor",
+        "--organisation", "Greens", "--interviewer", "Sam",
+        "--need", "keeping customers happy at the tills",
+        "--need", "growing the number of loyalty customers",
+        "--need", "working night shifts",
     )  # fmt: skip
     assert run.code == 0, run.err
-    assert "“bringing food costs down”: bringing, costs, down" in run.out
+    assert "“working night shifts”: night, shifts, and what they mean" in run.out
+    own = scenarios.find("till-supervisor")
+    assert [n.listen_for for n in own.needs] == [(), (), ()]
+
+    def needs_of(said: str) -> list[str] | None:
+        words = transcript_from_text(f"I really want this job. {said}").words
+        fit = check(words, needs=own.needs).elements["fit"]
+        return fit.needs if fit.found else None
+
+    assert needs_of("I've been working in a call centre for three years.") is None
+    assert needs_of("I handled a large number of refunds every week for five years.") is None
+    assert needs_of("I did four years of night shifts at a 24-hour Tesco.") == [
+        "working night shifts"
+    ]
+    run = cli(
+        "scenario", "new", "--name", "bell-chef", "--role", "head chef", "--organisation",
+        "The Bell", "--interviewer", "Sam", "--need", "keeping the food consistent on busy services",
+        "--need", "bringing food costs down",
+    )  # fmt: skip
+    assert run.code == 0, run.err
     close = tmp_path / "close.txt"
     close.write_text(
         "At my last restaurant I rebuilt the ordering with our suppliers and cut our food "
         "costs by a fifth in six months."
     )
     run = cli("check", close, "--scenario", "bell-chef", "--json", "--no-history")
-    assert run.json()[0]["elements"]["fit"]["needs"] == [costs]  # both, when "food" tied them
+    assert run.json()[0]["elements"]["fit"]["needs"] == ["bringing food costs down"]
 
 
 def test_scenario_new_saves_your_own_and_the_checker_uses_it(cli):
@@ -134,7 +146,7 @@ def test_scenario_new_saves_your_own_and_the_checker_uses_it(cli):
     assert own.own and own.pronoun == "she" and "Dana" in own.moment
     said = transcript_from_text("I kept my pick accuracy at 99 percent for three years.").words
     assert not check(said).elements["fit"].found
-    assert check(said, extra_needs=own.need_patterns).elements["fit"].found
+    assert check(said, needs=own.needs).elements["fit"].found
     listing = cli("prompts")
     assert "* acme-picker" in listing.out
     assert cli("scenario", "remove", "acme-picker").code == 0 and not path.exists()

@@ -16,7 +16,6 @@ from voiceclose.app.scenarios import (
     NAME_PATTERN,
     PRONOUNS,
     Scenario,
-    listen_for,
     load,
     scenario_folders,
 )
@@ -81,10 +80,18 @@ def check_pronoun(pronoun: str) -> str:
     return pronoun
 
 
+def heard_by(need: str) -> tuple[str, ...]:
+    """The words of ``need`` the checker listens for (with their meaning)."""
+    from voiceclose.check.needs import need_words
+    from voiceclose.check.rules import load_rules
+
+    return need_words(need, frozenset(load_rules().words("needs", "ignore")))
+
+
 def check_need(need: str) -> str:
     """``need`` if the checker can listen for it (it has a word that says something)."""
     need = _text("need", need)
-    if not listen_for(need):
+    if not heard_by(need):
         raise UsageError(
             f"the need {need!r} has no word to listen for: say what the role needs, as the "
             "interviewer put it (for example 'keeping the stockroom in order')"

@@ -78,7 +78,7 @@ class Practice:
         newest words may be cut where a later one is not)."""
         result = check(
             transcript.words,
-            extra_needs=self.scenario.need_patterns,
+            needs=self.scenario.needs,
             speech_regions=transcript.speech_regions,
         )
         found = {e for e in ELEMENTS if result.elements[e].found}

@@ -3,8 +3,8 @@
 Each is a TOML file: the bundled ones in prompts/, the user's own (``voiceclose scenario new``) in
 the scenarios folder of the user data folder. A scenario's needs may carry phrases that show a
 candidate spoke to them ("listen_for", each entry one or more phrases separated by "|"); a need
-without them is listened for by its own content words, so that in practice the fit check looks for
-experience tied to *this* job's needs.
+without them is heard by its own words and meaning, as the checker reads any need, so that in
+practice the fit check looks for experience tied to *this* job's needs.
 
 A scenario is found by its name only among the files in the scenario folders: a name is letters,
 digits, "-" and "_", never a path. Its text reaches the terminal, so control characters and
@@ -17,7 +17,6 @@ import json
 import random
 import re
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,18 +37,6 @@ _ESCAPE_SEQUENCE = re.compile(  # ECMA-48: CSI ... final byte, OSC/DCS/... strin
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 PRONOUNS = ("she", "he", "they")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # a scenario's name: never a path
-# Words of a need that say nothing of *what* is needed ("someone who can ..."): not listened for
-_STOP_TEXT = """a about above after again all also am an and any are as at be been being both
-    but by can
-    could did do does doing for from further get gets getting good great had has have having he her
-    here him his how i if in into is it its just less like make makes making me more most much must
-    my need needs needed new no nor not of off on once only or other our out over own really role
-    same she should so some someone somebody such than that the their them then there these they
-    this those through to too under up very want wants was we well were what when where which while
-    who whom why will with would you your job person people able way ways lot lots thing things
-    time times see seen day days week weeks month months year years one two three first last
-    best better fast faster quick quickly sure help helps take takes use using go going done"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -72,72 +59,6 @@ class Scenario:
     pronoun: str = "they"  # the interviewer's: she, he or they
     own: bool = False  # the user's own (scenario new), not bundled
     concerns: tuple[Concern, ...] = ()  # what this interviewer might raise after the close
-
-    @property
-    def need_patterns(self) -> tuple[str, ...]:
-        """The needs' phrases as checker patterns: "a b|c" becomes the group "(a b|c)"."""
-        return tuple(_as_pattern(p) for need in self.needs for p in need.listen_for)
-
-
-def _as_pattern(phrases: str) -> str:
-    alternatives = []
-    for phrase in phrases.split("|"):
-        words = re.findall(r"[a-z0-9']+", phrase.lower().replace("-", " "))
-        if words:
-            alternatives.append(" ".join(words))
-    return "(" + "|".join(alternatives) + ")"
-
-
-def listen_for(what: str, others: Sequence[str] = ()) -> tuple[str, ...]:
-    """What to listen for when a need has no phrases of its own: each content word of the need
-    (not a stop word), with its common forms, as one entry ("pick accuracy" gives
-    "pick|picks|picked|picking" and "accuracy|accurate"). A word that one of the role's
-    ``others`` needs holds too is not one: "food" in "keeping the food consistent" and
-    "bringing food costs down" would tie a story of food costs to both (the checker still
-    reads the need's words and meaning)."""
-    shared = {form for other in others for entry in listen_for(other) for form in entry.split("|")}
-    words = re.findall(r"[a-z0-9']+", what.lower().replace("-", " "))
-    entries = []
-    for word in words:
-        if word in STOP_WORDS or len(word) < 3 or word.isdigit():
-            continue
-        forms = _forms(word.strip("'"))
-        entry = "|".join(forms)
-        if entry not in entries and not shared.intersection(forms):
-            entries.append(entry)
-    return tuple(entries)
-
-
-def listened_for(whats: Sequence[str]) -> list[tuple[str, ...]]:
-    """What to listen for, for each of a role's needs without phrases of their own (listen_for,
-    each with the others beside it)."""
-    return [listen_for(what, [*whats[:i], *whats[i + 1 :]]) for i, what in enumerate(whats)]
-
-
-def _forms(word: str) -> list[str]:
-    """A word and the forms it is most often said in (a rough stem: a form nobody says is
-    harmless, it is only listened for)."""
-    if word.endswith("ies") and len(word) > 5:
-        bases = [word[:-3] + "y"]
-    elif word.endswith(("ing", "ed")) and len(word) > 5:
-        cut = word[: -3 if word.endswith("ing") else -2]
-        bases = [cut, cut + "e"]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 4:
-        bases = [word[:-1]]
-    else:
-        bases = [word]
-    forms = [word]
-    for base in bases:
-        forms.append(base)
-        if base.endswith("acy"):  # accuracy, accurate
-            forms += [base[:-3] + "ate"]
-        elif base.endswith("y"):
-            forms += [base[:-1] + "ies"]
-        elif base.endswith("e"):
-            forms += [base + "s", base + "d", base[:-1] + "ing"]
-        else:
-            forms += [base + "s", base + "ed", base + "ing"]
-    return list(dict.fromkeys(forms))
 
 
 def scenario_folders(folder: Path | None = None) -> list[Path]:
@@ -227,10 +148,12 @@ def load(path: Path, own: bool = False) -> Scenario:
                 f"{path}: [[needs]] {n}: unknown key {extra[0]!r} (known: what, listen_for)"
             )
     try:
-        whats = [_line(n["what"]) for n in data["needs"]]
+        # a need without phrases of its own is heard by its words and meaning, as the checker
+        # reads any need (each of its words as a phrase tied "working" in a call centre to
+        # "working night shifts", and "food" to both of a chef's needs)
         needs = tuple(
-            Need(what, tuple(_line(p) for p in n["listen_for"]) if "listen_for" in n else words)
-            for n, what, words in zip(data["needs"], whats, listened_for(whats), strict=True)
+            Need(_line(n["what"]), tuple(_line(p) for p in n.get("listen_for", ())))
+            for n in data["needs"]
         )
     except (KeyError, TypeError) as e:
         raise ScenarioError(f"{path}: each [[needs]] needs 'what'") from e

@@ -127,7 +127,15 @@ def _content_like(word: str) -> bool:
 
 def need_terms(need: RoleNeed, ignore: frozenset[str]) -> tuple[str, ...]:
     """What to listen for in a need's own words."""
-    return content_stems(re.findall(r"[a-z0-9]+", need.what.lower().replace("-", " ")), ignore)
+    return content_stems(need_words(need.what, ignore), ignore)
+
+
+def need_words(what: str, ignore: frozenset[str]) -> tuple[str, ...]:
+    """The words of a need that say what is needed, as written (not "working", "first" or
+    "experience": the rules' needs.ignore list)."""
+    words = re.findall(r"[a-z0-9]+", what.lower().replace("-", " "))
+    kept = [w for w in words if len(w) >= MIN_WORD_LENGTH and w not in ignore and _content_like(w)]
+    return tuple(dict.fromkeys(kept))
 
 
 def shared_terms(terms: Sequence[str], tokens: Iterable[str]) -> list[str]:

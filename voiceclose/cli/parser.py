@@ -309,7 +309,7 @@ def _add_scenario(commands) -> None:
         "new",
         help="save a scenario of your own (asks for what is missing, at a terminal)",
         description="Save your own interview as a scenario. At a terminal, anything not given "
-        "as a flag is asked for. What the role needs is listened for by its own words.",
+        "as a flag is asked for. What the role needs is heard by its own words and their meaning.",
     )
     new.add_argument("--name", metavar="NAME", help="its name (letters, digits, - and _)")
     new.add_argument("--role", metavar="TEXT", help="the role you applied for")

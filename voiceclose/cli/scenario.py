@@ -20,7 +20,7 @@ QUESTIONS = (  # (field, question) asked at a terminal for what the flags left o
 
 
 def new(args: argparse.Namespace) -> int:
-    from voiceclose.app.own_scenarios import NewScenario, create
+    from voiceclose.app.own_scenarios import NewScenario, create, heard_by
 
     values = {key: getattr(args, key) for key, _ in QUESTIONS}
     needs, concerns = list(args.need or []), list(args.concern or [])
@@ -43,10 +43,9 @@ def new(args: argparse.Namespace) -> int:
         replace=args.replace,
     )
     print(f"Saved your scenario {scenario.name!r}: {scenario.role} at {scenario.organisation}.")
-    for need in scenario.needs:  # each word's own form (its other forms are heard too)
-        words = ", ".join(entry.split("|")[0] for entry in need.listen_for)
-        words = words or "its meaning (each of its words is in another need too)"
-        print(f"  listening for “{need.what}”: {words}")
+    for need in scenario.needs:
+        words = ", ".join(heard_by(need.what))
+        print(f"  listening for “{need.what}”: {words}, and what they mean")
     print(f"Practise it: voiceclose practice --scenario {scenario.name}")
     return EXIT_COMPLETE
 

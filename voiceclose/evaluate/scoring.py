@@ -53,23 +53,15 @@ def run_on(text: str) -> str:
 
 
 def score_text(
-    items: Iterable[Item], semantic: Semantic | None = None, runon: bool = False, own=False
+    items: Iterable[Item], semantic: Semantic | None = None, runon: bool = False
 ) -> Scores:
-    """Check each close as typed (``runon``: as an unpunctuated transcript would give it);
-    ``own``: against its needs as ``scenario new`` saves them (listened for by their words)."""
+    """Check each close as typed (``runon``: as an unpunctuated transcript would give it)."""
     scores = Scores()
     for item in items:
         text = run_on(item.text) if runon else item.text
         words = transcript_from_text(text).words
-        needs = _as_own_scenario(item.needs) if own else item.needs
-        scores.add(item, check(words, needs=needs, semantic=semantic).elements)
+        scores.add(item, check(words, needs=item.needs, semantic=semantic).elements)
     return scores
-
-
-def _as_own_scenario(needs: Sequence[str]) -> tuple:
-    from voiceclose.app.scenarios import Need, listened_for
-
-    return tuple(Need(what, words) for what, words in zip(needs, listened_for(needs), strict=True))
 
 
 def format_table(title: str, scores: Scores) -> str:
@@ -132,11 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     items = read_corpus(args.corpus)
     semantic = _semantic(args.no_semantic)
-    scores = score_text(items, semantic, own=args.as_own_scenario)
+    scores = score_text(items, semantic)
     tables = [close_table(f"text ({len(items)} closes)", scores)]
     runs = [("text", scores, None)]
     if args.run_on:
-        runon = score_text(items, semantic, runon=True, own=args.as_own_scenario)
+        runon = score_text(items, semantic, runon=True)
         tables.append(close_table(f"run-on ({len(items)} closes)", runon))
         runs.append(("run-on text", runon, None))
     summaries = []
@@ -183,12 +175,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-semantic", action="store_true", help="check with the phrase rules alone"
-    )
-    parser.add_argument(
-        "--as-own-scenario",
-        action="store_true",
-        help="check typed closes against their needs as `scenario new` saves a role's needs "
-        "(listened for by their own words)",
     )
     parser.add_argument(
         "--audio",
