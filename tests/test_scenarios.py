@@ -228,3 +228,25 @@ def test_scenario_new_at_a_terminal_refuses_a_name_in_use_before_asking_more(
     assert values["name"] == "mine-2"
     said = capsys.readouterr().err
     assert "you already have a scenario called 'mine'" in said
+
+
+def test_scenario_names_are_one_name_whatever_the_capitals(cli, tmp_path):
+    """On a case-blind disk (macOS, Windows) Shop-Sup and shop-sup are one file; typed in other
+    capitals, a name still finds its one scenario; a need given twice is said to be."""
+    new = ("--role", "supervisor", "--organisation", "Greens", "--interviewer", "Sam")
+    run = cli("scenario", "new", "--name", "Store-Manager", *new, "--need", "stock accuracy")
+    assert run.code == 2 and "'store-manager' is a bundled scenario's name" in run.err
+    assert cli("scenario", "new", "--name", "shop-sup", *new, "--need", "stock accuracy").code == 0
+    for replace in ((), ("--replace",)):
+        run = cli("scenario", "new", "--name", "Shop-Sup", *replace, *new, "--need", "stock")
+        assert run.code == 2 and "you already have a scenario called 'shop-sup'" in run.err
+    run = cli(
+        "scenario", "new", "--name", "tills", *new, "--need", "stock accuracy",
+        "--need", "Stock  accuracy",
+    )  # fmt: skip
+    assert run.code == 2 and "the need 'Stock accuracy' is given twice" in run.err
+    close = tmp_path / "close.txt"
+    close.write_text("I really want this job. Thanks for your time.")
+    for name in ("SHOP-SUP", "Head-Chef"):
+        run = cli("check", close, "--scenario", name, "--json", "--no-history")
+        assert run.code == 1 and run.json()[0]["ok"], run.err

@@ -58,17 +58,25 @@ def check_name(name: str) -> str:
         raise UsageError(
             f"a scenario name is letters, digits, - and _ only (up to 64), not {name!r}"
         )
-    if (prompts_dir() / f"{name}.toml").exists():
-        raise UsageError(f"{name!r} is a bundled scenario's name: choose another")
+    bundled = _same_name(name, prompts_dir())
+    if bundled is not None:  # on a case-blind disk, or to anyone reading a list, the same name
+        raise UsageError(f"{bundled!r} is a bundled scenario's name: choose another")
     return name
+
+
+def _same_name(name: str, folder: Path) -> str | None:
+    """The name of a scenario file in ``folder`` that is ``name`` but for case, if any."""
+    found = [p.stem for p in folder.glob("*.toml") if p.stem.lower() == name.lower()]
+    return (name if name in found else found[0]) if found else None
 
 
 def check_new_name(name: str, replace: bool = False) -> str:
     """``name`` if a new scenario can be saved under it (``replace``: an own one of that name
     may be replaced); UsageError saying why not."""
     name = check_name(name)
-    if not replace and (own_scenarios_dir() / f"{name}.toml").exists():
-        raise UsageError(f"you already have a scenario called {name!r} (scenario remove {name})")
+    mine = _same_name(name, own_scenarios_dir()) if own_scenarios_dir().is_dir() else None
+    if mine is not None and (not replace or mine != name):
+        raise UsageError(f"you already have a scenario called {mine!r} (scenario remove {mine})")
     return name
 
 
@@ -146,6 +154,11 @@ def create(new: NewScenario, replace: bool = False) -> Scenario:
         _text(key, value)
     pronoun = check_pronoun(new.pronoun)
     needs = [check_need(n) for n in new.needs if n.strip()]
+    seen: set[str] = set()
+    for need in needs:
+        if need.lower() in seen:
+            raise UsageError(f"the need {need!r} is given twice: say each need once")
+        seen.add(need.lower())
     if not needs:
         raise UsageError("say at least one thing the role needs, in the interviewer's words")
     if len(needs) > MAX_NEEDS:

@@ -82,12 +82,22 @@ def available(folder: Path | None = None) -> list[Scenario]:
 def find(name: str, folder: Path | None = None) -> Scenario:
     """The scenario called ``name`` (bundled first, then the user's own), or a UsageError listing
     the ones there are: a path, or a name with dots or slashes, never reaches a file."""
-    for n, where in enumerate(scenario_folders(folder)):
-        if n and not where.is_dir():
-            continue
+    folders = [
+        (n, where) for n, where in enumerate(scenario_folders(folder)) if not n or where.is_dir()
+    ]
+    for n, where in folders:
         files = _files(where)
         if name in files:
             return load(files[name], own=n > 0)
+    # typed in other capitals ("Head-Chef"): the one scenario it can mean
+    loose = [
+        (n, path)
+        for n, where in folders
+        for key, path in _files(where).items()
+        if key.lower() == name.lower()
+    ]
+    if len(loose) == 1:
+        return load(loose[0][1], own=loose[0][0] > 0)
     names = ", ".join(s.name for s in available(folder))
     raise UsageError(f"no practice scenario called {name!r} (there are: {names})")
 
