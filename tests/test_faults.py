@@ -977,7 +977,6 @@ ESCAPING_NAMES = [
     ".",
     "..",
     "~",
-    "Emergency-Nurse",
     "head-chef\x1b[2J",
 ]
 
