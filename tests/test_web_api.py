@@ -153,7 +153,8 @@ def test_deleting_an_attempt_keeps_the_user_s_own_file_and_says_so(app, tmp_path
         (
             "binary.txt",
             b"\x00\x01\x02",
-            "not a text file (its name ends in .txt, so it was read as one)",
+            "not a text file, or UTF-16 without a byte-order mark (its name ends in .txt, so it "
+            "was read as one; save text as UTF-8)",
         ),
         pytest.param(
             "voice.txt",

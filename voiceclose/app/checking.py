@@ -305,14 +305,19 @@ def read_text_input(item: Item, by_name: bool = False) -> str:
         )
     # text in a byte-order mark's codec, or else UTF-8 (which names the problem if it is not)
     codec = text_codec(head) or ("utf-8-sig" if b"\x00" not in head else None)
-    if codec is None:
+    if codec is None:  # zero bytes: binary, or UTF-16 saved without its byte-order mark
         hint = why if by_name else "use it without --text if it is audio"
-        raise InputError(item.source, f"not a text file ({hint})")
+        raise InputError(
+            item.source,
+            f"not a text file, or UTF-16 without a byte-order mark ({hint}; save text as UTF-8)",
+        )
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as e:
         name = "UTF-8" if codec.startswith("utf-8") else codec.upper()
-        raise InputError(item.source, f"not {name} text") from e
+        raise InputError(
+            item.source, f"not {name} text (save it as UTF-8 and check it again)"
+        ) from e
     if not text.strip():
         raise InputError(item.source, "the transcript is empty")
     return text
