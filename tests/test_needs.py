@@ -316,3 +316,18 @@ def test_doubt_and_a_bare_claim_cancel_fit_with_a_scenario_too():
 )
 def test_what_is_not_experience_of_the_need(text, needs, expected):
     assert check(transcript_from_text(text).words, needs=needs).elements["fit"].found is expected
+
+
+def test_by_the_rules_alone_one_of_a_need_s_own_words_ties_it(monkeypatch):
+    """The live checklist (and a machine without the model) reads no meaning: one word of a need
+    that no other need holds ties it; a word the checker ignores ("working") or one both needs
+    hold ("food") does not."""
+    care = ["caring for residents with dementia", "working night shifts at short notice"]
+    assert fit("I did four years of nights at a 24-hour Tesco.", care) == (
+        True,
+        ["working night shifts at short notice"],
+    )
+    assert fit("I've been working in a call centre for three years.", care) == (False, [])
+    chef = ["keeping the food consistent on busy services", "bringing food costs down"]
+    said = "At my last restaurant I cut our food costs by a fifth."
+    assert fit(said, chef) == (True, ["bringing food costs down"])

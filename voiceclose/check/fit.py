@@ -208,8 +208,11 @@ class _ScenarioFit:
         for i, (terms, patterns) in enumerate(zip(self.terms, self.patterns, strict=True)):
             if patterns and self.ctx.any_match(patterns, sentence):
                 spoken.append(i)
-            elif self.scores is None:  # the rules alone: half of the need's words
-                if _share(terms, tokens) >= NEED_WORDS_ENOUGH:
+            elif self.scores is None:  # the rules alone: half of the need's words, or one of
+                # its own that no other need holds (its meaning cannot be read without the model)
+                if _share(terms, tokens) >= NEED_WORDS_ENOUGH or shared_terms(
+                    self.own_terms[i], tokens
+                ):
                     spoken.append(i)
             elif self.semantic_tie(sentence, i, terms, tokens):
                 words = _share(terms, tokens) >= NEED_WORDS_ENOUGH
