@@ -331,3 +331,15 @@ def test_by_the_rules_alone_one_of_a_need_s_own_words_ties_it(monkeypatch):
     chef = ["keeping the food consistent on busy services", "bringing food costs down"]
     said = "At my last restaurant I cut our food costs by a fifth."
     assert fit(said, chef) == (True, ["bringing food costs down"])
+
+
+def test_explain_says_how_the_experience_was_tied_to_each_need():
+    """--explain names the need and how it was heard: its phrase, its words (and meaning, with
+    the semantic signal), or in the sentence beside the experience."""
+    said = "You said the night shift is short of people. I've run a team of forty for years."
+    result = check(transcript_from_text(said).words, needs=WAREHOUSE)
+    reasons = [c.reason for c in result.candidates if c.element == "fit" and c.accepted]
+    assert reasons, result.candidates
+    for r in reasons:
+        assert 'tied to the need: leading the night shift (its phrase "night (shift' in r, r
+        assert r.endswith(", in the sentence before)"), r

@@ -298,6 +298,29 @@ class _ScenarioFit:
                 found += [i for i in self.named_beside(other, n) if i not in found]
         return found
 
+    def how_tied(self, n: int, need: int) -> str:
+        """How the experience in sentence ``n`` was tied to ``need``, for --explain: in its own
+        sentence or the one beside it, by the need's phrase, its words or its meaning."""
+        if need in self.needs_in(n):
+            return self.how_spoken(n, need)
+        for other, where in ((n - 1, "the sentence before"), (n + 1, "the sentence after")):
+            if 0 <= other < len(self.ctx.sentences) and need in self.named_beside(other, n):
+                return f"{self.how_spoken(other, need)}, in {where}"
+        return "named beside it"
+
+    def how_spoken(self, sentence: int, need: int) -> str:
+        """How a sentence speaks to a need: its phrase, its words heard, or its meaning."""
+        ctx = self.ctx
+        if self.patterns[need] and (found := ctx.matches(self.patterns[need], sentence)):
+            return f'its phrase "{found[0].pattern}"'
+        heard = shared_terms(self.terms[need], ctx.tokens(sentence))
+        meaning = f"meaning {self.scores.similarity(sentence, need):.2f}" if self.scores else ""
+        if heard:
+            return ", ".join([f"its words {', '.join(heard)}", *([meaning] if meaning else [])])
+        if need not in self.spoken_to(sentence):
+            return f"recapped in other words ({meaning})"
+        return f"its {meaning}"
+
     def experience(self, n: int) -> list[tuple[Span, str, str]]:
         """The experience in sentence ``n``: rule cues, or else the whole sentence when the
         semantic signal is confident it tells of the candidate's own experience."""
@@ -336,6 +359,7 @@ class _ScenarioFit:
                     yield ctx.candidate("fit", [span], False, reason, signal)
                 else:
                     names = [self.role[i].what for i in tied]
-                    reason = f"{what} tied to the need: {'; '.join(names)}"
+                    hows = [f"{self.role[i].what} ({self.how_tied(n, i)})" for i in tied]
+                    reason = f"{what} tied to the need: {'; '.join(hows)}"
                     quoted = [span, *self.need_words(span, tied)]
                     yield ctx.candidate("fit", quoted, True, reason, signal, needs=names)
