@@ -247,6 +247,8 @@ def test_scenario_names_are_one_name_whatever_the_capitals(cli, tmp_path):
         "--need", "Stock  accuracy",
     )  # fmt: skip
     assert run.code == 2 and "the need 'Stock accuracy' is given twice" in run.err
+    run = cli("scenario", "new", "--name", "caps", *new, "--need", "ACCURATE DATA ENTRY")
+    assert run.code == 0 and "“accurate data entry”" in run.out, run.err
     close = tmp_path / "close.txt"
     close.write_text("I really want this job. Thanks for your time.")
     for name in ("SHOP-SUP", "Head-Chef"):

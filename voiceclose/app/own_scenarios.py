@@ -97,8 +97,12 @@ def heard_by(need: str) -> tuple[str, ...]:
 
 
 def check_need(need: str) -> str:
-    """``need`` if the checker can listen for it (it has a word that says something)."""
+    """``need`` if the checker can listen for it (it has a word that says something); typed
+    all in capitals, in small letters, as the tips quote it ("You talked about accurate data
+    entry", not "ACCURATE DATA ENTRY"; a lone "NHS" or "SQL" stays as it is)."""
     need = _text("need", need)
+    if need.isupper() and len(need.split()) > 1:
+        need = need.lower()
     if not heard_by(need):
         raise UsageError(
             f"the need {need!r} has no word to listen for: say what the role needs, as the "
