@@ -169,12 +169,8 @@ class _ScenarioFit:
         self.terms = [need_terms(need, ignore) for need in role]
         # each need's words that no other need of the role holds ("consistent", not "food")
         self.own_terms = [
-            [
-                t
-                for t in terms
-                if not any(shared_terms(other, [t]) for other in self.terms if other is not terms)
-            ]
-            for terms in self.terms
+            [t for t in terms if not any(shared_terms(o, [t]) for o in self._others(i))]
+            for i, terms in enumerate(self.terms)
         ]
         # a scenario's listen_for patterns, and what field knowledge hears for this kind of need
         self.patterns: list[PatternList] = [
@@ -184,6 +180,10 @@ class _ScenarioFit:
             )
             for need in role
         ]
+
+    def _others(self, need: int) -> list[tuple[str, ...]]:
+        """The terms of the role's other needs."""
+        return [terms for i, terms in enumerate(self.terms) if i != need]
 
     def needs_in(self, sentence: int) -> list[int]:
         """The needs (by index) a sentence speaks to: a ``listen_for`` pattern; or the need's
@@ -274,15 +274,15 @@ class _ScenarioFit:
         ]
         return len(told) >= MORE_WORDS
 
-    def tied(self, n: int) -> list[int]:
-        """Needs the experience in sentence ``n`` speaks to: in its own sentence, or named in a
-        short or need-naming sentence next to it ("You need X. I did X at ..."), or in the one
-        before when the experience points back to it ("X? That's exactly what I did"). An
-        experience that speaks to a need itself is tied to that need alone: "You said food costs
-        are creeping up and the plates vary on busy nights. I rebuilt the ordering and cut
-        waste by a third" answers the costs, not the plates."""
+    def tied(self, n: int) -> dict[int, int]:
+        """Needs the experience in sentence ``n`` speaks to, each with the sentence naming it:
+        its own, or a short or need-naming sentence next to it ("You need X. I did X at ..."),
+        or the one before when the experience points back to it ("X? That's exactly what I
+        did"). An experience that speaks to a need itself is tied to that need alone: "You said
+        food costs are creeping up and the plates vary on busy nights. I rebuilt the ordering
+        and cut waste by a third" answers the costs, not the plates."""
         ctx = self.ctx
-        found = self.needs_in(n)
+        found = dict.fromkeys(self.needs_in(n), n)
         if found:
             return found
         for other in (n - 1, n + 1):
@@ -295,18 +295,18 @@ class _ScenarioFit:
             # "The brand voice thing? That's what I did at my last place": a link points back
             points_back = other == n - 1 and bool(ctx.any_match(ctx.rules.get("fit", "links"), n))
             if short or points_back or need_cues(ctx, other):
-                found += [i for i in self.named_beside(other, n) if i not in found]
+                for need in self.named_beside(other, n):
+                    found.setdefault(need, other)
         return found
 
-    def how_tied(self, n: int, need: int) -> str:
-        """How the experience in sentence ``n`` was tied to ``need``, for --explain: in its own
-        sentence or the one beside it, by the need's phrase, its words or its meaning."""
-        if need in self.needs_in(n):
-            return self.how_spoken(n, need)
-        for other, where in ((n - 1, "the sentence before"), (n + 1, "the sentence after")):
-            if 0 <= other < len(self.ctx.sentences) and need in self.named_beside(other, n):
-                return f"{self.how_spoken(other, need)}, in {where}"
-        return "named beside it"
+    def how_tied(self, n: int, need: int, named_in: int) -> str:
+        """How the experience in sentence ``n`` was tied to ``need``, named in sentence
+        ``named_in`` (``tied``), for --explain: by the need's phrase, its words or its meaning,
+        in its own sentence or the one beside it."""
+        how = self.how_spoken(named_in, need)
+        if named_in == n:
+            return how
+        return f"{how}, in the sentence {'before' if named_in < n else 'after'}"
 
     def how_spoken(self, sentence: int, need: int) -> str:
         """How a sentence speaks to a need: its phrase, its words heard, or its meaning."""
@@ -350,8 +350,10 @@ class _ScenarioFit:
     def candidates(self) -> Iterator[Candidate]:
         ctx = self.ctx
         for n in range(len(ctx.sentences)):
-            for span, what, signal in self.experience(n):
-                tied = self.tied(n)
+            found = self.experience(n)
+            tied = self.tied(n) if found else {}  # once a sentence, for each experience in it
+            hows = [f"{self.role[i].what} ({self.how_tied(n, i, at)})" for i, at in tied.items()]
+            for span, what, signal in found:
                 if not tied:
                     reason = f"{what}, {UNTIED} this role's needs"
                     yield ctx.candidate("fit", [span], False, reason, signal)
@@ -359,7 +361,6 @@ class _ScenarioFit:
                     yield ctx.candidate("fit", [span], False, reason, signal)
                 else:
                     names = [self.role[i].what for i in tied]
-                    hows = [f"{self.role[i].what} ({self.how_tied(n, i)})" for i in tied]
                     reason = f"{what} tied to the need: {'; '.join(hows)}"
-                    quoted = [span, *self.need_words(span, tied)]
+                    quoted = [span, *self.need_words(span, list(tied))]
                     yield ctx.candidate("fit", quoted, True, reason, signal, needs=names)
