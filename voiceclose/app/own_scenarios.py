@@ -16,6 +16,7 @@ from voiceclose.app.scenarios import (
     NAME_PATTERN,
     PRONOUNS,
     Scenario,
+    alike,
     load,
     scenario_folders,
 )
@@ -58,25 +59,21 @@ def check_name(name: str) -> str:
         raise UsageError(
             f"a scenario name is letters, digits, - and _ only (up to 64), not {name!r}"
         )
-    bundled = _same_name(name, prompts_dir())
-    if bundled is not None:  # on a case-blind disk, or to anyone reading a list, the same name
-        raise UsageError(f"{bundled!r} is a bundled scenario's name: choose another")
+    # on a case-blind disk, or to anyone reading a list, the same name
+    if bundled := alike(name, prompts_dir()):
+        raise UsageError(f"{bundled[0]!r} is a bundled scenario's name: choose another")
     return name
-
-
-def _same_name(name: str, folder: Path) -> str | None:
-    """The name of a scenario file in ``folder`` that is ``name`` but for case, if any."""
-    found = [p.stem for p in folder.glob("*.toml") if p.stem.lower() == name.lower()]
-    return (name if name in found else found[0]) if found else None
 
 
 def check_new_name(name: str, replace: bool = False) -> str:
     """``name`` if a new scenario can be saved under it (``replace``: an own one of that name
     may be replaced); UsageError saying why not."""
     name = check_name(name)
-    mine = _same_name(name, own_scenarios_dir()) if own_scenarios_dir().is_dir() else None
-    if mine is not None and (not replace or mine != name):
-        raise UsageError(f"you already have a scenario called {mine!r} (scenario remove {mine})")
+    mine = alike(name, own_scenarios_dir()) if own_scenarios_dir().is_dir() else []
+    if mine and (not replace or mine[0] != name):
+        raise UsageError(
+            f"you already have a scenario called {mine[0]!r} (scenario remove {mine[0]})"
+        )
     return name
 
 

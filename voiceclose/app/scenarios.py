@@ -90,16 +90,18 @@ def find(name: str, folder: Path | None = None) -> Scenario:
         if name in files:
             return load(files[name], own=n > 0)
     # typed in other capitals ("Head-Chef"): the one scenario it can mean
-    loose = [
-        (n, path)
-        for n, where in folders
-        for key, path in _files(where).items()
-        if key.lower() == name.lower()
-    ]
+    loose = [(n, where / f"{key}.toml") for n, where in folders for key in alike(name, where)]
     if len(loose) == 1:
         return load(loose[0][1], own=loose[0][0] > 0)
     names = ", ".join(s.name for s in available(folder))
     raise UsageError(f"no practice scenario called {name!r} (there are: {names})")
+
+
+def alike(name: str, folder: Path) -> list[str]:
+    """The names of the scenarios in ``folder`` that are ``name`` but for capitals (one file on
+    a case-blind disk), ``name`` itself first."""
+    found = [key for key in _files(folder) if key.lower() == name.lower()]
+    return sorted(found, key=lambda key: key != name)
 
 
 def _files(folder: Path) -> dict[str, Path]:
