@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from voiceclose.asr.transcribe import transcript_from_text
 from voiceclose.check.engine import check
+from voiceclose.check.needs import RoleNeed
 from voiceclose.check.normalise import MAX_SENTENCE_TOKENS, sentences
 from voiceclose.results import ELEMENTS, SpeechRegion, Word
 
@@ -296,8 +297,8 @@ def test_next_steps_asked_in_a_clause_of_a_run_on_sentence(text, asked):
 def test_scenario_needs_count_as_what_the_employer_needs():
     text = "I have spent four years on night shifts in a busy emergency department."
     assert not check(transcript_from_text(text).words).elements["fit"].found
-    needs = ["emergency department", "night shifts"]
-    assert check(transcript_from_text(text).words, extra_needs=needs).elements["fit"].found
+    needs = [RoleNeed(p, (p,)) for p in ("emergency department", "night shifts")]  # patterns
+    assert check(transcript_from_text(text).words, needs=needs).elements["fit"].found
 
 
 def test_a_scenario_fit_quote_holds_the_words_that_speak_to_the_need():

@@ -47,7 +47,6 @@ def check(
     words: Sequence[Word],
     *,
     needs: Iterable[object] = (),
-    extra_needs: Sequence[str] = (),
     speech_regions: Sequence[SpeechRegion] | None = None,
     rules: Rules | None = None,
     semantic: Semantic | None = None,
@@ -55,14 +54,12 @@ def check(
     """Check transcript words for the four parts of a close.
 
     ``needs`` are what this role needs (a scenario's needs, or plain strings): fit then counts
-    only experience tied to one of them. ``extra_needs`` are checker patterns, each taken as a
-    need of its own. ``speech_regions``, for audio, let only words over real speech count as
-    evidence. ``semantic``, when given, adds its confident findings to the rules'.
+    only experience tied to one of them. ``speech_regions``, for audio, let only words over real
+    speech count as evidence. ``semantic``, when given, adds its confident findings to the rules'.
     """
     rules = rules or load_rules()
     ctx = Context(words, rules, speech_regions)
     role: tuple[RoleNeed, ...] = role_needs(needs)
-    role += tuple(RoleNeed(p, (p,)) for p in extra_needs)
     scores = semantic.score(ctx, role) if semantic is not None and ctx.sentences else None
     candidates = [
         *generic(ctx, "interest"),
