@@ -285,11 +285,11 @@ def _ending(answer: _Answer, rules: AnswerRules) -> list[int]:
     """The last sentences that carry the ending (a bare closing "Thanks." does not)."""
     n = len(answer.sentences)
     thanks = rules.close.get("thanks", "cues")
+    positive = rules.get("high_note", "cues"), rules.close.get("interest", "cues")
     while n > 1:
         words = [t for t in answer.tokens(n - 1) if t not in {",", ".", "?", "!"}]
         if len(words) > SHORT_SENTENCE and not answer.matches(thanks, n - 1):
             break
-        positive = rules.get("high_note", "cues"), rules.close.get("interest", "cues")
         if len(words) > SHORT_SENTENCE and any(answer.matches(p, n - 1) for p in positive):
             break  # thanks said with the high note ("I'd love this one, so thanks for...")
         n -= 1
