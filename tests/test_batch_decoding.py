@@ -97,3 +97,19 @@ def test_a_short_piece_is_decoded_beside_the_long_ones_as_it_is_alone(model, lon
     # the vocabulary's int8 scale is the batch's: log-probabilities within a few per cent
     logprobs = [r.avg_logprob for r in alone]
     assert [r.avg_logprob for r in together] == pytest.approx(logprobs, rel=0.05)
+
+
+def test_warming_up_leaves_no_decode_behind_and_the_words_the_same(model):
+    """The app's warm-up runs each stage once on quiet noise: it hears no words, and what it
+    decoded is not kept as anyone's answer (a recording checked after it hears what it did
+    before)."""
+    from voiceclose.asr.transcribe import transcribe
+    from voiceclose.asr.warm_up import warm_up_transcribing
+
+    audio = load_audio(SAMPLES / "complete_close_slt.flac")
+    before = transcribe(audio, model)
+    warm_up_transcribing(model)
+    assert long_audio._answers_of(model.whisper)._waiting == []
+    after = transcribe(audio, model)
+    assert [w.text for w in after.words] == [w.text for w in before.words]
+    assert len(after.words) > 40

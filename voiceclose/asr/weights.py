@@ -146,12 +146,22 @@ class ModelLoader:
 def _load(spec: str, int8: bool) -> LoadedModel:
     import_whisper()
     if spec in BUNDLED:
-        return LoadedModel(spec, _load_bundled(BUNDLED[spec], int8))
-    path = Path(spec).expanduser()
-    model = _load_path(path, spec) if path.exists() else _load_standard(spec)
-    if int8:
-        accelerate(model)
+        model = _load_bundled(BUNDLED[spec], int8)
+    else:
+        path = Path(spec).expanduser()
+        model = _load_path(path, spec) if path.exists() else _load_standard(spec)
+        if int8:
+            accelerate(model)
+    _build_tokenizer(model)
     return LoadedModel(spec, model)
+
+
+def _build_tokenizer(model) -> None:
+    """Whisper builds its tokenizer and the tokens it suppresses on the first decode, once per
+    process (0.25 s): build them with the model, so the first check is as quick as the rest."""
+    from whisper.decoding import DecodingOptions, DecodingTask
+
+    DecodingTask(model, DecodingOptions(language="en", task="transcribe", fp16=False))
 
 
 # --- bundled CTranslate2 weights -----------------------------------------------------------------

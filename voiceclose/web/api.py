@@ -58,10 +58,10 @@ class State:
         self.session: PracticeSession | None = None
 
     def warm_up(self) -> None:
-        """Load the model and every rule now, so the first check is as quick as the rest."""
+        """Load the model and every rule now, and run each stage of transcribing once, so the
+        first check is as quick as the rest."""
         with Checker(Options(model=self.model)) as checker:
-            checker.prefetch(all_rules=True)
-            checker.get_model()
+            checker.warm_up()
 
 
 def _error(
