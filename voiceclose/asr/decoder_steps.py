@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass
 
 from voiceclose.asr import compute_thread
+from voiceclose.asr.acceleration import vocabulary_logits
 
 STEPS_ATTRIBUTE = "voiceclose_decoder_steps"  # the gathered weights, kept on the decoder
 _gathering = threading.Lock()
@@ -224,7 +225,7 @@ class DecoderSteps:
             x = x + _multiply(h, block.mlp_out, w.dtype)
         self.length = end
         x = layer_norm(x, x.shape[-1:], *w.ln)
-        return decoder.voiceclose_logits(x).float()
+        return vocabulary_logits(decoder, x)
 
     def keep_rows(self, keep) -> None:
         """Go on with only the windows ``keep`` selects (a boolean mask or indices)."""

@@ -28,7 +28,8 @@ from voiceclose.paths import cache_dir, cache_unwritable, private_dir
 from voiceclose.results import SpeechRegion, Transcript, Word
 
 # raise when transcription would now give other words for the same audio (7 was reverted)
-TRANSCRIBER_VERSION = 10  # 9: decoder_steps.py; 10: speech unheard in the middle heard again
+TRANSCRIBER_VERSION = 11  # 9: decoder_steps.py; 10: speech unheard in the middle heard again;
+# 11: the vocabulary projection quantises each row over its own range
 FORMAT_VERSION = 2  # of the file: {"format", "key", "sha256", "transcript"}; raise when it changes
 FOLDER = "transcripts"
 MAX_TRANSCRIPTS = 5000  # remembered at most (a few KB each); the least recently used go first
