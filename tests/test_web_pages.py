@@ -212,6 +212,37 @@ def test_review_by_tag_play_a_moment_recheck_and_delete_with_the_keyboard(app, b
     assert not browser.errors
 
 
+def test_a_file_checked_by_its_full_path_is_named_by_the_file_not_its_scenario(
+    app, browser, tmp_path
+):
+    """A practised close is named by its scenario; a recording checked against a scenario by
+    its full path (its source is then its recording's path, as practice's is) by the file."""
+    import dataclasses
+
+    from voiceclose.app.checking import Checker, Item, Options
+    from voiceclose.app.scenarios import find
+    from voiceclose.store.history import open_for_writing
+
+    typed = tmp_path / "typed.txt"
+    typed.write_text(COMPLETE)
+    with Checker(Options(text=True, scenario=find("emergency-nurse"))) as checker:
+        report = checker.run(Item(str(typed), typed))
+    mine, made = tmp_path / "my close.wav", tmp_path / "practice-1.wav"
+    checked = dataclasses.replace(report, kind="audio", source=str(mine))
+    practised = dataclasses.replace(report, kind="audio", source=str(made), recording=str(made))
+    with open_for_writing() as history:
+        checked_id, practised_id = history.add(checked), history.add(practised)
+    browser.goto(app.link.replace("/?", "/review?"))
+    browser.wait_for_selector("#attempts tbody tr >> nth=1")
+    names = browser.locator("#attempts td.name")
+    row = browser.locator(f"#attempts tr[data-attempt='{checked_id}'] td.name").inner_text()
+    assert row.startswith("my close.wav") and "for senior staff nurse" in row, row
+    row = browser.locator(f"#attempts tr[data-attempt='{practised_id}'] td.name").inner_text()
+    assert row.startswith("emergency-nurse") and "for " not in row, row
+    assert names.count() == 2
+    assert not browser.errors
+
+
 def test_a_practised_attempt_is_deleted_with_both_its_recordings(app, browser, tmp_path):
     """Practice records the close and the answer: the delete offers both, and says both went."""
     close, answer = tmp_path / "close.wav", tmp_path / "close-answer.wav"

@@ -170,6 +170,7 @@ class Files:
     deletable: list[Path]  # each recording voiceclose made, still there, and the report beside it
     kept: list[Path]  # the user's own files the attempts were checked from, still there
     recordings: dict[int, int]  # per attempt: how many recordings voiceclose made are still there
+    checked: set[int]  # attempts checked from the user's own file (there or not), not practised
 
 
 def files_of(ids: list[int]) -> Files:
@@ -190,7 +191,8 @@ def files_of(ids: list[int]) -> Files:
                 f for f in (path, sidecar_path(path)) if f.is_file() and f not in deletable
             ]
     own = dict.fromkeys(Path(f.own) for f in found.values() if f.own)
-    return Files(deletable, [f for f in own if f.is_file()], recordings)
+    checked = {attempt for attempt, files in found.items() if files.own}
+    return Files(deletable, [f for f in own if f.is_file()], recordings, checked)
 
 
 def delete_attempts(

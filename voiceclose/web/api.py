@@ -205,6 +205,9 @@ async def history(request: Request) -> Response:
             "own_file": bool(a.recording) and os.path.abspath(a.recording) in own,
             # what voiceclose recorded for it (practice: the close, then the answer)
             "recordings_made": files.recordings.get(a.id, 0) if files else 0,
+            # practice recorded it (named by its scenario), or it was checked from a file (named
+            # by the file, even one given by its full path, as the recording is)
+            "practised": bool(a.recording) and files is not None and a.id not in files.checked,
         }
         for a in found
     ]

@@ -140,7 +140,7 @@
     const r = el("tr", { "data-attempt": a.id });
     // a practised close is named by its scenario; a checked file by its name (three files
     // checked against one scenario are told apart), with the scenario beside it
-    const practised = a.recording && a.source === a.recording;
+    const practised = a.practised;
     const file = a.source.split("/").pop();
     const name = practised ? a.scenario || file : file;
     const against = () => (!practised && a.scenario
