@@ -343,3 +343,26 @@ def test_explain_says_how_the_experience_was_tied_to_each_need():
     for r in reasons:
         assert 'tied to the need: leading the night shift (its phrase "night (shift' in r, r
         assert r.endswith(", in the sentence before)"), r
+
+
+def test_names_written_with_symbols_are_needs_and_heard_written_or_said():
+    """ "C#" and "C++" were no word at all ("c" is too short to say anything), so a developer's
+    "C#" need was refused and "C++ and Python" was heard as "python" alone."""
+    from voiceclose.app.own_scenarios import heard_by
+    from voiceclose.check.normalise import sentences
+
+    ignore = frozenset(load_rules().words("needs", "ignore"))
+    assert need_terms(RoleNeed("C#"), ignore) == ("csharp",)
+    assert need_terms(RoleNeed("C++ and Python"), ignore)[0] == "cplusplus"
+    assert heard_by("reliable .NET services") == ("reliable", ".NET", "services")
+    said = "I wrote C# and C plus plus, then .NET services; asp.net too. She sang C sharp."
+    assert [s.text for s in sentences(said.split())] == [
+        "i wrote csharp and cplusplus , then dotnet services , asp net too .",
+        "she sang csharp .",
+    ]
+    assert [s.text for s in sentences(["C-grade,", "C."])] == ["c grade , c ."]
+    dev = ["C++ and Python", "C#"]
+    said = "I've written C# for six years and shipped a payments service in it."
+    assert fit(said, dev) == (True, ["C#"])
+    said = "I've been writing C++ for trading systems since 2019."
+    assert fit(said, dev) == (True, ["C++ and Python"])

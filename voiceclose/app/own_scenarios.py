@@ -88,9 +88,13 @@ def check_pronoun(pronoun: str) -> str:
 def heard_by(need: str) -> tuple[str, ...]:
     """The words of ``need`` the checker listens for (with their meaning)."""
     from voiceclose.check.needs import need_words
+    from voiceclose.check.normalise import SYMBOL_NAMES
     from voiceclose.check.rules import load_rules
 
-    return need_words(need, frozenset(load_rules().words("needs", "ignore")))
+    heard = need_words(need, frozenset(load_rules().words("needs", "ignore")))
+    return tuple(
+        SYMBOL_NAMES[w][0] if w in SYMBOL_NAMES else w for w in heard
+    )  # "C#", not "csharp"
 
 
 def check_need(need: str) -> str:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from voiceclose.check.normalise import symbols_spelled
+
 MIN_STEM_PREFIX = 5  # letters two stems must share at the start to count as the same word...
 MIN_PREFIX_SHARE = 0.8  # ...and that share of the shorter stem ("client" ~ "clienteling")
 MIN_WORD_LENGTH = 2  # shorter words ("a", "4") say nothing about a need
@@ -133,7 +135,7 @@ def need_terms(need: RoleNeed, ignore: frozenset[str]) -> tuple[str, ...]:
 def need_words(what: str, ignore: frozenset[str]) -> tuple[str, ...]:
     """The words of a need that say what is needed, as written (not "working", "first" or
     "experience": the rules' needs.ignore list)."""
-    words = re.findall(r"[a-z0-9]+", what.lower().replace("-", " "))
+    words = re.findall(r"[a-z0-9]+", symbols_spelled(what.lower().replace("-", " ")))
     kept = [w for w in words if len(w) >= MIN_WORD_LENGTH and w not in ignore and _content_like(w)]
     return tuple(dict.fromkeys(kept))
 

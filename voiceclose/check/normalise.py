@@ -135,6 +135,19 @@ _SUFFIXES = (
     ("'m", " am"),
 )
 _WORD_CHARS = re.compile(r"[a-z0-9']+")
+# Names written with symbols, which the tokens would lose ("C#" would be "c", "C++" "c"), as one
+# token each, written or said: a developer's "C# and SQL" is heard.
+SYMBOL_NAMES = {
+    "cplusplus": ("C++", ("c", "plus", "plus")),
+    "csharp": ("C#", ("c", "sharp")),
+    "fsharp": ("F#", ("f", "sharp")),
+    "dotnet": (".NET", ("dot", "net")),
+}
+_WRITTEN_NAMES = {written.lower(): name for name, (written, _) in SYMBOL_NAMES.items()}
+_WRITTEN = re.compile(
+    r"(?<![a-z0-9.])(" + "|".join(re.escape(w) for w in _WRITTEN_NAMES) + r")(?![a-z0-9+#])"
+)
+_SAID_NAMES = {said: name for name, (_, said) in SYMBOL_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,19 @@ class Sentence:
     @property
     def text(self) -> str:
         return " ".join(self.tokens)
+
+
+def symbols_spelled(text: str) -> str:
+    """Lower-cased ``text`` with the names written or said with symbols as one word each
+    ("c# and c plus plus" -> "csharp and cplusplus")."""
+    text = _written_spelled(text)
+    for said, name in _SAID_NAMES.items():
+        text = re.sub(r"\b" + " ".join(said) + r"\b", name, text)
+    return text
+
+
+def _written_spelled(text: str) -> str:
+    return _WRITTEN.sub(lambda m: _WRITTEN_NAMES[m.group(1)], text)
 
 
 def expand(word: str) -> list[str]:
@@ -177,6 +203,7 @@ def sentences(words: Sequence[str], cut: bool = True) -> list[Sentence]:
 
     def close(mark: str | None) -> None:
         _drop_discourse(tokens, index)
+        _join_said_names(tokens, index)
         if any(t not in _CLAUSE_MARKS.values() for t in tokens):
             if mark:
                 tokens.append(mark)
@@ -187,7 +214,7 @@ def sentences(words: Sequence[str], cut: bool = True) -> list[Sentence]:
         index.clear()
 
     for i, raw in enumerate(words):
-        word = raw.lower().translate(_APOSTROPHES)
+        word = _written_spelled(raw.lower().translate(_APOSTROPHES))
         for piece in re.split(r"(?<=[a-z0-9])[-/](?=[a-z0-9])", word):
             core = _WORD_CHARS.findall(piece)
             for part in core:
@@ -216,6 +243,18 @@ def _drop_discourse(tokens: list[str], index: list[int]) -> None:
                 break
         else:
             i += 1
+
+
+def _join_said_names(tokens: list[str], index: list[int]) -> None:
+    """ "c sharp" as "csharp" (SYMBOL_NAMES), tied to the word where it starts."""
+    i = 0
+    while i < len(tokens):
+        for said, name in _SAID_NAMES.items():
+            if tuple(tokens[i : i + len(said)]) == said:
+                tokens[i : i + len(said)] = [name]
+                del index[i + 1 : i + len(said)]
+                break
+        i += 1
 
 
 def _is_abbreviation(word: str) -> bool:
