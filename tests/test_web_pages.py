@@ -202,6 +202,8 @@ def test_review_by_tag_play_a_moment_recheck_and_delete_with_the_keyboard(app, b
     )
     said = browser.locator("#status").inner_text()
     assert said.startswith("Attempt 1 deleted, with its recording."), said  # its one file
+    # its report, open below the table, went with it
+    assert browser.locator("#report").is_hidden()
     # anna's last attempt is gone, so is her tag: every attempt is shown again
     assert browser.locator("#tag option").all_inner_texts() == ["All tags", "ben"]
     assert browser.locator("#attempts tbody tr").count() == 1

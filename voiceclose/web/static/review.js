@@ -51,6 +51,18 @@
     frame.scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
+  // a deleted attempt's report and moment go with it (the page would still show and play them)
+  function closeReport(id) {
+    if (!frame.hidden && frame.getAttribute("src") === `/report/${id}`) {
+      frame.hidden = true;
+      frame.src = "about:blank";
+    }
+    if ((document.body.dataset.playing || "").startsWith(`${id}:`)) {
+      player.pause();
+      delete document.body.dataset.playing;
+    }
+  }
+
   async function play(a, part) {
     // fetched first, so a moment that cannot be played says why in a line, not a silent <audio>
     status.textContent = `Fetching ${PART_NAMES[part].toLowerCase()} in attempt ${a.id}…`;
@@ -121,6 +133,7 @@
   async function remove(a, withFiles) {
     const query = withFiles ? "?recordings=1" : "";
     const { body, status: code } = await api(`/api/attempts/${a.id}${query}`, { method: "DELETE" });
+    if (code === 200) closeReport(a.id);
     await load();
     const kept = code === 200 && body.kept.length
       ? ` Your own file ${body.kept.join(", ")} stays on disk: voiceclose deletes only what it recorded.`
