@@ -552,3 +552,15 @@ def test_uploads_are_private_and_none_stays_that_nothing_lists(app):
         r = c.delete(f"/api/attempts/{r.headers['x-attempt-id']}?recordings=1")
         assert r.status_code == 200 and r.json()["files_deleted"] >= 1, r.json()
     assert list(app.upload_dir.iterdir()) == []
+
+
+def test_the_page_s_no_sound_warning_points_to_its_own_microphone_list():
+    """The terminal's warning sends you to `voiceclose devices`; the page has its own list."""
+    from voiceclose.audio.levels import DEVICES_HINT, NO_SOUND
+    from voiceclose.web.session import _for_the_page
+
+    assert (
+        _for_the_page(NO_SOUND + DEVICES_HINT) == NO_SOUND + " Choose it under Microphone, above."
+    )
+    assert _for_the_page("very quiet: speak up") == "very quiet: speak up"
+    assert _for_the_page(None) is None

@@ -9,6 +9,8 @@ import numpy as np
 
 from voiceclose.audio.decode import SAMPLE_RATE
 
+NO_SOUND = "no sound from the microphone: is it muted, or the wrong one?"
+DEVICES_HINT = " (see devices)"  # where to look at the terminal; the app says its own
 SILENT_DBFS = -65.0  # below this the input is silent (muted, or the wrong device)
 QUIET_DBFS = -35.0  # speech peaking below this is too quiet to transcribe well
 CLIP_LEVEL = 0.99  # a sample this close to full scale is at the top of the input's range
@@ -90,7 +92,7 @@ class SpeechTracker:
         if self._lasting("clipping", elapsed, 0.0):
             return "clipping: move back a little or turn the input volume down"
         if self._lasting("silent", elapsed, SILENT_AFTER_SPEECH_S if self.heard else WARN_AFTER_S):
-            return "no sound from the microphone: is it muted, or the wrong one? (see devices)"
+            return NO_SOUND + DEVICES_HINT
         if self._lasting("quiet", elapsed, WARN_AFTER_S):
             return "very quiet: speak up or move closer to the microphone"
         return None

@@ -25,6 +25,7 @@ from voiceclose.app.outputs import Outputs
 from voiceclose.app.practise import STOPPED, Practice, record_options
 from voiceclose.app.progress import Snapshot, since
 from voiceclose.app.scenarios import Scenario
+from voiceclose.audio.levels import DEVICES_HINT
 from voiceclose.defaults import DEFAULT_MAX_SECONDS, DEFAULT_MODEL
 from voiceclose.errors import VoicecloseError
 from voiceclose.results import Report
@@ -214,7 +215,7 @@ class PracticeSession:
                 elapsed_s=round(level.elapsed_s, 2),
                 level_dbfs=level.level_dbfs,
                 speaking=level.speaking,
-                warning=level.warning,
+                warning=_for_the_page(level.warning),
             )
             now = time.monotonic()
             if practice is not None and now - last["parts_at"] >= PARTS_EVERY_S:
@@ -349,3 +350,10 @@ def scenario_json(s: Scenario) -> dict[str, Any]:
     data = asdict(s)
     data["needs"] = [n.what for n in s.needs]
     return data
+
+
+def _for_the_page(warning: str | None) -> str | None:
+    """A level warning as the page says it: the microphone is chosen above, not with `devices`."""
+    if warning and warning.endswith(DEVICES_HINT):
+        return warning[: -len(DEVICES_HINT)] + " Choose it under Microphone, above."
+    return warning

@@ -201,6 +201,7 @@
         "answer-stopped": () => {
           setState("followup");
           $("answer-fill").style.width = "0";
+          $("answer-warning").textContent = "";  // a warning while it was recording is over
           $("followup-status").textContent = `Answer ${e.how || "stopped"} (${e.seconds} s). Checking it…`;
           if (e.problem) $("answer-warning").textContent = e.problem;
         },
