@@ -84,6 +84,18 @@ def test_check_files_as_answers_to_a_concern(app, browser, tmp_path):
     row.get_by_role("button", name="Feedback on answer.txt").click()
     shown = browser.locator("#answers tr.feedback").first.inner_text()
     assert CONCERN[:20] in shown and ("✓" in shown or "✗" in shown)
+    # a silent answer says so, not three crosses and "did not end positively"
+    browser.set_input_files("#files", [str(SAMPLES / "silence_10s.flac")])
+    row = browser.locator("#answers tbody tr:not(.feedback)").nth(1)
+    browser.wait_for_function(
+        "() => { const t = document.querySelector('#answers tbody').innerText;"
+        " return !t.includes('checking') && !t.includes('waiting'); }"
+    )
+    assert "no speech heard" in row.inner_text() and row.locator("td.no").count() == 0
+    row.get_by_role("button", name="Feedback on silence_10s.flac").click()
+    shown = browser.locator("#answers tr.feedback").nth(1).inner_text()
+    assert "No speech heard, so the answer could not be checked." in shown
+    assert "positively" not in shown
     assert not browser.errors
 
 

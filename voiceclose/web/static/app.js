@@ -65,6 +65,6 @@ function breakable(name) {
 }
 
 // A results row's cells for an attempt where no speech was heard: one cell across the parts.
-function noSpeechCell() {
-  return el("td", { colspan: 4, class: "mark nospeech" }, "no speech heard");
+function noSpeechCell(parts = 4) {
+  return el("td", { colspan: parts, class: "mark nospeech" }, "no speech heard");
 }

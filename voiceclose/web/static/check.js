@@ -48,10 +48,14 @@
     queue = queue.then(() => checkAnswer(file, concern, row));
   }
 
+  // the note on an answer where nothing was said (as the CLI's report checks for it)
+  const silent = (data) => (data.notes || []).includes("no speech heard");
+
   function feedbackRow(data) {
     const fb = data.feedback || { praise: [], tips: [] };
-    const items = [...fb.praise.map((p) => el("li", {}, "✓ ", p)),
-      ...fb.tips.map((t) => el("li", {}, `✗ ${t.observed} `, el("em", {}, t.tip), " Try: ", `“${t.example}”`))];
+    const items = silent(data) ? [el("li", {}, "No speech heard, so the answer could not be checked.")]
+      : [...fb.praise.map((p) => el("li", {}, "✓ ", p)),
+        ...fb.tips.map((t) => el("li", {}, `✗ ${t.observed} `, el("em", {}, t.tip), " Try: ", `“${t.example}”`))];
     return el("tr", { class: "feedback", hidden: true },
       el("td", { colspan: 6 }, el("p", {}, `Concern (${data.concern.kind.replace("_", " ")}): “${data.concern.text}”`),
         el("ul", {}, items)));
@@ -84,7 +88,9 @@
     row.replaceChildren(
       nameCell(data.source),
       el("td", { class: "opt" }, data.duration_s !== null ? clock(data.duration_s) : "typed"),
-      ...ANSWER_PARTS.map((p) => mark(data.elements[p].found)),
+      // a silent answer says so, rather than three crosses and advice on its ending
+      ...(silent(data) ? [noSpeechCell(ANSWER_PARTS.length)]
+        : ANSWER_PARTS.map((p) => mark(data.elements[p].found))),
       el("td", {}, toggle),
     );
     row.after(details);
