@@ -562,11 +562,19 @@ def test_a_reopened_page_follows_the_practice_and_a_closed_one_stops_it(mic, chr
         first = context.new_page()
         first.goto(running.link)
         first.wait_for_selector("#scenario option", state="attached")
+        # a tab already open before Start: it follows once it is looked at again
+        waiting = context.new_page()
+        waiting.goto(f"{base}/")
+        waiting.wait_for_selector("#scenario option", state="attached")
         first.select_option("#scenario", "emergency-nurse")
         first.locator("#followup-on").uncheck()
         first.click("#start")
         wait_for_status(first, "status", "Speak now")
         speaking = mic.play(SAMPLES / "complete_close_slt.flac")
+        assert waiting.locator("#start").inner_text() == "Start"
+        waiting.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+        wait_for_status(waiting, "status", "Speak now")
+        assert waiting.locator("#scenario").input_value() == "emergency-nurse"
         # the link opened again (a tab closed by mistake, another tab): the practice is there
         second = context.new_page()
         second.goto(f"{base}/")
@@ -580,6 +588,8 @@ def test_a_reopened_page_follows_the_practice_and_a_closed_one_stops_it(mic, chr
         second.click("#start")
         second.wait_for_function("() => document.body.dataset.events.includes('report')")
         wait_for_status(first, "status", "Try again")  # the first page saw it too
+        wait_for_status(waiting, "status", "Try again")
+        waiting.close()  # done: closing it stops nothing
         speaking.wait(timeout=60)
         # a page closed while it records: the recording stops, and is kept
         second.click("#again")

@@ -278,6 +278,15 @@
   $("again").addEventListener("click", again);
   $("answer-stop").addEventListener("click", () => api("/api/practice/stop", { method: "POST" }));
   $("skip").addEventListener("click", skip);
+  // a page left open in another tab learns of a practice started elsewhere when it is looked at
+  // again (it asked only when it loaded, and showed Start while the other tab recorded)
+  async function catchUp() {
+    if (!["idle", "done"].includes(state)) return;
+    const now = await api("/api/practice").catch(() => null);
+    if (now && now.body && now.body.under_way && ["idle", "done"].includes(state)) follow(now.body);
+  }
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) catchUp(); });
+  window.addEventListener("focus", catchUp);
   window.addEventListener("pagehide", () => {
     // a page going away stops what it was recording (kept and checked): nothing records unseen
     if (["preparing", "recording", "checking", "followup", "answering"].includes(state)) {
