@@ -148,6 +148,7 @@ _WRITTEN = re.compile(
     r"(?<![a-z0-9.])(" + "|".join(re.escape(w) for w in _WRITTEN_NAMES) + r")(?![a-z0-9+#])"
 )
 _SAID_NAMES = {said: name for name, (_, said) in SYMBOL_NAMES.items()}
+_SAID = [(re.compile(r"\b" + " ".join(said) + r"\b"), name) for said, name in _SAID_NAMES.items()]
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,8 @@ def symbols_spelled(text: str) -> str:
     """Lower-cased ``text`` with the names written or said with symbols as one word each
     ("c# and c plus plus" -> "csharp and cplusplus")."""
     text = _written_spelled(text)
-    for said, name in _SAID_NAMES.items():
-        text = re.sub(r"\b" + " ".join(said) + r"\b", name, text)
+    for said, name in _SAID:
+        text = said.sub(name, text)
     return text
 
 
@@ -246,7 +247,7 @@ def _drop_discourse(tokens: list[str], index: list[int]) -> None:
 
 
 def _join_said_names(tokens: list[str], index: list[int]) -> None:
-    """ "c sharp" as "csharp" (SYMBOL_NAMES), tied to the word where it starts."""
+    """Names said in words as one token ("c sharp" -> "csharp"), tied to its first word."""
     i = 0
     while i < len(tokens):
         for said, name in _SAID_NAMES.items():
