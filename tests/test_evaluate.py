@@ -246,6 +246,25 @@ def test_closes_with_needs_are_checked_against_them(tmp_path):
     assert scores.needs_scored == 0  # not labelled: not scored
 
 
+def test_a_close_for_a_practice_scenario_is_checked_against_its_needs_phrases_and_all(tmp_path):
+    """A corpus line naming a scenario is checked as practice checks it: with that scenario's
+    needs and the phrases it listens for ("the pass" is a kitchen's, not in the need's words)."""
+    from voiceclose.app.scenarios import find
+
+    line = {
+        "scenario": "head-chef",
+        "text": "I ran the pass at a busy brasserie for three years.",
+        "labels": {"interest": False, "fit": True, "reservations": False, "thanks": False},
+        "needs_spoken_to": ["keeping the food consistent on busy services"],
+    }
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    (item,) = read_corpus(path)
+    assert item.needs == find("head-chef").needs and item.needs[0].listen_for
+    scores = score_text([item])
+    assert scores.tallies["fit"].tp == 1 and scores.needs_exact == 1
+
+
 def test_the_needs_a_fit_is_praised_for_are_scored_against_those_labelled(tmp_path):
     line = {
         "text": "At my last warehouse I ran the night shift and our pick accuracy hit 99.8%.",

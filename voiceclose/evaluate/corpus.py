@@ -2,8 +2,10 @@
 
 A corpus is JSON Lines with "text" and "labels" ({"interest": bool, "fit": bool,
 "reservations": bool, "thanks": bool}); "id" is optional, and "needs" (the role's needs, as
-strings) makes the close be checked against them as a scenario's needs; "needs_spoken_to" (those
-of them the candidate's own experience speaks to) has the needs a fit is praised for scored too.
+strings) makes the close be checked against them as a scenario's needs; "scenario" (a practice
+scenario's name) checks it against that scenario's needs as practice does, phrases included;
+"needs_spoken_to" (those of them the candidate's own experience speaks to) has the needs a fit
+is praised for scored too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class Item:
     id: str
     text: str
     labels: dict[str, bool]
-    needs: tuple[str, ...] = ()  # what the role needs: checked as a scenario's needs
+    needs: tuple = ()  # what the role needs (strings, or a scenario's Needs): checked as such
     spoken_to: tuple[str, ...] | None = None  # those the experience speaks to, when labelled
 
 
@@ -103,7 +105,8 @@ class Scores:
     def add_needs(self, item: Item, named: set[str]) -> None:
         """Tally the needs a fit was praised for against those labelled spoken to."""
         for need in item.needs:
-            self.needs.add(need in item.spoken_to, need in named)
+            what = getattr(need, "what", need)  # a scenario's Need, or the need as a string
+            self.needs.add(what in item.spoken_to, what in named)
         self.needs_scored += 1
         self.needs_exact += named == set(item.spoken_to)
 
@@ -115,7 +118,11 @@ def read_corpus(path: Path) -> list[Item]:
             if not line.strip():
                 continue
             record = json.loads(line)
-            needs = tuple(str(need) for need in record.get("needs") or ())
+            needs: tuple = tuple(str(need) for need in record.get("needs") or ())
+            if record.get("scenario"):
+                from voiceclose.app.scenarios import find
+
+                needs = find(str(record["scenario"])).needs
             spoken_to = record.get("needs_spoken_to")
             if spoken_to is not None:
                 spoken_to = tuple(str(need) for need in spoken_to)
