@@ -521,9 +521,11 @@ def test_the_round_says_what_happened_skip_acts_at_once_and_try_again_waits(
         wait_for_status(browser, "followup-status", "is speaking")
         shots(browser, "a1-concern-unasked")
         clicked = time.monotonic()
-        browser.click("#skip")  # while the voice plays: it stops, and no answer is recorded
-        wait_for_status(browser, "followup-status", "skipped")
-        print(f"Skip → 'Follow-up skipped': {time.monotonic() - clicked:.2f} s")
+        browser.keyboard.press("Escape")  # Skip, from the keyboard: while the voice plays it
+        wait_for_status(browser, "followup-status", "skipped")  # stops, and nothing is recorded
+        print(f"Escape → 'Follow-up skipped': {time.monotonic() - clicked:.2f} s")
+        # the Skip button went away: the keyboard goes on from Try again, not the page's top
+        assert browser.evaluate("() => document.activeElement.id") == "again"
         browser.wait_for_function("() => document.getElementById('start').textContent === 'Start'")
         seen = events_seen(browser)
         assert "skipped" in seen and "answer-started" not in seen, seen

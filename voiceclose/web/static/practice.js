@@ -272,6 +272,7 @@
     $("answer-stop").hidden = true;
     $("followup-status").textContent = "Skipping the follow-up…";
     api("/api/practice/skip", { method: "POST" });
+    $("again").focus();  // the pressed button is gone: the keyboard goes on from Try again
   }
 
   start.addEventListener("click", toggle);
@@ -294,6 +295,11 @@
     }
   });
   document.addEventListener("keydown", (e) => {
+    // Escape skips the round, as it cancels elsewhere (while Skip is offered)
+    if (e.key === "Escape" && ["followup", "answering"].includes(state) && !$("skip").hidden) {
+      skip();
+      return;
+    }
     if (e.code !== "Space" || e.repeat) return;
     const t = e.target;
     if (t instanceof HTMLSelectElement || t instanceof HTMLInputElement ||
