@@ -371,6 +371,36 @@ def test_voiceclose_app_prints_the_link_and_stops_on_ctrl_c(tmp_path):
     assert "Traceback" not in err and "stopped" in err
 
 
+def test_the_servers_connections_send_at_once_without_nagles_delay():
+    """Each response goes out as it is written: with Nagle's algorithm on (asyncio turns it off
+    only for sockets that say they are TCP), every request after the first on a kept-alive
+    connection waited 40 ms for the client's delayed ACK."""
+    import asyncio
+    import socket
+
+    from voiceclose.web.server import listen
+
+    async def accepted_nodelay() -> int:
+        seen = asyncio.get_running_loop().create_future()
+
+        class Protocol(asyncio.Protocol):
+            def connection_made(self, transport):
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        sock = listen(0)
+        server = await asyncio.get_running_loop().create_server(Protocol, sock=sock)
+        async with server:
+            _, writer = await asyncio.open_connection(*sock.getsockname())
+            try:
+                return await asyncio.wait_for(seen, 10)
+            finally:
+                writer.close()
+
+    assert asyncio.run(accepted_nodelay()) != 0
+
+
 def test_help_does_not_import_the_web_stack():
     code = (
         "import sys; from voiceclose.cli import main\n"
