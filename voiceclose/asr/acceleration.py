@@ -209,11 +209,12 @@ def vocabulary_logits(decoder, x):
     import torch
 
     x = x.float()
-    low, high = x.aminmax(dim=-1, keepdim=True)
+    lowest, highest = x.argmin(dim=-1, keepdim=True), x.argmax(dim=-1, keepdim=True)
+    low, high = x.gather(-1, lowest), x.gather(-1, highest)
     mid, half = (high + low) / 2, ((high - low) / 2).clamp_min(1e-12)
     scaled = ((x - mid) / half).clamp_(-1.0, 1.0)
-    scaled.scatter_(-1, x.argmin(dim=-1, keepdim=True), -1.0)
-    scaled.scatter_(-1, x.argmax(dim=-1, keepdim=True), 1.0)
+    scaled.scatter_(-1, lowest, -1.0)
+    scaled.scatter_(-1, highest, 1.0)
     return torch.addcmul(
         mid * decoder.voiceclose_logit_sums, decoder.voiceclose_logits(scaled), half
     )
