@@ -117,6 +117,11 @@ def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     assert nurse == "senior staff nurse, Riverside General's emergency department", nurse
     browser.select_option("#scenario", "emergency-nurse")
     browser.wait_for_function("() => document.querySelectorAll('#attempts tbody tr').length === 1")
+    # the filter is kept over a reload (a stranger found them all reset)
+    browser.reload()
+    browser.wait_for_selector("#attempts tbody tr")
+    assert browser.locator("#scenario").input_value() == "emergency-nurse"
+    assert browser.locator("#attempts tbody tr").count() == 1
     browser.locator("#attempts tbody tr button", has_text="Open").click()
     assert "All four parts" in browser.frame_locator("#report").locator("body").inner_text()
     assert not browser.errors

@@ -213,8 +213,7 @@
     return labels;
   }
 
-  function fill(list, values, label = {}) {
-    const chosen = list.value;
+  function fill(list, values, label = {}, chosen = list.value) {
     list.replaceChildren(list.options[0]);
     for (const v of values) list.append(el("option", { value: v }, label[v] || v));
     list.value = values.includes(chosen) ? chosen : "";
@@ -254,16 +253,23 @@
   }
   window.addEventListener("resize", wholeColumns);
 
+  // the filters are kept in the page's address, so a reload (or a link) shows the same attempts
+  let wanted = new URLSearchParams(location.search);
+
   async function load() {
+    const scenario = wanted ? wanted.get("scenario") || "" : select.value;
+    const tag = wanted ? wanted.get("tag") || "" : tags.value;
+    wanted = null;
     const query = new URLSearchParams();
-    if (select.value) query.set("scenario", select.value);
-    if (tags.value) query.set("tag", tags.value);
+    if (scenario) query.set("scenario", scenario);
+    if (tag) query.set("tag", tag);
     const { body } = await api(`/api/history?${query}`);
-    fill(select, body.scenarios, await scenarioLabels());
-    fill(tags, body.tags);
-    if (select.value !== (query.get("scenario") || "") || tags.value !== (query.get("tag") || "")) {
+    fill(select, body.scenarios, await scenarioLabels(), scenario);
+    fill(tags, body.tags, {}, tag);
+    if (select.value !== scenario || tags.value !== tag) {
       return load();  // the chosen filter is gone (its last attempt was deleted): show them all
     }
+    history.replaceState(null, "", query.toString() ? `?${query}` : location.pathname);
     tags.closest("label").hidden = !body.tags.length;
     showChart(body.chart, Math.min(body.attempts.length, body.chart_attempts || body.attempts.length),
       body.attempts.length);
