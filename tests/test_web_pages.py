@@ -457,15 +457,18 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         assert "yet" not in browser.locator("#parts").inner_text()
         shot(browser, "4-practice-try-again-phone")
         assert browser.evaluate("() => document.documentElement.scrollWidth") <= 375
-        # Try again during the round: the round is left (its answer not kept), a new try starts
+        # Try again while answering: the round is left, but what was said is kept with the
+        # attempt (a stranger lost an answer so), and a new try starts
         wait_for_status(browser, "followup-status", "Answer now")
+        mic.play(answer).wait(timeout=60)
         browser.click("#again")
-        wait_for_status(browser, "status", "Ready for another try")
+        wait_for_status(browser, "status", "Your answer was kept", timeout=240_000)
+        assert "Ready for another try" in browser.locator("#status").inner_text()
         browser.click("#start")
         wait_for_status(browser, "status", "Speak now")
         mic.play(SAMPLES / "no_thanks_en_us_m3.flac").wait(timeout=60)
         browser.locator("body").press("Space")
-        # and this time Skip ends the round: nothing of it is kept either
+        # and this time Skip ends the round: nothing was said, so nothing of it is kept
         wait_for_status(browser, "followup-status", "Answer now", timeout=240_000)
         browser.click("#skip")
         wait_for_status(browser, "followup-status", "Follow-up skipped")
@@ -485,9 +488,9 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
 
     attempts = [json.loads(line) for line in history.stdout.splitlines()]
     assert [a["scenario"] for a in attempts] == ["my-nurse-interview"] * 3
-    assert [bool(a["followup"]) for a in attempts] == [True, False, False], attempts
+    assert [bool(a["followup"]) for a in attempts] == [True, True, False], attempts
     answers = list((user_home / "data" / "recordings").glob("*-answer.wav"))
-    assert len(answers) == 1, answers  # the skipped answers' files are gone
+    assert len(answers) == 2, answers  # the skipped answer's file (nothing said) is gone
 
 
 def shots(page, name: str) -> None:

@@ -196,6 +196,11 @@ class FollowUp:
     def complete(self) -> bool:
         return not self.missed
 
+    @property
+    def no_speech(self) -> bool:
+        """Nothing was said in the recorded answer (silence, noise)."""
+        return self.recording is not None and NO_SPEECH in self.notes
+
 
 @dataclass(frozen=True)
 class Report:

@@ -64,6 +64,8 @@ class PracticeSession:
         self._skip = threading.Event()  # the follow-up round is not wanted (Skip, Try again)
         self._left = False  # the page went away: stopped, and no round after
         self._answering = False  # the answer's recording is under way
+        self._answered = False  # an answer has begun recording
+        self._skip_answer = False  # Skip (or Try again) while answering: kept only if said
         self._watchers = 0  # pages following the events now
         self._unwatched_since = 0  # bumped whenever that changes: only the latest timer acts
         self.attempt_id: int | None = None
@@ -96,8 +98,15 @@ class PracticeSession:
             self._stop_early = reason
 
     def skip(self) -> None:
-        """No follow-up round (or no more of it): the interviewer's voice stops at once, and
-        the answer, if any, is not kept."""
+        """No follow-up round (or no more of it): the interviewer's voice stops at once. An
+        answer already begun stops (if it still records) and is checked; anything said in it
+        is kept, as Stop keeps it (Try again while answering threw it away), and only an
+        answer in which nothing was said is not."""
+        if self._answered:
+            self._skip_answer = True
+            if self._answering:
+                self.stop("app")
+            return
         self._skip.set()
         round_ = self._round
         if round_ is not None:
@@ -287,7 +296,8 @@ class PracticeSession:
                 on_stopped=self._answer_stopped,
             )
         self._round = None
-        if self._skip.is_set():
+        nothing_said = done.followup is not None and done.followup.no_speech
+        if self._skip.is_set() or (self._skip_answer and nothing_said):
             _forget(done.recording)
             self._emit("skipped", left=self._left)
         elif done.followup is None:
@@ -296,7 +306,7 @@ class PracticeSession:
             self._keep_answer(done.followup)
 
     def _answer_started(self, path, device, rate) -> None:
-        self._answering = True
+        self._answering = self._answered = True
         self._emit("answer-started", recording=str(path), device=device.name)
 
     def _answer_stopped(self, recording) -> None:

@@ -11,6 +11,7 @@
   const mics = $("microphone"), frame = $("report");
   let scenarios = [], state = "idle", events = null, stopClicked = 0, suggested = 60;
   let againAfterEnd = false, skipping = false;
+  let answerKept = false;  // this round's answer was checked and kept (Try again says so)
   const ANSWER_NAMES = { acknowledge: "Acknowledge", address: "Address", high_note: "High note" };
 
   function showScenario() {
@@ -92,6 +93,7 @@
   function followupStarts(asked, unasked) {
     // the heading says what happened: an answer to the reservations question, or (not asked)
     // the doubt a real interviewer might have kept to themselves, voiced to practise on
+    answerKept = false;
     $("followup").hidden = false;
     $("followup-h").textContent = asked ? "Follow-up: the interviewer answers your question"
       : "Follow-up: a concern the interviewer might not have said";
@@ -133,6 +135,7 @@
       el("ul", { class: "answer-parts" }, rows),
       tips.length ? el("ul", { class: "tips" }, tips) : null,
       e.warning ? el("p", { class: "warning" }, e.warning) : null));
+    answerKept = true;
     $("followup-status").textContent = "Your answer was checked; the report below now has it too.";
     frame.src = `/report/${e.attempt_id}`;
   }
@@ -140,17 +143,18 @@
   function ended() {
     if (events) events.close();
     if (state !== "idle") setState("done");
-    if (againAfterEnd) { againAfterEnd = false; ready(); return; }
+    if (againAfterEnd) { againAfterEnd = false; ready(answerKept); return; }
     if (!/Try again|Press Start/.test(status.textContent)) status.textContent += " Try again whenever you like.";
   }
 
-  function ready() {
+  function ready(keptAnswer = false) {
     // Try again: ready for another try, as at the terminal ("Press Enter when you are ready"):
     // nothing records until Start, so a press where Start was never stops a recording unseen
     setState("idle");
     $("result").hidden = $("followup").hidden = $("live").hidden = true;
     showParts(null);
-    status.textContent = "Ready for another try: press Start (or the space bar) when you are " +
+    status.textContent = (keptAnswer ? "Your answer was kept with the last attempt (see Review). "
+      : "") + "Ready for another try: press Start (or the space bar) when you are " +
       "ready to speak. It will be compared with your last try.";
     start.focus();
   }
@@ -221,7 +225,7 @@
   }
 
   async function begin() {
-    skipping = false;
+    skipping = answerKept = false;
     setState("preparing");
     $("result").hidden = true;
     $("followup").hidden = true;
@@ -261,7 +265,7 @@
   function again() {
     if (state === "followup" || state === "answering") {  // the round is not wanted now
       againAfterEnd = true;
-      skip();
+      skip();  // an answer begun is stopped, and kept if anything was said in it
     } else ready();
   }
 
@@ -270,7 +274,8 @@
     skipping = true;
     $("skip").hidden = true;
     $("answer-stop").hidden = true;
-    $("followup-status").textContent = "Skipping the follow-up…";
+    $("followup-status").textContent = state === "answering"
+      ? "Skipping the follow-up (anything you said is kept)…" : "Skipping the follow-up…";
     api("/api/practice/skip", { method: "POST" });
     $("again").focus();  // the pressed button is gone: the keyboard goes on from Try again
   }
