@@ -69,6 +69,26 @@ def test_no_concern_is_answered_by_something_concrete():
     assert not parts("Oh good, thank you, that's lovely to hear.", "none")["address"]
 
 
+def test_with_no_concerns_an_answer_that_raises_one_answers_nothing():
+    """A stranger's off-topic answer to "No, I think you've answered everything" got all three
+    parts: granting a concern nobody voiced is not acknowledging good news, and owning a gap
+    then is not confirming anything."""
+    raised = (
+        "You're right that I haven't worked on a paediatric ward, and I understand the concern. "
+        "I'm starting a paediatric course next month, and I'd really love to join the team."
+    )
+    assert parts(raised, "none") == {"acknowledge": False, "address": False, "high_note": True}
+    result = check_answer(transcript_from_text(raised).words, "none")
+    tips = answer_feedback(result, Concern("none", "No, you've answered everything.")).tips
+    assert [t.element for t in tips] == ["acknowledge", "address"]
+    assert "raised one" in tips[1].observed
+    # the same plan, raised as an answer to a real gap, is one
+    assert parts(raised, "skills_gap") == {"acknowledge": True, "address": True, "high_note": True}
+    # good news taken graciously, with "no concerns" said back, raises nothing
+    glad = "Great to hear you have no concerns, thank you. I can start in a month, and I'd love to join."
+    assert parts(glad, "none") == {"acknowledge": True, "address": True, "high_note": True}
+
+
 def test_the_dev_corpus_scores_at_least_the_target():
     scores = score_text(read_answers(DEV))
     assert scores.macro_f1 >= 0.95

@@ -203,6 +203,10 @@ CASES = [
     ("I'd like to, erm, thank you both for your time.", "interest", False),
     ("I want to, like, thank you for seeing me.", "interest", False),
     ("I'd like to thank you, and I'd love to join the team.", "interest", True),
+    # "take this job at ..." (a stranger's close said it so): this job, not only the job
+    ("I'd love to take this job at Acme Bank.", "interest", True),
+    ("I'd really like to take up this role with Calder Foods.", "interest", True),
+    ("I'd love to take this opportunity to thank you.", "interest", False),
     # thanks with a jab at the interviewer is grudging; with sympathy for their day it is not
     ("Well, thanks for your time, even if you were half an hour late.", "thanks", False),
     ("Cheers for the chat, even though you kept me waiting an hour.", "thanks", False),
@@ -419,3 +423,15 @@ def test_a_missed_fit_quotes_the_experience_that_was_told_untied():
     assert fit_line("I'd love this job. Thanks for your time.") == (
         "Your experience was not tied to what the employer needs."
     )
+    # the reservations question names "my experience" but tells none (a stranger's tip quoted
+    # it as experience told), with a scenario or without
+    asked = "I am very keen on this role. Is there anything about my experience that makes you "
+    asked += "hesitate to hire me?"
+    assert fit_line(asked) == "Your experience was not tied to what the employer needs."
+    from voiceclose.app.scenarios import find
+
+    nurse = find("emergency-nurse").needs
+    result = check(transcript_from_text(asked).words, needs=nurse)
+    assert [c.reason for c in result.candidates if c.element == "fit"] == [
+        "a question to the interviewer, not the candidate's experience"
+    ]

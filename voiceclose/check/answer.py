@@ -57,6 +57,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "transfer": PATTERNS,
         "transfer_doubt": PATTERNS,
         "vague": PATTERNS,
+        "raised_doubt": PATTERNS,
     },
     "high_note": {"cues": PATTERNS, "block_before": PATTERNS, "low": PATTERNS},
 }
@@ -216,9 +217,26 @@ def _best(part: str, candidates: Sequence[Candidate]) -> ElementResult:
     return ElementResult(True, best.score, best.evidence, best.start_s, best.end_s)
 
 
+def raised_doubts(answer: _Answer, rules: AnswerRules, kind: str) -> list[Match]:
+    """With no concerns (kind "none"), where the answer raises one itself: granting a concern
+    nobody voiced, or owning a gap ("You're right that I haven't worked on a paediatric ward").
+    It answers a doubt they did not have, and plants it."""
+    if kind != "none":
+        return []
+    return answer.all_matches(rules.get("address", "raised_doubt"))
+
+
 def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
-    """Any acknowledging cue, unless the answer somewhere dismisses the concern or argues."""
+    """Any acknowledging cue, unless the answer somewhere dismisses the concern or argues.
+    With no concerns, taking the good news graciously (thanks, "good to hear") acknowledges it;
+    granting a concern then ("I understand the concern") raises one (``raised_doubts``)."""
     cues = list(answer.all_matches(rules.get("acknowledge", "cues")))
+    for doubt in raised_doubts(answer, rules, kind):
+        granted = [m for m in cues if m.sentence == doubt.sentence and _overlap(m, doubt)]
+        for m in granted:
+            reason = f'raises a doubt they did not have ("{answer.phrase(doubt)}")'
+            yield answer.candidate("acknowledge", m, False, reason)
+        cues = [m for m in cues if m not in granted]
     if kind == "none":  # "No concerns": taking the good news graciously is thanking them
         cues += answer.all_matches(rules.close.get("thanks", "cues"))
     if kind == "misunderstanding" and answer.sentences:  # "Ah, no, it was both": set straight
@@ -244,8 +262,13 @@ def _address(answer: _Answer, rules: AnswerRules, kind: str):
         names.append(TRANSFER[kind])
     lists = [rules.get("address", name) for name in names]
     vague = rules.get("address", "vague")
+    doubt = next(iter(raised_doubts(answer, rules, kind)), None)
     for patterns in lists:
         for m in answer.all_matches(patterns):
+            if doubt is not None:
+                reason = f'raises a doubt they did not have ("{answer.phrase(doubt)}")'
+                yield answer.candidate("address", m, False, reason)
+                continue
             overlap = [
                 v
                 for v in answer.matches(vague, m.sentence)
@@ -259,6 +282,10 @@ def _address(answer: _Answer, rules: AnswerRules, kind: str):
                 yield answer.candidate("address", m, False, "too short to answer the concern")
             else:
                 yield answer.candidate("address", m, True, f'matched "{m.pattern}"')
+
+
+def _overlap(a: Match, b: Match) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _clause_between(answer: _Answer, blocker: Match, cue: Match) -> bool:

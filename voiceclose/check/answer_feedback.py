@@ -33,6 +33,7 @@ ANSWER_TIPS_SCHEMA = {
     "address": (
         "praise",
         "missed",
+        "raised_doubt",
         "tip",
         *(f"example_{kind}" for kind in CONCERN_KINDS),
         "example_break",
@@ -84,6 +85,8 @@ def answer_feedback(result: AnswerCheck, concern: Concern) -> Feedback:
         observed = said["missed"]
         if part == "acknowledge" and _was_defensive(result):
             observed = words["defensive"]
+        if part == "address" and _raised_a_doubt(result):
+            observed = words["raised_doubt"]
         example = said["example"]
         if part == "address":
             break_named = concern.kind == "gap" and _BREAK.search(concern.text)
@@ -114,6 +117,10 @@ def that_time(concern: str) -> str:
 def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
     """Characters between two spans of a text (0 when they touch or overlap)."""
     return max(0, b[0] - a[1], a[0] - b[1])
+
+
+def _raised_a_doubt(result: AnswerCheck) -> bool:
+    return any(c.reason.startswith("raises a doubt") for c in result.candidates)
 
 
 def _was_defensive(result: AnswerCheck) -> bool:

@@ -32,6 +32,7 @@ NEIGHBOURS = (0, 1, -1, 2)  # sentences, relative to the experience, searched fo
 MORE_WORDS = 2  # words a loosely tied sentence must tell beside the need's ("for British Gas")
 MORE_WORD_LENGTH = 4  # ...each this long at least ("sir", "in" say nothing)
 UNTIED = "but not tied to"  # in the reason of experience heard without a need it answers
+ASKED = "a question to the interviewer, not the candidate's experience"
 
 
 def fit_candidates(ctx: Context, role: Sequence[RoleNeed], scores: Scores | None) -> Iterator:
@@ -77,7 +78,7 @@ def _not_fit(ctx: Context, spans: Sequence[Span]) -> str | None:
         if claim := ctx.overlapping(claims, span):
             return f'a claim of fit with nothing behind it ("{ctx.phrase(claim)}")'
     if _asks(ctx, spans[0]):
-        return "a question to the interviewer, not the candidate's experience"
+        return ASKED
     return None
 
 
@@ -96,7 +97,9 @@ def _generic_fit(ctx: Context) -> Iterator[Candidate]:
                     partner = min(pool, key=lambda m: abs(m.start - e.start))
                     break
             if partner is None:
-                yield ctx.candidate("fit", [span], False, f"experience, {UNTIED} what they need")
+                # "is there anything about my experience that gives you pause?" tells none
+                untied = ASKED if _asks(ctx, span) else f"experience, {UNTIED} what they need"
+                yield ctx.candidate("fit", [span], False, untied)
                 continue
             pspan = span_of(partner)
             if reason := _not_fit(ctx, [span, pspan]):
@@ -355,7 +358,8 @@ class _ScenarioFit:
             hows = [f"{self.role[i].what} ({self.how_tied(n, i, at)})" for i, at in tied.items()]
             for span, what, signal in found:
                 if not tied:
-                    reason = f"{what}, {UNTIED} this role's needs"
+                    # "is there anything about my experience that gives you pause?" tells none
+                    reason = ASKED if _asks(ctx, span) else f"{what}, {UNTIED} this role's needs"
                     yield ctx.candidate("fit", [span], False, reason, signal)
                 elif reason := _not_fit(ctx, [span]):
                     yield ctx.candidate("fit", [span], False, reason, signal)
