@@ -99,6 +99,23 @@ def test_check_files_as_answers_to_a_concern(app, browser, tmp_path):
     assert not browser.errors
 
 
+def test_the_chosen_scenario_is_kept_over_a_reload(app, browser):
+    """A stranger's choice (and their scenario just saved and chosen) reset to the first on
+    every reload."""
+    browser.goto(app.link.replace("/?", "/practice?"))
+    browser.wait_for_selector("#scenario option", state="attached")
+    browser.select_option("#scenario", "head-chef")
+    browser.reload()
+    browser.wait_for_selector("#scenario-card h2")
+    assert browser.locator("#scenario").input_value() == "head-chef"
+    assert "head chef" in browser.locator("#scenario-card h2").inner_text()
+    browser.goto(browser.url.split("?")[0] + "?scenario=no-such-one")  # gone: the first shown
+    browser.wait_for_selector("#scenario-card h2")
+    first = browser.locator("#scenario option").first.get_attribute("value")
+    assert browser.locator("#scenario").input_value() == first
+    assert not browser.errors
+
+
 def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     with app.client() as c:
         for text, scenario in ((COMPLETE, "emergency-nurse"), ("Thanks for your time.", "")):
@@ -424,6 +441,8 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         wait_for_status(browser, "followup-status", "Answer now")
         assert CONCERN in browser.locator("#concern").inner_text()
         assert "Priya" in browser.locator("#concern").inner_text()
+        # the answer has no suggested length, but says it stops by itself (a stranger waited)
+        assert "stops by itself at 3:00" in browser.locator("#answer-timer").inner_text()
         shot(browser, "4-practice-followup-answering")
         mic.play(answer).wait(timeout=60)
         browser.wait_for_timeout(500)

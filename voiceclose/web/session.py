@@ -307,7 +307,9 @@ class PracticeSession:
 
     def _answer_started(self, path, device, rate) -> None:
         self._answering = self._answered = True
-        self._emit("answer-started", recording=str(path), device=device.name)
+        self._emit(
+            "answer-started", recording=str(path), device=device.name, max_s=DEFAULT_MAX_SECONDS
+        )
 
     def _answer_stopped(self, recording) -> None:
         self._answering = False

@@ -15,8 +15,14 @@
   const ANSWER_NAMES = { acknowledge: "Acknowledge", address: "Address", high_note: "High note" };
 
   function showScenario() {
-    const s = scenarios.find((x) => x.name === select.value);
+    let s = scenarios.find((x) => x.name === select.value);
+    if (!s && scenarios.length) {  // one that is gone (or no such name): the first
+      s = scenarios[0];
+      select.value = s.name;
+    }
     if (!s) return;
+    // kept in the page's address: a reload (or the link) comes back to the same scenario
+    history.replaceState(null, "", `?scenario=${encodeURIComponent(s.name)}`);
     suggested = s.suggested_seconds;
     $("scenario-card").replaceChildren(
       el("h2", {}, `${s.role}, ${s.organisation}`),
@@ -111,10 +117,12 @@
     $("followup-status").textContent = `Listen: ${e.interviewer} is speaking.`;
   }
 
-  function answerStarted() {
+  function answerStarted(e) {
     setState("answering");
     $("answer-live").hidden = false;
-    $("answer-timer").firstChild.textContent = "0:00";
+    $("answer-timer").firstChild.textContent = "0:00 ";
+    // the answer has no suggested length, but it does stop by itself (as the close does)
+    $("answer-limit").textContent = e.max_s ? `(stops by itself at ${clock(e.max_s)})` : "";
     $("followup-status").textContent =
       "● Answer now. Stop answering (or the space bar) when you have finished.";
     $("answer-stop").focus();
@@ -201,7 +209,7 @@
         asked: () => {
           if (!e.spoken && e.problem) $("followup-status").textContent = `(Not spoken aloud: ${e.problem}.)`;
         },
-        "answer-started": answerStarted,
+        "answer-started": () => answerStarted(e),
         "answer-stopped": () => {
           setState("followup");
           $("answer-fill").style.width = "0";
