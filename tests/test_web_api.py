@@ -91,6 +91,25 @@ def test_checked_files_are_in_the_history_and_have_a_report_page(app):
     assert page.status_code == 200 and "<h1>Interview close: close.txt</h1>" in page.text
 
 
+def test_an_older_attempts_report_outlines_it_among_the_attempts_before_it(app):
+    """The report of attempt 3 said "(outlined: this page)" over a chart of attempts 20-39: an
+    attempt older than the latest shown is outlined among the attempts up to it."""
+    with app.client() as c:
+        ids = [
+            c.post("/api/check", files={"file": (f"c{n}.txt", COMPLETE.encode())}).headers[
+                "x-attempt-id"
+            ]
+            for n in range(23)
+        ]
+        old = c.get(f"/report/{ids[2]}").text
+        recent = c.get(f"/report/{ids[5]}").text
+    assert f'class="attempt current" data-attempt="{ids[2]}"' in old
+    assert f'data-attempt="{ids[3]}"' not in old  # the attempts up to it
+    # one among the 20 latest: those, with it outlined
+    assert f'class="attempt current" data-attempt="{ids[5]}"' in recent
+    assert f'data-attempt="{ids[-1]}"' in recent and f'data-attempt="{ids[2]}"' not in recent
+
+
 def test_a_tag_labels_the_attempt_and_filters_the_history(app):
     with app.client() as c:
         tagged = int(post_text(c, COMPLETE, tag="  Anna   B ").headers["x-attempt-id"])

@@ -179,6 +179,11 @@ def _page_parts(
         if history is not None:
             with history:
                 recent = history.attempts(limit=page.CHART_ATTEMPTS, tag=tag)
+                # the report of an attempt older than those: outlined among the attempts up to
+                # it (the chart said "outlined: this page" over attempts it did not show)
+                ids = [i for i in attempt_ids if i is not None]
+                if ids and not {a.id for a in recent} & set(ids):
+                    recent = history.attempts(limit=page.CHART_ATTEMPTS, tag=tag, up_to=max(ids))
     except HistoryError:
         recent = []  # the page goes without its chart; the history's problem was told already
     return inputs, recent

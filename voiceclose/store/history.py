@@ -175,8 +175,10 @@ class History:
         until: date | None = None,
         limit: int | None = None,
         tag: str | None = None,
+        up_to: int | None = None,
     ) -> list[Attempt]:
-        """Stored attempts, oldest first; with ``limit``, only the latest ``limit`` of them.
+        """Stored attempts, oldest first; with ``limit``, only the latest ``limit`` of them;
+        with ``up_to``, none after the attempt of that id (the history as it stood then).
 
         ``since`` and ``until`` are days in local time, both included. Rows that cannot be read
         (damaged, or edited by hand) are left out, their ids listed in ``damaged``.
@@ -188,6 +190,9 @@ class History:
         if tag is not None:
             where.append("tag = ?")
             params.append(tag)
+        if up_to is not None:
+            where.append("id <= ?")
+            params.append(up_to)
         if since is not None:
             where.append("created_at >= ?")
             params.append(_utc_start_of(since))
