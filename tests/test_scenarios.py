@@ -232,6 +232,21 @@ def test_scenario_new_at_a_terminal_refuses_a_name_in_use_before_asking_more(
     assert "you already have a scenario called 'mine'" in said
 
 
+def test_scenario_new_says_every_problem_at_once(cli):
+    """A stranger's form was refused one problem at a time (a bad name; then, on the next try,
+    the concern's kind; the sixth need never)."""
+    needs = [a for n in range(6) for a in ("--need", f"need number {n + 1}")]
+    run = cli(
+        "scenario", "new", "--name", "../evil", "--role", "r", "--organisation", "o",
+        "--interviewer", "Ann", *needs, "--concern", "oops:you have not done it",
+    )  # fmt: skip
+    assert run.code == 2
+    line = run.err.strip()
+    assert "\n" not in line, line  # one line
+    assert "not '../evil'" in line and "at most 5 needs" in line, line
+    assert "unknown kind of concern 'oops'" in line, line
+
+
 def test_scenario_names_are_one_name_whatever_the_capitals(cli, tmp_path):
     """On a case-blind disk (macOS, Windows) Shop-Sup and shop-sup are one file; typed in other
     capitals, a name still finds its one scenario; a need given twice is said to be."""

@@ -147,28 +147,42 @@ def check_complete(new: NewScenario) -> None:
 
 
 def create(new: NewScenario, replace: bool = False) -> Scenario:
-    """Save ``new`` as the user's own scenario and return it as the checker will read it."""
+    """Save ``new`` as the user's own scenario and return it as the checker will read it.
+    UsageError says every value that is wrong, in one line (a form fixed one problem at a
+    time, each found only on the next try)."""
     check_complete(new)
-    name = check_new_name(new.name, replace)
+    problems: list[str] = []
+
+    def judged(check, *args):
+        try:
+            return check(*args)
+        except UsageError as e:
+            problems.append(str(e))
+            return None
+
+    name = judged(check_new_name, new.name, replace)
     values = {
         "role": new.role,
         "organisation": new.organisation,
         "interviewer": new.interviewer,
     }
     for key, value in values.items():
-        _text(key, value)
-    pronoun = check_pronoun(new.pronoun)
-    needs = [check_need(n) for n in new.needs if n.strip()]
+        judged(_text, key, value)
+    pronoun = judged(check_pronoun, new.pronoun)
+    given = [n for n in new.needs if n.strip()]
+    if len(given) > MAX_NEEDS:
+        problems.append(f"at most {MAX_NEEDS} needs: the close names one or two of them")
+    needs = [need for n in given if (need := judged(check_need, n)) is not None]
     seen: set[str] = set()
     for need in needs:
         if need.lower() in seen:
-            raise UsageError(f"the need {need!r} is given twice: say each need once")
+            problems.append(f"the need {need!r} is given twice: say each need once")
         seen.add(need.lower())
-    if not needs:
-        raise UsageError("say at least one thing the role needs, in the interviewer's words")
-    if len(needs) > MAX_NEEDS:
-        raise UsageError(f"at most {MAX_NEEDS} needs: the close names one or two of them")
-    concerns = [parse_concern(c) for c in new.concerns if c.strip()]
+    if not given:
+        problems.append("say at least one thing the role needs, in the interviewer's words")
+    concerns = [c for text in new.concerns if text.strip() if (c := judged(parse_concern, text))]
+    if problems:
+        raise UsageError("; ".join(problems))
     path = own_scenarios_dir() / f"{name}.toml"
     _write(path, _toml(values, pronoun, needs, concerns))
     return load(path, own=True)
