@@ -482,6 +482,12 @@ def test_create_a_scenario_of_your_own_as_scenario_new_does(app, cli):
         assert [x["text"] for x in made["concerns"]] == ["You have never led a team.", "Why now?"]
         r = c.post("/api/practice/start", json={"scenario": "nope"})
         assert r.status_code == 400
+        # removed as scenario remove removes it; a bundled or unknown one is refused
+        assert c.delete("/api/scenarios/hurried").json() == {"ok": True, "removed": "hurried"}
+        assert "hurried" not in cli("prompts").out
+        for name, error in (("emergency-nurse", "only your own"), ("hurried", "no scenario")):
+            r = c.delete(f"/api/scenarios/{name}")
+            assert r.status_code == 400 and error in r.json()["error"], r.text
 
 
 def practice_events(client) -> list[dict]:

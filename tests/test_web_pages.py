@@ -116,6 +116,33 @@ def test_the_chosen_scenario_is_kept_over_a_reload(app, browser):
     assert not browser.errors
 
 
+def test_your_own_scenario_can_be_removed_in_the_page(app, browser):
+    """Removing one's own scenario was only possible at a terminal (a stranger looked for it)."""
+    new = {"name": "mine", "role": "barista", "organisation": "Bean Co", "interviewer": "Tom",
+           "pronoun": "he", "needs": ["latte art"], "concerns": []}  # fmt: skip
+    with app.client() as c:
+        assert c.post("/api/scenarios", json=new).status_code == 200
+    browser.goto(app.link.replace("/?", "/practice?scenario=head-chef&"))
+    browser.wait_for_selector("#scenario-card h2")
+    assert browser.locator("#remove-scenario").count() == 0  # a bundled one stays
+    browser.select_option("#scenario", "mine")
+    browser.click("#remove-scenario")
+    assert "Its attempts stay in your history" in browser.locator("#remove-row").inner_text()
+    browser.keyboard.press("Escape")  # keep it
+    assert browser.evaluate("() => document.activeElement.id") == "remove-scenario"
+    browser.click("#remove-scenario")
+    browser.click("#remove-yes")
+    browser.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('Removed your scenario')"
+    )
+    assert "mine" not in browser.locator("#scenario option").evaluate_all(
+        "os => os.map(o => o.value)"
+    )
+    with app.client() as c:  # gone from the store, not only from the page
+        assert "mine" not in [x["name"] for x in c.get("/api/scenarios").json()["scenarios"]]
+    assert not browser.errors
+
+
 def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     with app.client() as c:
         for text, scenario in ((COMPLETE, "emergency-nurse"), ("Thanks for your time.", "")):

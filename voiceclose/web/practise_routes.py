@@ -70,6 +70,19 @@ async def scenario_create(request: Request) -> Response:
     return JSONResponse({"ok": True, "scenario": scenario_json(made)})
 
 
+async def scenario_remove(request: Request) -> Response:
+    """Remove a scenario of the user's own, as ``voiceclose scenario remove`` does (its
+    attempts stay in the history); 400 with its one-line message for a bundled or unknown one."""
+    from voiceclose.app.own_scenarios import remove
+
+    name = request.path_params["name"]
+    try:
+        await run_in_threadpool(remove, name)
+    except VoicecloseError as e:
+        return _error(400, str(e))
+    return JSONResponse({"ok": True, "removed": name})
+
+
 async def microphones(request: Request) -> Response:
     from voiceclose.app.practise import microphones as listing
 
@@ -173,6 +186,7 @@ async def practice_events(request: Request) -> Response:
 ROUTES = [
     Route("/api/scenarios", scenario_list),
     Route("/api/scenarios", scenario_create, methods=["POST"]),
+    Route("/api/scenarios/{name}", scenario_remove, methods=["DELETE"]),
     Route("/api/microphones", microphones),
     Route("/api/practice/start", practice_start, methods=["POST"]),
     Route("/api/practice/stop", practice_stop, methods=["POST"]),

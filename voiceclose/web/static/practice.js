@@ -32,7 +32,31 @@
         el("dt", {}, "Interviewer"), el("dd", {}, s.interviewer),
         el("dt", {}, "What the role needs most"), el("dd", {}, s.needs.join("; ")),
         el("dt", {}, "Aim for"), el("dd", {}, `about ${Math.round(s.suggested_seconds)} seconds`)),
-      el("p", { class: "moment" }, s.moment));
+      el("p", { class: "moment" }, s.moment),
+      s.own ? el("p", { class: "controls", id: "remove-row" }, el("button",
+        { type: "button", id: "remove-scenario", disabled: !["idle", "done"].includes(state) },
+        "Remove this scenario…")) : null);
+    if (s.own) $("remove-scenario").addEventListener("click", () => askRemove(s));
+  }
+
+  function askRemove(s) {
+    // your own scenario goes as `voiceclose scenario remove` removes it; asked first, inline
+    const keep = el("button", { type: "button", id: "remove-keep" }, "Keep it");
+    const remove = el("button", { type: "button", class: "danger", id: "remove-yes" }, "Remove");
+    $("remove-row").replaceChildren(
+      `Remove your scenario “${s.name}”? Its attempts stay in your history. `, remove, " ", keep);
+    keep.addEventListener("click", () => { showScenario(); $("remove-scenario").focus(); });
+    keep.addEventListener("keydown", (e) => { if (e.key === "Escape") keep.click(); });
+    remove.addEventListener("keydown", (e) => { if (e.key === "Escape") keep.click(); });
+    remove.addEventListener("click", async () => {
+      const r = await api(`/api/scenarios/${encodeURIComponent(s.name)}`, { method: "DELETE" });
+      if (r.status !== 200) { status.textContent = r.body.error; showScenario(); return; }
+      scenarios = await scenarioOptions(select);
+      showScenario();  // the first scenario
+      status.textContent = `Removed your scenario “${s.name}”; its attempts are still in Review.`;
+      select.focus();
+    });
+    keep.focus();
   }
 
   function showParts(parts, final) {
@@ -54,6 +78,7 @@
     start.classList.toggle("stop", next === "recording" || next === "preparing");
     start.disabled = !["idle", "done", "preparing", "recording"].includes(next);
     select.disabled = mics.disabled = $("followup-on").disabled = next !== "idle" && next !== "done";
+    if ($("remove-scenario")) $("remove-scenario").disabled = select.disabled;
     $("answer-stop").hidden = next !== "answering";
     $("skip").hidden = skipping || (next !== "followup" && next !== "answering");
   }
