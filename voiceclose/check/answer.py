@@ -83,6 +83,7 @@ ADDRESS_BY_KIND = {
 ADMITTED = ("gap", "skills_gap")  # kinds where owning the point plainly acknowledges it
 TRANSFER = {"skills_gap": "experience"}  # counts for the kind when the answer says it carries over
 MIN_SPEECH = MIN_WORD_SPEECH  # share of a cue's span that must lie in detected speech
+RAISED_DOUBT = "raises a doubt they did not have"  # the reason, with no concerns (raised_doubts)
 CONDITIONS = ("if", "unless", "whether", "maybe", "perhaps", "might", "may", "hopefully", "i")
 NEGATION_WINDOW = 4  # tokens before a high-note cue in which "not"/"if" cancels it
 
@@ -234,7 +235,7 @@ def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
     for doubt in raised_doubts(answer, rules, kind):
         granted = [m for m in cues if m.sentence == doubt.sentence and _overlap(m, doubt)]
         for m in granted:
-            reason = f'raises a doubt they did not have ("{answer.phrase(doubt)}")'
+            reason = f'{RAISED_DOUBT} ("{answer.phrase(doubt)}")'
             yield answer.candidate("acknowledge", m, False, reason)
         cues = [m for m in cues if m not in granted]
     if kind == "none":  # "No concerns": taking the good news graciously is thanking them
@@ -266,7 +267,7 @@ def _address(answer: _Answer, rules: AnswerRules, kind: str):
     for patterns in lists:
         for m in answer.all_matches(patterns):
             if doubt is not None:
-                reason = f'raises a doubt they did not have ("{answer.phrase(doubt)}")'
+                reason = f'{RAISED_DOUBT} ("{answer.phrase(doubt)}")'
                 yield answer.candidate("address", m, False, reason)
                 continue
             overlap = [

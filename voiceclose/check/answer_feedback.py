@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from voiceclose.check.answer import RAISED_DOUBT
 from voiceclose.check.feedback import read_string_tables
 from voiceclose.paths import data_file
 from voiceclose.results import (
@@ -120,7 +121,7 @@ def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def _raised_a_doubt(result: AnswerCheck) -> bool:
-    return any(c.reason.startswith("raises a doubt") for c in result.candidates)
+    return any(c.reason.startswith(RAISED_DOUBT) for c in result.candidates)
 
 
 def _was_defensive(result: AnswerCheck) -> bool:
