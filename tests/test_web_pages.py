@@ -647,12 +647,21 @@ def test_a_reopened_page_follows_the_practice_and_a_closed_one_stops_it(mic, chr
         wait_for_status(waiting, "status", "Try again")
         waiting.close()  # done: closing it stops nothing
         speaking.wait(timeout=60)
-        # a page closed while it records: the recording stops, and is kept
+        # a page closed while it records: the recording stops (no page follows it for 5 s), and
+        # is kept
         second.click("#again")
         second.click("#start")
         wait_for_status(second, "status", "Speak now")
         speaking = mic.play(SAMPLES / "complete_close_slt.flac")
+        # a reload while it records: the page follows it on (it stopped it: strangers' closes
+        # were cut off and stored so)
+        second.wait_for_timeout(1500)
+        second.reload()
+        wait_for_status(second, "status", "Speak now")
+        assert second.locator("#start").inner_text() == "Stop"
         second.wait_for_timeout(3000)
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+            assert c.get("/api/practice").json()["under_way"]
         second.close()
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
             deadline = time.monotonic() + 30  # the close played goes on for 30 s

@@ -3,7 +3,8 @@
 // report, the follow-up round (the interviewer's concern spoken and shown, the answer recorded
 // until Stop, checked) and Try again, which makes ready for another try (Start), then says what
 // changed since the last attempt. A practice under way belongs to no one page: a page opened
-// meanwhile follows it (timer, Stop); a page going away stops its recording (kept).
+// meanwhile (or reloaded) follows it (timer, Stop); when no page has followed it for a few
+// seconds (all closed), its recording stops and is kept.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -326,12 +327,10 @@
   }
   document.addEventListener("visibilitychange", () => { if (!document.hidden) catchUp(); });
   window.addEventListener("focus", catchUp);
-  window.addEventListener("pagehide", () => {
-    // a page going away stops what it was recording (kept and checked): nothing records unseen
-    if (["preparing", "recording", "checking", "followup", "answering"].includes(state)) {
-      navigator.sendBeacon("/api/practice/leave");
-    }
-  });
+  // A page going away does not stop the practice at once: a reload (or the link opened again)
+  // follows it on, as any page opened meanwhile does (a reload cut strangers' closes off). A page
+  // closed for good leaves no page following it, and the server stops and keeps the recording
+  // after PAGE_GONE_S (session.py), with no follow-up round.
   document.addEventListener("keydown", (e) => {
     // Escape skips the round, as it cancels elsewhere (while Skip is offered)
     if (e.key === "Escape" && ["followup", "answering"].includes(state) && !$("skip").hidden) {
