@@ -84,9 +84,19 @@ def test_with_no_concerns_an_answer_that_raises_one_answers_nothing():
     assert "raised one" in tips[1].observed
     # the same plan, raised as an answer to a real gap, is one
     assert parts(raised, "skills_gap") == {"acknowledge": True, "address": True, "high_note": True}
+    # raised with nothing concrete beside it, the tip still says a doubt was raised (a
+    # stranger's "my lack of a forklift licence ... sorry" was told thanks alone was not enough)
+    sorry = "Oh. Well, I was worried about my lack of a forklift licence. I don't have one, sorry."
+    result = check_answer(transcript_from_text(sorry).words, "none")
+    tips = answer_feedback(result, Concern("none", "No, you've covered everything.")).tips
+    observed = {t.element: t.observed for t in tips}
+    assert "raised one" in observed["address"] and "thanks" not in observed["high_note"]
     # good news taken graciously, with "no concerns" said back, raises nothing
     glad = "Great to hear you have no concerns, thank you. I can start in a month, and I'd love to join."
     assert parts(glad, "none") == {"acknowledge": True, "address": True, "high_note": True}
+    result = check_answer(transcript_from_text(glad).words, "none")
+    praise = answer_feedback(result, Concern("none", "No, you've covered everything.")).praise
+    assert praise[0] == "You took the good news graciously."  # not "the concern seriously"
 
 
 def test_the_dev_corpus_scores_at_least_the_target():

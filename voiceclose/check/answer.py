@@ -264,6 +264,10 @@ def _address(answer: _Answer, rules: AnswerRules, kind: str):
     lists = [rules.get("address", name) for name in names]
     vague = rules.get("address", "vague")
     doubt = next(iter(raised_doubts(answer, rules, kind)), None)
+    if doubt is not None:  # the doubt itself is what the answer said instead (for the tip)
+        yield answer.candidate(
+            "address", doubt, False, f'{RAISED_DOUBT} ("{answer.phrase(doubt)}")'
+        )
     for patterns in lists:
         for m in answer.all_matches(patterns):
             if doubt is not None:

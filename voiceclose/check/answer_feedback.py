@@ -30,7 +30,7 @@ from voiceclose.results import (
 ANSWER_TIPS_FILE = "answer_tips.toml"
 NO_CONCERNS = ("missed_none", "tip_none", "example_none")  # what each part says to "no concerns"
 ANSWER_TIPS_SCHEMA = {
-    "acknowledge": ("praise", "missed", "defensive", "tip", "example", *NO_CONCERNS),
+    "acknowledge": ("praise", "praise_none", "missed", "defensive", "tip", "example", *NO_CONCERNS),
     "address": (
         "praise",
         "missed",
@@ -76,12 +76,16 @@ def load_answer_tips(path: Path | None = None) -> dict[str, Any]:
 def answer_feedback(result: AnswerCheck, concern: Concern) -> Feedback:
     """Praise first, then a tip and a line to try for each missed part."""
     tips = load_answer_tips()
-    praise = [tips[part]["praise"] for part in ANSWER_PARTS if result.elements[part].found]
+    # "no concerns" is good news: nothing to acknowledge as fair, no weakness to end above
+    suffix = "_none" if concern.kind == "none" else ""
+    praise = [
+        tips[part].get("praise" + suffix, tips[part]["praise"])
+        for part in ANSWER_PARTS
+        if result.elements[part].found
+    ]
     missed = []
     for part in result.missed:
         words = tips[part]
-        # "no concerns" is good news: nothing to acknowledge as fair, no weakness to end above
-        suffix = "_none" if concern.kind == "none" else ""
         said = {k: words.get(k + suffix, words.get(k)) for k in ("missed", "tip", "example")}
         observed = said["missed"]
         if part == "acknowledge" and _was_defensive(result):
