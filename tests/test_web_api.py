@@ -619,3 +619,34 @@ def test_the_page_s_no_sound_warning_points_to_its_own_microphone_list():
     )
     assert _for_the_page("very quiet: speak up") == "very quiet: speak up"
     assert _for_the_page(None) is None
+
+
+def test_skip_while_answering_stops_the_answer_to_keep_it_and_says_so():
+    """Skip (or Try again) while the answer records stops it as Skip, to be checked and kept if
+    anything was said (it threw the answer away); before the answer began it skips the round.
+    A unit test of the session's logic: the round is a stand-in that notes how it was stopped."""
+    from voiceclose.app.practise import STOPPED
+    from voiceclose.app.scenarios import find
+    from voiceclose.web.session import PracticeSession
+
+    class Round:
+        def __init__(self):
+            self.stopped, self.hushed = [], False
+
+        def stop(self, reason):
+            self.stopped.append(reason)
+
+        def hush(self):
+            self.hushed = True
+
+    session = PracticeSession(find("head-chef"), None)
+    session._round = answering = Round()
+    session._answer_started("answer.wav", type("Device", (), {"name": "mic"}), 16000)
+    session.skip()
+    assert answering.stopped == ["skip"] and not answering.hushed
+    assert not session._skip.is_set() and session._skip_answer  # kept, if anything was said
+    assert STOPPED["skip"] == "stopped with Skip or Try again in the app"
+    session = PracticeSession(find("head-chef"), None)
+    session._round = speaking = Round()
+    session.skip()  # the interviewer still speaking: the round is skipped
+    assert speaking.hushed and session._skip.is_set()

@@ -29,6 +29,7 @@ _NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, er
 STOPPED = {
     "enter": "stopped with Enter",
     "app": "stopped with Stop in the app",
+    "skip": "stopped with Skip or Try again in the app",
     "page": "stopped when the app's page was closed",
     "ctrl-c": "stopped with Ctrl-C",
     "max-seconds": "stopped at the time limit",

@@ -105,7 +105,7 @@ class PracticeSession:
         if self._answered:
             self._skip_answer = True
             if self._answering:
-                self.stop("app")
+                self.stop("skip")
             return
         self._skip.set()
         round_ = self._round
