@@ -168,6 +168,11 @@ def test_review_lists_the_history_filters_and_opens_a_report(app, browser):
     assert browser.locator("#attempts tbody tr").count() == 1
     browser.locator("#attempts tbody tr button", has_text="Open").click()
     assert "All four parts" in browser.frame_locator("#report").locator("body").inner_text()
+    # as tall as the report: the page scrolls once, not a frame inside it (a stranger's phone)
+    fitted = """() => { const f = document.getElementById('report');
+        return Math.abs(f.getBoundingClientRect().height - f.contentDocument.documentElement.scrollHeight) < 5
+          && f.getBoundingClientRect().height > 1000; }"""
+    browser.wait_for_function(fitted)
     assert not browser.errors
 
 
@@ -477,6 +482,8 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         browser.wait_for_selector("#answer-result ul.answer-parts", timeout=240_000)
         result = browser.locator("#answer-result").inner_text()
         assert "all three parts were there" in result, result
+        # the keyboard goes on from Try again, not the page's body (where Space starts anew)
+        assert browser.evaluate("() => document.activeElement.id") == "again"
         assert "worry" not in result and "night shift" not in result  # no interviewer in it
         frame = browser.frame_locator("#report")
         frame.locator("#input-1-answer").wait_for(timeout=30_000)  # the report has the answer

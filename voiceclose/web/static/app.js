@@ -68,3 +68,22 @@ function breakable(name) {
 function noSpeechCell(parts = 4) {
   return el("td", { colspan: parts, class: "mark nospeech" }, "no speech heard");
 }
+
+// A report shown in the page is as tall as its content, so the page scrolls once, not a
+// scrolling frame inside the scrolling page (awkward on a phone); it follows the report's own
+// changes of height (a narrower window, a section opened).
+function fitReportFrames() {
+  for (const frame of document.querySelectorAll("iframe.report")) {
+    let watcher = null;
+    frame.addEventListener("load", () => {
+      if (watcher) watcher.disconnect();
+      const doc = frame.contentDocument;
+      if (!doc || !doc.documentElement || frame.getAttribute("src") === "about:blank") return;
+      const fit = () => { frame.style.height = `${doc.documentElement.scrollHeight + 2}px`; };
+      fit();
+      watcher = new ResizeObserver(fit);
+      watcher.observe(doc.body || doc.documentElement);
+    });
+  }
+}
+document.addEventListener("DOMContentLoaded", fitReportFrames);

@@ -165,13 +165,18 @@
     const tips = (f.feedback.tips || []).map((t) => el("li", {}, el("strong", {}, `${t.label}: `),
       `${t.tip} Try: “${t.example}”`));
     $("answer-result").replaceChildren(el("div", {},
-      el("h3", {}, f.missed.length ? "Your answer" : "Your answer: all three parts were there"),
+      el("h3", {}, f.missed.length
+        ? `Your answer: ${rows.length - f.missed.length} of ${rows.length} parts heard`
+        : "Your answer: all three parts were there"),
       el("ul", { class: "answer-parts" }, rows),
       tips.length ? el("ul", { class: "tips" }, tips) : null,
       e.warning ? el("p", { class: "warning" }, e.warning) : null));
     answerKept = true;
     $("followup-status").textContent = "Your answer was checked; the report below now has it too.";
     frame.src = `/report/${e.attempt_id}`;
+    // the pressed Stop answering is gone: the keyboard goes on from Try again (on the page's
+    // body, the space bar would start a new recording at once)
+    if (!againAfterEnd) $("again").focus();
   }
 
   function ended() {
