@@ -298,16 +298,23 @@ def test_a_file_checked_by_its_full_path_is_named_by_the_file_not_its_scenario(
     mine, made = tmp_path / "my close.wav", tmp_path / "practice-1.wav"
     checked = dataclasses.replace(report, kind="audio", source=str(mine))
     practised = dataclasses.replace(report, kind="audio", source=str(made), recording=str(made))
+    # a file sent to the app is kept in its upload folder as the attempt's recording: named by
+    # the file too (a stranger's three uploads all showed the scenario's name)
+    sent = app.upload_dir / "20261205-120000-abcd1234" / "acme strong.wav"
+    uploaded = dataclasses.replace(report, kind="audio", source=sent.name, recording=str(sent))
     with open_for_writing() as history:
         checked_id, practised_id = history.add(checked), history.add(practised)
+        uploaded_id = history.add(uploaded)
     browser.goto(app.link.replace("/?", "/review?"))
-    browser.wait_for_selector("#attempts tbody tr >> nth=1")
+    browser.wait_for_selector("#attempts tbody tr >> nth=2")
+    row = browser.locator(f"#attempts tr[data-attempt='{uploaded_id}'] td.name").inner_text()
+    assert row.startswith("acme strong.wav") and "for senior staff nurse" in row, row
     names = browser.locator("#attempts td.name")
     row = browser.locator(f"#attempts tr[data-attempt='{checked_id}'] td.name").inner_text()
     assert row.startswith("my close.wav") and "for senior staff nurse" in row, row
     row = browser.locator(f"#attempts tr[data-attempt='{practised_id}'] td.name").inner_text()
     assert row.startswith("emergency-nurse") and "for " not in row, row
-    assert names.count() == 2
+    assert names.count() == 3
     assert not browser.errors
 
 

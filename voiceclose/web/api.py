@@ -190,6 +190,8 @@ def _check_answer(state: State, upload: uploads.Upload, concern: Concern):
 
 
 async def history(request: Request) -> Response:
+    state: State = request.app.state.voiceclose
+    uploads = state.upload_dir.resolve()
     scenario = request.query_params.get("scenario") or None
     tag = request.query_params.get("tag") or None
     listing = await run_in_threadpool(reviewing.attempts, scenario, None, None, tag)
@@ -206,8 +208,11 @@ async def history(request: Request) -> Response:
             # what voiceclose recorded for it (practice: the close, then the answer)
             "recordings_made": files.recordings.get(a.id, 0) if files else 0,
             # practice recorded it (named by its scenario), or it was checked from a file (named
-            # by the file, even one given by its full path, as the recording is)
-            "practised": bool(a.recording) and files is not None and a.id not in files.checked,
+            # by the file, even one given by its full path, as the recording is, or sent here)
+            "practised": bool(a.recording)
+            and files is not None
+            and a.id not in files.checked
+            and Path(a.recording).resolve().parent.parent != uploads,
         }
         for a in found
     ]
