@@ -430,6 +430,15 @@ def test_check_concern_text_report(cli, tmp_path):
             True,
         ),
         ("I honestly can't wait to hear back.", "none", "high_note", True),
+        # owning how it came across, then what was meant: calm, not defensive (a stranger's
+        # "I'm sorry if it came across that way. That's not what I meant." was refused)
+        (
+            "I'm sorry if it came across that way. That's not what I meant.",
+            "misunderstanding",
+            "acknowledge",
+            True,
+        ),
+        ("That's not what I said, you misheard me.", "misunderstanding", "acknowledge", False),
         (
             "I'd be looking at staying for years, not months, and I'd love to grow here.",
             "gap",
