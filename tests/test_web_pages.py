@@ -470,6 +470,8 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         report = browser.frame_locator("#report").locator("body").inner_text()
         assert "All four parts of a strong close were there." in report, report[:400]
         assert browser.locator("#parts li.heard").count() == 4
+        # stopped: the meter shows no level (it kept the last one, "-120 dB")
+        assert "idle" in browser.locator("#meter").get_attribute("class")
         played = browser.frame_locator("#report").locator("audio").first  # served, not embedded
         played.evaluate("a => new Promise(r => a.readyState >= 1 ? r() : a.onloadedmetadata = r)")
         assert 25 < played.evaluate("a => a.duration") < 40
@@ -489,6 +491,7 @@ def test_practice_in_the_browser_against_the_microphone(mic, browser, user_home,
         browser.wait_for_selector("#answer-result ul.answer-parts", timeout=240_000)
         result = browser.locator("#answer-result").inner_text()
         assert "all three parts were there" in result, result
+        assert "idle" in browser.locator("#answer-meter").get_attribute("class")
         # the keyboard goes on from Try again, not the page's body (where Space starts anew)
         assert browser.evaluate("() => document.activeElement.id") == "again"
         assert "worry" not in result and "night shift" not in result  # no interviewer in it

@@ -94,7 +94,9 @@
     const fill = $(answer ? "answer-fill" : "meter-fill");
     fill.style.width = `${pct}%`;
     fill.classList.toggle("speaking", e.speaking);
-    $(answer ? "answer-meter" : "meter").setAttribute("aria-valuenow", Math.round(e.level_dbfs));
+    const meter = $(answer ? "answer-meter" : "meter");
+    meter.setAttribute("aria-valuenow", Math.round(e.level_dbfs));
+    meter.classList.remove("idle");
     const warn = e.warning || (over ? "past the suggested length" : "");
     const line = $(answer ? "answer-warning" : "warning");
     if (line.textContent !== warn) line.textContent = warn;
@@ -141,6 +143,14 @@
   function concern(e) {
     $("concern").replaceChildren(el("strong", {}, `${e.interviewer}: `), `“${e.text}”`);
     $("followup-status").textContent = `Listen: ${e.interviewer} is speaking.`;
+  }
+
+  function quiet(id) {
+    // a meter whose recording has stopped shows no level (it kept the last one: "-8 dB")
+    const meter = $(id);
+    meter.classList.add("idle");
+    meter.setAttribute("aria-valuenow", "-60");
+    meter.querySelector(".fill").style.width = "0";
   }
 
   function answerStarted(e) {
@@ -231,7 +241,7 @@
         stopped: () => {
           setState("checking");
           $("warning").textContent = "";
-          $("meter-fill").style.width = "0";
+          quiet("meter");
           status.textContent = `${e.how[0].toUpperCase()}${e.how.slice(1)} (${e.seconds} s). Checking…`;
           if (e.problem) $("warning").textContent = e.problem;
         },
@@ -243,13 +253,14 @@
         "answer-started": () => answerStarted(e),
         "answer-stopped": () => {
           setState("followup");
-          $("answer-fill").style.width = "0";
+          quiet("answer-meter");
           $("answer-warning").textContent = "";  // a warning while it was recording is over
           $("followup-status").textContent = `Answer ${e.how || "stopped"} (${e.seconds} s). Checking it…`;
           if (e.problem) $("answer-warning").textContent = e.problem;
         },
         answer: () => answer(e),
         skipped: () => {
+          quiet("answer-meter");
           $("followup-status").textContent = e.left ? "No follow-up: the page was closed." : "Follow-up skipped.";
           $("answer-live").hidden = true;
         },
