@@ -639,6 +639,9 @@ def test_a_reopened_page_follows_the_practice_and_a_closed_one_stops_it(mic, chr
         waiting = context.new_page()
         waiting.goto(f"{base}/")
         waiting.wait_for_selector("#scenario option", state="attached")
+        pressing = context.new_page()  # and one whose Start is pressed while it runs
+        pressing.goto(f"{base}/")
+        pressing.wait_for_selector("#scenario option", state="attached")
         first.select_option("#scenario", "emergency-nurse")
         first.locator("#followup-on").uncheck()
         first.click("#start")
@@ -648,6 +651,11 @@ def test_a_reopened_page_follows_the_practice_and_a_closed_one_stops_it(mic, chr
         waiting.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
         wait_for_status(waiting, "status", "Speak now")
         assert waiting.locator("#scenario").input_value() == "emergency-nurse"
+        # its Start joins the practice under way, and says so (it did so without a word)
+        pressing.click("#start")
+        wait_for_status(pressing, "status", "already under way in another page")
+        assert pressing.locator("#start").inner_text() == "Stop"
+        pressing.close()
         # the link opened again (a tab closed by mistake, another tab): the practice is there
         second = context.new_page()
         second.goto(f"{base}/")

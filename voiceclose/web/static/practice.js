@@ -13,6 +13,7 @@
   let scenarios = [], state = "idle", events = null, stopClicked = 0, suggested = 60;
   let againAfterEnd = false, skipping = false;
   let answerKept = false;  // this round's answer was checked and kept (Try again says so)
+  let joined = "";  // said while following a practice this page's Start did not begin
   const ANSWER_NAMES = { acknowledge: "Acknowledge", address: "Address", high_note: "High note" };
 
   function showScenario() {
@@ -208,9 +209,12 @@
     start.focus();
   }
 
-  function follow(s) {
+  function follow(s, pressed = false) {
     // a practice already under way (started by a page since closed, or another tab): follow
-    // it from its first event, so the timer, the checklist and Stop are all there
+    // it from its first event, so the timer, the checklist and Stop are all there; a Start
+    // pressed meanwhile says whose it is (it joined another page's practice without a word)
+    joined = pressed ? ` This is the practice already under way in another page (${
+      scenarios.find((x) => x.name === s.scenario)?.role || s.scenario}): it is not a new one.` : "";
     if (scenarios.some((x) => x.name === s.scenario)) { select.value = s.scenario; showScenario(); }
     $("followup-on").checked = s.followup;
     setState("preparing");
@@ -234,7 +238,7 @@
           setState("recording");
           // at phone width the timer, meter and live checklist sit below the Start button
           $("live").scrollIntoView({ block: "nearest" });
-          status.textContent = `● Speak now (${e.device}). Stop, or the space bar, ends it.`;
+          status.textContent = `● Speak now (${e.device}). Stop, or the space bar, ends it.${joined}`;
         },
         level: () => level(e),
         parts: () => showParts(e.parts),
@@ -276,6 +280,7 @@
 
   async function begin() {
     skipping = answerKept = false;
+    joined = "";
     setState("preparing");
     $("result").hidden = true;
     $("followup").hidden = true;
@@ -290,7 +295,7 @@
     try {
       const r = await api("/api/practice/start", { method: "POST", body,
         headers: { "Content-Type": "application/json" } });
-      if (r.status === 409 && r.body.under_way) { follow(r.body); return; }
+      if (r.status === 409 && r.body.under_way) { follow(r.body, true); return; }
       if (r.status !== 200) throw new Error(r.body.error);
       listen();
     } catch (e) {
