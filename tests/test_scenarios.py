@@ -83,6 +83,12 @@ def test_scenarios_lists_them(cli):
     assert run.code == 0 and len(run.lines) >= 10 and "emergency-nurse" in run.out
     assert all("role" in row and "needs" in row for row in cli("scenarios", "--json").json())
     assert cli("prompts").out == run.out  # the command's first name
+    # a long name of your own keeps the columns aligned (a stranger's ran into its text)
+    new = ("--role", "picker", "--organisation", "Acme", "--interviewer", "Dana", "--need", "picks")
+    assert cli("scenario", "new", "--name", "warehouse-picker-acme-logistics", *new).code == 0
+    lines = cli("scenarios").lines
+    columns = {len(line) - len(line[2:].split(" ", 1)[1].lstrip()) for line in lines[:-1]}
+    assert len(columns) == 1, lines
 
 
 def test_your_own_needs_are_heard_by_their_words_and_meaning_not_any_one_word(cli, tmp_path):

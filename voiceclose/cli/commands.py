@@ -187,6 +187,7 @@ def list_scenarios(args: argparse.Namespace) -> int:
     from voiceclose.app import scenarios
 
     listed = scenarios.available()
+    width = max([24, *(len(s.name) for s in listed)])  # a long name of your own still aligns
     for s in listed:
         if args.json:
             row = {
@@ -204,7 +205,7 @@ def list_scenarios(args: argparse.Namespace) -> int:
         else:
             kind = f"{s.field} ({s.seniority})" if s.field else "your own"
             mark = "*" if s.own else " "
-            print(f"{mark} {s.name:<24} {kind}: {s.role}, {s.organisation}")
+            print(f"{mark} {s.name:<{width}} {kind}: {s.role}, {s.organisation}")
     if not args.json and any(s.own for s in listed):
         print("* your own (voiceclose scenario new; scenario remove NAME deletes one)")
     return EXIT_COMPLETE
