@@ -99,7 +99,7 @@ def test_check_files_as_answers_to_a_concern(app, browser, tmp_path):
     assert not browser.errors
 
 
-def test_the_chosen_scenario_is_kept_over_a_reload(app, browser):
+def test_the_chosen_scenario_is_kept_over_a_reload(app, browser, tmp_path):
     """A stranger's choice (and their scenario just saved and chosen) reset to the first on
     every reload."""
     browser.goto(app.link.replace("/?", "/practice?"))
@@ -109,6 +109,20 @@ def test_the_chosen_scenario_is_kept_over_a_reload(app, browser):
     browser.wait_for_selector("#scenario-card h2")
     assert browser.locator("#scenario").input_value() == "head-chef"
     assert "head chef" in browser.locator("#scenario-card h2").inner_text()
+    # the link opened again (a new start, a new link): the scenario practised last
+    from voiceclose.app.checking import Checker, Item, Options
+    from voiceclose.app.scenarios import find
+    from voiceclose.store.history import open_for_writing
+
+    typed = tmp_path / "typed.txt"
+    typed.write_text("I really want this job. Thanks for your time.")
+    with Checker(Options(text=True, scenario=find("support-worker"))) as checker:
+        report = checker.run(Item(str(typed), typed))
+    with open_for_writing() as history:
+        history.add(report)
+    browser.goto(app.link)
+    browser.wait_for_selector("#scenario-card h2")
+    assert browser.locator("#scenario").input_value() == "support-worker"
     browser.goto(browser.url.split("?")[0] + "?scenario=no-such-one")  # gone: the first shown
     browser.wait_for_selector("#scenario-card h2")
     first = browser.locator("#scenario option").first.get_attribute("value")

@@ -47,6 +47,7 @@ async function scenarioOptions(select, { any = null } = {}) {
   select.replaceChildren();
   if (any) select.append(el("option", { value: "" }, any));
   for (const s of body.scenarios) select.append(el("option", { value: s.name }, scenarioLabel(s)));
+  select.dataset.last = body.last || "";  // the scenario practised last (the server's history)
   return body.scenarios;
 }
 

@@ -403,7 +403,8 @@
 
   (async () => {
     scenarios = await scenarioOptions(select);
-    const wanted = new URLSearchParams(location.search).get("scenario");
+    // the address's scenario (a reload), else the one practised last
+    const wanted = new URLSearchParams(location.search).get("scenario") || select.dataset.last;
     if (wanted) select.value = wanted;
     showScenario();
     showParts(null);
