@@ -35,9 +35,10 @@
         el("dt", {}, "What the role needs most"), el("dd", {}, s.needs.join("; ")),
         el("dt", {}, "Aim for"), el("dd", {}, `about ${Math.round(s.suggested_seconds)} seconds`)),
       el("p", { class: "moment" }, s.moment),
-      s.own ? el("p", { class: "controls", id: "remove-row" }, el("button",
+      // (replaceChildren writes a null out as the text "null": only the user's own get it)
+      ...(s.own ? [el("p", { class: "controls", id: "remove-row" }, el("button",
         { type: "button", id: "remove-scenario", disabled: !["idle", "done"].includes(state) },
-        "Remove this scenario…")) : null);
+        "Remove this scenario…"))] : []));
     if (s.own) $("remove-scenario").addEventListener("click", () => askRemove(s));
   }
 
@@ -174,7 +175,7 @@
         r.found ? `: “${r.evidence}”` : ": not heard",
         el("span", { class: "sr" }, r.found ? " (heard)" : ""))));
     const tips = (f.feedback.tips || []).map((t) => el("li", {}, el("strong", {}, `${t.label}: `),
-      `${t.tip} Try: “${t.example}”`));
+      `${t.observed} ${t.tip} Try: “${t.example}”`));
     $("answer-result").replaceChildren(el("div", {},
       el("h3", {}, f.missed.length
         ? `Your answer: ${rows.length - f.missed.length} of ${rows.length} parts heard`
@@ -348,6 +349,8 @@
   }
   document.addEventListener("visibilitychange", () => { if (!document.hidden) catchUp(); });
   window.addEventListener("focus", catchUp);
+  // and while it is shown (a window beside the one recording): a look every few seconds
+  setInterval(() => { if (!document.hidden) catchUp(); }, 3000);
   // A page going away does not stop the practice at once: a reload (or the link opened again)
   // follows it on, as any page opened meanwhile does (a reload cut strangers' closes off). A page
   // closed for good leaves no page following it, and the server stops and keeps the recording
