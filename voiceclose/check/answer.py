@@ -201,9 +201,10 @@ def check_answer(
         raise ValueError(f"unknown concern kind {kind!r}")
     rules = rules or load_answer_rules()
     answer = _Answer(words, rules, speech_regions)
+    doubts = raised_doubts(answer, rules, kind)
     candidates = [
-        *_acknowledge(answer, rules, kind),
-        *_address(answer, rules, kind),
+        *_acknowledge(answer, rules, kind, doubts),
+        *_address(answer, rules, kind, doubts),
         *_high_note(answer, rules),
     ]
     elements = {part: _best(part, candidates) for part in ANSWER_PARTS}
@@ -227,16 +228,21 @@ def raised_doubts(answer: _Answer, rules: AnswerRules, kind: str) -> list[Match]
     return answer.all_matches(rules.get("address", "raised_doubt"))
 
 
-def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
+def _raised(answer: _Answer, doubt: Match) -> str:
+    """The reason a cue is refused where the answer raised a doubt they did not have."""
+    return f'{RAISED_DOUBT} ("{answer.phrase(doubt)}")'
+
+
+def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str, doubts: Sequence[Match]):
     """Any acknowledging cue, unless the answer somewhere dismisses the concern or argues.
     With no concerns, taking the good news graciously (thanks, "good to hear") acknowledges it;
-    granting a concern then ("I understand the concern") raises one (``raised_doubts``)."""
+    granting a concern then ("I understand the concern") raises one (``doubts``, from
+    ``raised_doubts``)."""
     cues = list(answer.all_matches(rules.get("acknowledge", "cues")))
-    for doubt in raised_doubts(answer, rules, kind):
+    for doubt in doubts:
         granted = [m for m in cues if m.sentence == doubt.sentence and _overlap(m, doubt)]
         for m in granted:
-            reason = f'{RAISED_DOUBT} ("{answer.phrase(doubt)}")'
-            yield answer.candidate("acknowledge", m, False, reason)
+            yield answer.candidate("acknowledge", m, False, _raised(answer, doubt))
         cues = [m for m in cues if m not in granted]
     if kind == "none":  # "No concerns": taking the good news graciously is thanking them
         cues += answer.all_matches(rules.close.get("thanks", "cues"))
@@ -255,7 +261,7 @@ def _acknowledge(answer: _Answer, rules: AnswerRules, kind: str):
             yield answer.candidate("acknowledge", m, True, f'matched "{m.pattern}"')
 
 
-def _address(answer: _Answer, rules: AnswerRules, kind: str):
+def _address(answer: _Answer, rules: AnswerRules, kind: str, doubts: Sequence[Match]):
     """Specific experience, facts or a plan (which ones: ADDRESS_BY_KIND), in a sentence of its
     own, not in one that hedges it into vague reassurance ("a course at some point, probably")."""
     names = list(ADDRESS_BY_KIND[kind])
@@ -263,16 +269,13 @@ def _address(answer: _Answer, rules: AnswerRules, kind: str):
         names.append(TRANSFER[kind])
     lists = [rules.get("address", name) for name in names]
     vague = rules.get("address", "vague")
-    doubt = next(iter(raised_doubts(answer, rules, kind)), None)
+    doubt = doubts[0] if doubts else None
     if doubt is not None:  # the doubt itself is what the answer said instead (for the tip)
-        yield answer.candidate(
-            "address", doubt, False, f'{RAISED_DOUBT} ("{answer.phrase(doubt)}")'
-        )
+        yield answer.candidate("address", doubt, False, _raised(answer, doubt))
     for patterns in lists:
         for m in answer.all_matches(patterns):
             if doubt is not None:
-                reason = f'{RAISED_DOUBT} ("{answer.phrase(doubt)}")'
-                yield answer.candidate("address", m, False, reason)
+                yield answer.candidate("address", m, False, _raised(answer, doubt))
                 continue
             overlap = [
                 v
