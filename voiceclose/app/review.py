@@ -206,16 +206,33 @@ def delete_attempts(
         history.files(ids)  # every id known, or nothing is deleted
         removed = history.delete(ids)
     problems = []
-    uploads = (upload_dir or data_dir() / UPLOADS_FOLDER).resolve()
     for f in files:
         try:
             f.unlink()
         except OSError as e:
             problems.append(f"cannot delete {f} ({e.strerror or e})")
-        if f.parent.parent.resolve() == uploads:  # sent to the app: its own folder goes too
+        if sent_to_app(f, upload_dir):  # its own folder goes too
             with contextlib.suppress(OSError):
                 f.parent.rmdir()
     return removed, problems
+
+
+def sent_to_app(path: Path, upload_dir: Path | None = None) -> bool:
+    """Whether ``path`` is a file sent to the app, kept in a folder of its own in ``upload_dir``
+    (by default the user's uploads folder)."""
+    uploads = (upload_dir or data_dir() / UPLOADS_FOLDER).resolve()
+    return path.parent.parent.resolve() == uploads
+
+
+def last_scenario(names: set[str], looked_at: int = 50) -> str | None:
+    """The scenario (one of ``names``: still there) of the latest of the last ``looked_at``
+    attempts that had one; None when none did or nothing was ever stored."""
+    history = open_for_reading()
+    if history is None:
+        return None
+    with history:
+        found = history.attempts(limit=looked_at)
+    return next((a.scenario for a in reversed(found) if a.scenario in names), None)
 
 
 def _history_or_none():

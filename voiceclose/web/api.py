@@ -191,7 +191,6 @@ def _check_answer(state: State, upload: uploads.Upload, concern: Concern):
 
 async def history(request: Request) -> Response:
     state: State = request.app.state.voiceclose
-    uploads = state.upload_dir.resolve()
     scenario = request.query_params.get("scenario") or None
     tag = request.query_params.get("tag") or None
     listing = await run_in_threadpool(reviewing.attempts, scenario, None, None, tag)
@@ -212,7 +211,7 @@ async def history(request: Request) -> Response:
             "practised": bool(a.recording)
             and files is not None
             and a.id not in files.checked
-            and Path(a.recording).resolve().parent.parent != uploads,
+            and not reviewing.sent_to_app(Path(a.recording), state.upload_dir),
         }
         for a in found
     ]

@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from voiceclose.app import review as reviewing
 from voiceclose.app import scenarios
 from voiceclose.app.progress import latest_for
-from voiceclose.errors import UsageError, VoicecloseError
+from voiceclose.errors import HistoryError, UsageError, VoicecloseError
 from voiceclose.web.session import PracticeSession, scenario_json
 
 EVENT_WAIT_S = 15.0  # an idle event stream sends a comment this often, so proxies keep it open
@@ -28,33 +29,16 @@ def _error(status: int, message: str) -> JSONResponse:
 async def scenario_list(request: Request) -> Response:
     try:
         found = await run_in_threadpool(scenarios.available)
-        last = await run_in_threadpool(_last_practised, {s.name for s in found})
     except VoicecloseError as e:
         return _error(500, str(e))
+    try:  # offered first on the practice page: the link changes with every start, so a page
+        # cannot remember it itself
+        last = await run_in_threadpool(reviewing.last_scenario, {s.name for s in found})
+    except HistoryError:
+        last = None  # the page offers the first scenario
     return JSONResponse(
         {"scenarios": [scenario_json(s) for s in found], "can_create": True, "last": last}
     )
-
-
-LAST_LOOKED_AT = 50  # latest attempts searched for the scenario practised last
-
-
-def _last_practised(names: set[str]) -> str | None:
-    """The scenario of the latest attempt that had one (and still exists): what the practice
-    page offers first, as a person opening it again would expect (the link changes with every
-    start, so a page cannot remember it itself)."""
-    from voiceclose.errors import HistoryError
-    from voiceclose.store.history import open_for_reading
-
-    try:
-        history = open_for_reading()
-        if history is None:
-            return None
-        with history:
-            found = history.attempts(limit=LAST_LOOKED_AT)
-    except HistoryError:
-        return None
-    return next((a.scenario for a in reversed(found) if a.scenario in names), None)
 
 
 NEW_FIELDS = ("name", "role", "organisation", "interviewer", "pronoun")  # one line each
